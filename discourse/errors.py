@@ -1,0 +1,45 @@
+"""Errors that the CLI turns into one clear message and a non-zero exit.
+
+Every message says what was wrong, with which input, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class DiscourseError(Exception):
+    """Base class of every error discourse raises on purpose."""
+
+    exit_code = 1
+
+
+class SettingsError(DiscourseError):
+    """A settings file, environment variable or flag is unknown or of the wrong type."""
+
+    exit_code = 2
+
+
+class CorpusError(DiscourseError):
+    """The corpus file cannot be opened or used."""
+
+
+class CorpusLockedError(CorpusError):
+    """Another process holds the corpus (or a crawl lock) for writing."""
+
+    exit_code = 3
+
+
+class InputError(DiscourseError):
+    """A file, URL or query given by the user is malformed."""
+
+    exit_code = 2
+
+
+class FetchError(DiscourseError):
+    """A URL could not be fetched (recorded on the item, never fatal to a crawl)."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None, retryable: bool = False):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retryable = retryable

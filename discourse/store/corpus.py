@@ -1,0 +1,75 @@
+"""The corpus: one object over the store that every stage reads from and writes to."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .documents import DocumentStore
+from .sources import SourceStore
+from .sqlite import LATEST_VERSION, Database
+
+
+class Corpus:
+    """A corpus file (SQLite by default) with one repository per stage.
+
+    >>> corpus = Corpus("corpus.db")
+    >>> corpus.documents.count()
+    0
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike = "corpus.db",
+        *,
+        readonly: bool = False,
+        busy_timeout: float = 5.0,
+        upto: int | None = None,
+    ):
+        self.path = Path(path)
+        self.db = Database(path, readonly=readonly, busy_timeout=busy_timeout, upto=upto)
+        self.sources = SourceStore(self.db)
+        self.documents = DocumentStore(self.db)
+
+    @classmethod
+    def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:
+        return cls(settings.db, readonly=readonly, busy_timeout=settings.busy_timeout)
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.version()
+
+    def stats(self) -> dict[str, int | str]:
+        """Row counts of the main tables, and the schema version."""
+        out: dict[str, int | str] = {"path": str(self.path), "schema_version": self.schema_version}
+        tables = ["sources", "feeds", "items", "documents", "fetch_log"]
+        if self.schema_version >= 2:
+            tables += ["sentences", "claims", "stance_tags", "labels", "models"]
+        for table in tables:
+            out[table] = self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return out
+
+    def check(self) -> list[str]:
+        """Integrity problems found (empty when the corpus is sound)."""
+        problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        if self.schema_version >= 3:
+            # Read-only check: the FTS index holds exactly one entry per content row.
+            for table, content in (("documents_fts", "documents"), ("sentences_fts", "sentences")):
+                indexed = self.db.execute(f"SELECT COUNT(*) FROM {table}_docsize").fetchone()[0]
+                rows = self.db.execute(f"SELECT COUNT(*) FROM {content}").fetchone()[0]
+                if indexed != rows:
+                    problems.append(f"{table}: {indexed} indexed rows for {rows} {content}")
+        return problems
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+__all__ = ["Corpus", "LATEST_VERSION"]

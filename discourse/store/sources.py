@@ -1,0 +1,216 @@
+"""Sources, feeds, the crawl frontier and the fetch log."""
+
+from __future__ import annotations
+
+import json
+
+from .records import Feed, Item, ItemSpec, Source, SourceHealth, SourceSpec, now_iso
+from .sqlite import Database
+
+
+class SourceStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- sources and feeds -------------------------------------------------------------------
+    def upsert(self, spec: SourceSpec) -> Source:
+        """Add a source (or update it in place) with its feed URLs, in one transaction."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sources(name, kind, homepage, tags, config) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, "
+                "homepage=COALESCE(excluded.homepage, sources.homepage), "
+                "tags=excluded.tags, config=excluded.config",
+                (spec.name, spec.kind, spec.homepage, json.dumps(spec.tags), json.dumps(spec.config)),
+            )
+            row = conn.execute("SELECT * FROM sources WHERE name = ?", (spec.name,)).fetchone()
+            for url in spec.urls:
+                conn.execute(
+                    "INSERT INTO feeds(source_id, url, kind) VALUES (?, ?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET source_id=excluded.source_id, kind=excluded.kind",
+                    (row["id"], url, spec.kind),
+                )
+        return Source.from_row(row)
+
+    def get(self, name: str) -> Source | None:
+        row = self.db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+        return Source.from_row(row) if row else None
+
+    def by_id(self, source_id: int) -> Source:
+        return Source.from_row(
+            self.db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
+        )
+
+    def all(self) -> list[Source]:
+        return [Source.from_row(r) for r in self.db.execute("SELECT * FROM sources ORDER BY name")]
+
+    def feed_urls(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT url FROM feeds")}
+
+    def health(self) -> list[SourceHealth]:
+        rows = self.db.execute(
+            """
+            SELECT s.name, s.kind, s.status, s.tags,
+                   (SELECT COUNT(*) FROM feeds f WHERE f.source_id = s.id) AS feeds,
+                   (SELECT COUNT(*) FROM documents d WHERE d.source_id = s.id) AS documents,
+                   (SELECT MAX(last_success) FROM feeds f WHERE f.source_id = s.id) AS last_success,
+                   (SELECT last_error FROM feeds f WHERE f.source_id = s.id
+                        AND last_error IS NOT NULL ORDER BY last_polled DESC LIMIT 1) AS last_error,
+                   (SELECT MIN(next_poll) FROM feeds f WHERE f.source_id = s.id) AS next_poll,
+                   (SELECT COALESCE(MAX(failure_count), 0) FROM feeds f
+                        WHERE f.source_id = s.id) AS failures
+            FROM sources s ORDER BY s.name
+            """
+        )
+        return [
+            SourceHealth(
+                name=r["name"], kind=r["kind"], status=r["status"], tags=json.loads(r["tags"]),
+                feeds=r["feeds"], documents=r["documents"], last_success=r["last_success"],
+                last_error=r["last_error"], next_poll=r["next_poll"], failures=r["failures"],
+            )
+            for r in rows
+        ]
+
+    def due_feeds(self, now: str | None = None, *, include_failing: bool = False) -> list[Feed]:
+        now = now or now_iso()
+        status = "('active', 'failing')" if include_failing else "('active')"
+        rows = self.db.execute(
+            f"SELECT f.* FROM feeds f JOIN sources s ON s.id = f.source_id "
+            f"WHERE f.next_poll <= ? AND s.status IN {status} ORDER BY f.next_poll, f.id",
+            (now,),
+        )
+        return [Feed.from_row(r) for r in rows]
+
+    def next_poll(self) -> str | None:
+        return self.db.execute(
+            "SELECT MIN(f.next_poll) FROM feeds f JOIN sources s ON s.id = f.source_id "
+            "WHERE s.status = 'active'"
+        ).fetchone()[0]
+
+    def feed_polled(
+        self,
+        feed: Feed,
+        *,
+        items: list[ItemSpec],
+        status: int | None,
+        etag: str | None,
+        last_modified: str | None,
+        body_hash: str | None,
+        interval_s: float,
+        next_poll: str,
+        title: str | None = None,
+        parse_problem: str | None = None,
+    ) -> int:
+        """Record a successful poll and its items in one transaction; return new item count."""
+        now = now_iso()
+        with self.db.transaction() as conn:
+            new = 0
+            for it in items:
+                known = conn.execute(
+                    "SELECT 1 FROM items WHERE key = ? OR key = ? UNION "
+                    "SELECT 1 FROM document_aliases WHERE alias IN (?, ?) UNION "
+                    "SELECT 1 FROM documents WHERE canonical_url = ?",
+                    (it.key, it.url, it.key, it.url, it.url),
+                ).fetchone()
+                if known:
+                    continue
+                conn.execute(
+                    "INSERT INTO items(feed_id, key, url, title, author, published) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (feed.id, it.key, it.url, it.title, it.author, it.published),
+                )
+                new += 1
+            conn.execute(
+                "UPDATE feeds SET etag=?, last_modified=?, body_hash=?, interval_s=?, next_poll=?, "
+                "last_polled=?, last_success=?, last_status=?, last_error=NULL, parse_problem=?, "
+                "failure_count=0, items_seen=items_seen+?, title=COALESCE(?, title) WHERE id=?",
+                (etag, last_modified, body_hash, interval_s, next_poll, now, now, status,
+                 parse_problem, new, title, feed.id),
+            )
+            conn.execute(
+                "UPDATE sources SET status='active' WHERE id=? AND status='failing'",
+                (feed.source_id,),
+            )
+        return new
+
+    def feed_failed(
+        self, feed: Feed, *, status: int | None, error: str, next_poll: str, max_failures: int
+    ) -> bool:
+        """Record a failed poll; return True when the source is now marked failing."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE feeds SET last_polled=?, last_status=?, last_error=?, next_poll=?, "
+                "failure_count=failure_count+1 WHERE id=?",
+                (now_iso(), status, error, next_poll, feed.id),
+            )
+            failures = conn.execute(
+                "SELECT failure_count FROM feeds WHERE id=?", (feed.id,)
+            ).fetchone()[0]
+            if failures >= max_failures:
+                conn.execute("UPDATE sources SET status='failing' WHERE id=?", (feed.source_id,))
+                return True
+        return False
+
+    def set_status(self, name: str, status: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE sources SET status=? WHERE name=?", (status, name))
+            if status == "active":
+                conn.execute(
+                    "UPDATE feeds SET failure_count=0, next_poll=? WHERE source_id="
+                    "(SELECT id FROM sources WHERE name=?)",
+                    (now_iso(), name),
+                )
+
+    # -- the frontier ------------------------------------------------------------------------
+    def pending_items(self, now: str | None = None, limit: int = 1000) -> list[Item]:
+        rows = self.db.execute(
+            "SELECT i.id, i.feed_id, f.source_id, i.key, i.url, i.title, i.author, i.published, "
+            "i.attempts FROM items i JOIN feeds f ON f.id = i.feed_id "
+            "WHERE i.status = 'pending' AND i.next_attempt <= ? ORDER BY i.id LIMIT ?",
+            (now or now_iso(), limit),
+        )
+        return [Item(**dict(r)) for r in rows]
+
+    def count_items(self, status: str = "pending") -> int:
+        return self.db.execute("SELECT COUNT(*) FROM items WHERE status=?", (status,)).fetchone()[0]
+
+    def item_failed(self, item: Item, error: str, *, retry_at: str | None) -> None:
+        """A page fetch failed: retry later (pending) or give up (failed)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE items SET attempts=attempts+1, error=?, status=?, next_attempt=? WHERE id=?",
+                (error, "pending" if retry_at else "failed", retry_at or now_iso(), item.id),
+            )
+
+    def item_skipped(self, item: Item, reason: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE items SET attempts=attempts+1, status='skipped', error=? WHERE id=?",
+                (reason, item.id),
+            )
+
+    def log_fetch(
+        self,
+        url: str,
+        kind: str,
+        *,
+        final_url: str | None = None,
+        status: int | None = None,
+        content_type: str | None = None,
+        nbytes: int | None = None,
+        elapsed_ms: int | None = None,
+        error: str | None = None,
+        source_id: int | None = None,
+    ) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO fetch_log(url, final_url, kind, status, content_type, bytes, "
+                "elapsed_ms, error, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (url, final_url, kind, status, content_type, nbytes, elapsed_ms, error, source_id),
+            )
+
+    def fetch_log(self, limit: int = 100) -> list[dict]:
+        return [
+            dict(r)
+            for r in self.db.execute("SELECT * FROM fetch_log ORDER BY id DESC LIMIT ?", (limit,))
+        ]
