@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DISCOURSE = str(Path(sys.executable).parent / "discourse")
+
+
+def run_cli(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = None,
+            input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the installed `discourse` command in a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOURSE_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [DISCOURSE, *args], cwd=cwd, env=full_env, input=input, capture_output=True,
+        text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """run_cli with the working directory in a fresh temporary folder."""
+
+    def _run(*args, **kw):
+        kw.setdefault("cwd", tmp_path)
+        return run_cli(*args, **kw)
+
+    return _run
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    from discourse import Corpus
+
+    with Corpus(tmp_path / "corpus.db") as c:
+        yield c
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    return path

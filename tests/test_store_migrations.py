@@ -1,0 +1,102 @@
+import sqlite3
+
+import pytest
+
+from discourse import Corpus
+from discourse.errors import CorpusError
+from discourse.store import LATEST_VERSION, NewDocument
+from discourse.store.sqlite import migrations
+
+
+def _doc(i, text="Residents said the consultation was rushed and the panel ignored."):
+    return NewDocument(
+        url=f"http://example.org/{i}", canonical_url=f"http://example.org/{i}",
+        text=f"{text} {i}", content_hash=f"h{i}", title=f"Title {i}",
+    )
+
+
+def test_new_corpus_is_at_latest_version_with_wal_and_foreign_keys(tmp_path):
+    with Corpus(tmp_path / "c.db") as c:
+        assert c.schema_version == LATEST_VERSION
+        assert c.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert c.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert c.db.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+        versions = [r[0] for r in c.db.execute("SELECT version FROM schema_version ORDER BY 1")]
+        assert versions == list(range(1, LATEST_VERSION + 1))
+
+
+@pytest.mark.parametrize("start", range(1, LATEST_VERSION))
+def test_migrates_from_each_earlier_version_keeping_data(tmp_path, start):
+    path = tmp_path / "c.db"
+    with Corpus(path, upto=start) as old:
+        assert old.schema_version == start
+        old.documents.add(_doc(1))
+    with Corpus(path) as new:
+        assert new.schema_version == LATEST_VERSION
+        assert new.documents.get(1).title == "Title 1"
+        # The search index was built over rows that predate it.
+        hits = new.db.execute(
+            "SELECT rowid FROM documents_fts WHERE documents_fts MATCH 'consultation'"
+        ).fetchall()
+        assert [h[0] for h in hits] == [1]
+        assert new.check() == []
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "c.db"
+    Corpus(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_version(version, name) VALUES (?, 'future')", (LATEST_VERSION + 1,))
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(CorpusError, match="newer than this discourse knows"):
+        Corpus(path)
+    assert path.read_bytes() == before
+
+
+def test_migrations_are_numbered_and_each_names_itself():
+    found = migrations()
+    assert [v for v, _, _ in found] == list(range(1, len(found) + 1))
+    assert all(name and sql.strip() for _, name, sql in found)
+
+
+def test_fts_follows_inserts_updates_and_deletes(corpus):
+    corpus.documents.add(_doc(1, "Participatory budgeting gave residents a real say."))
+    fts = "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?"
+    assert corpus.db.execute(fts, ("budgeting",)).fetchall()[0][0] == 1
+    with corpus.db.transaction() as conn:
+        conn.execute("UPDATE documents SET text = 'Citizens jury convened' WHERE id = 1")
+    assert corpus.db.execute(fts, ("budgeting",)).fetchall() == []
+    assert corpus.db.execute(fts, ("jury",)).fetchall()[0][0] == 1
+    with corpus.db.transaction() as conn:
+        conn.execute("DELETE FROM documents WHERE id = 1")
+    assert corpus.db.execute(fts, ("jury",)).fetchall() == []
+    assert corpus.check() == []
+
+
+def test_a_failed_transaction_leaves_nothing_behind(corpus):
+    with pytest.raises(RuntimeError):
+        with corpus.db.transaction():
+            corpus.documents.add(_doc(1))
+            raise RuntimeError("crash in the middle of a batch")
+    assert corpus.documents.count() == 0
+    assert corpus.check() == []
+
+
+def test_exact_duplicates_add_aliases_not_rows(corpus):
+    first = corpus.documents.add(_doc(1))
+    again = NewDocument(
+        url="http://example.org/1?utm_source=rss", canonical_url="http://example.org/1",
+        text="different", content_hash="other",
+    )
+    second = corpus.documents.add(again)
+    same_text = NewDocument(
+        url="http://mirror.example/copy", canonical_url="http://mirror.example/copy",
+        text="x", content_hash="h1",
+    )
+    third = corpus.documents.add(same_text)
+    assert (first.status, second.status, third.status) == ("new", "duplicate", "duplicate")
+    assert second.id == third.id == first.id
+    assert corpus.documents.count() == 1
+    assert "http://mirror.example/copy" in corpus.documents.aliases(first.id)
