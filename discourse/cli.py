@@ -132,5 +132,117 @@ def import_(ctx: click.Context, files: tuple[str, ...], source: str | None, batc
             )
 
 
+# -- gather ------------------------------------------------------------------------------------
+@main.group()
+def sources() -> None:
+    """Manage the sources (feeds, sitemaps, page lists) a crawl follows."""
+
+
+@sources.command(name="add")
+@click.argument("url")
+@click.option("--name", help="Source name (default: the host name).")
+@click.option("--tag", "tags", multiple=True, help="A tag such as blog, newspaper, council.")
+@click.option("--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml).")
+@click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
+@click.pass_context
+def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> None:
+    """Find the feeds of a homepage and add them as a source."""
+    from .crawler import add_source
+
+    settings = settings_from(
+        ctx, sources=sources_file, allow_private_addresses=allow_private_addresses
+    )
+    with open_corpus(settings) as corpus:
+        spec = add_source(corpus, settings, url, name=name, tags=list(tags))
+    click.echo(f"added source {spec.name!r} to {settings.sources}:")
+    for feed in spec.urls:
+        click.echo(f"  {feed}")
+
+
+@sources.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def sources_list(ctx, fmt) -> None:
+    """Sources with their crawl health: last success, last error, documents, next poll."""
+    import dataclasses
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        rows = corpus.sources.health()
+    if fmt == "json":
+        for row in rows:
+            echo_json(dataclasses.asdict(row))
+        return
+    if not rows:
+        click.echo("no sources yet: add one with `discourse sources add URL` and run a crawl.")
+        return
+    click.echo(f"{'source':<28} {'status':<8} {'docs':>5} {'last success':<21} {'next poll':<21} last error")
+    for r in rows:
+        click.echo(
+            f"{r.name[:28]:<28} {r.status:<8} {r.documents:>5} {r.last_success or '-':<21} "
+            f"{r.next_poll or '-':<21} {(r.last_error or '')[:60]}"
+        )
+
+
+@main.command()
+@click.option("--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml).")
+@click.option("--loop", is_flag=True, help="Keep running and poll each feed when due.")
+@click.option("--concurrency", type=int, help="Requests in flight at once.")
+@click.option("--per-host-delay", type=float, help="Seconds between requests to one host.")
+@click.option("--timeout", type=float, help="Seconds before a request times out.")
+@click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
+@click.option("--contact", help="Contact address or URL for the User-Agent.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.pass_context
+def crawl(ctx, sources_file, loop, concurrency, per_host_delay, timeout, allow_private_addresses,
+          contact, progress) -> None:
+    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
+    from pathlib import Path
+
+    from .crawler import Crawler
+    from .sources import load_sources
+
+    settings = settings_from(
+        ctx, sources=sources_file, concurrency=concurrency, per_host_delay=per_host_delay,
+        timeout=timeout, allow_private_addresses=allow_private_addresses, contact=contact,
+    )
+    with open_corpus(settings) as corpus:
+        crawler = Crawler(corpus, settings, progress=progress)
+        if Path(settings.sources).exists() or sources_file:
+            crawler.sync_sources(load_sources(settings.sources))
+        elif not corpus.sources.all():
+            from .errors import InputError
+
+            raise InputError(
+                f"{settings.sources}: no such sources file and the corpus has no sources. "
+                "Add one with `discourse sources add URL`."
+            )
+        if loop:
+            crawler.run_forever()
+        else:
+            click.echo(crawler.run_once().summary())
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
+@click.pass_context
+def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
+    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed)."""
+    from .extraction import extract_inputs
+
+    settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
+    failed = 0
+    for item in extract_inputs(inputs, settings):
+        if "error" in item:
+            failed += 1
+            click.echo(f"error: {item['input']}: {item['error']}", err=True)
+        else:
+            echo_json(item)
+    if failed:
+        ctx.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

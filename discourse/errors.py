@@ -37,9 +37,18 @@ class InputError(DiscourseError):
 class FetchError(DiscourseError):
     """A URL could not be fetched (recorded on the item, never fatal to a crawl)."""
 
-    def __init__(self, url: str, reason: str, *, status: int | None = None, retryable: bool = False):
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after

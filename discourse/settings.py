@@ -44,12 +44,21 @@ class Settings:
     robots_timeout: float = _field(10.0, "Seconds before a robots.txt request times out.")
     max_redirects: int = _field(10, "Redirects followed before a fetch fails.")
     max_retries: int = _field(3, "Retries on 429, 5xx and connection errors.")
+    retry_backoff: float = _field(
+        1.0, "Seconds before the first retry; doubled each retry, with jitter."
+    )
+    max_retry_after: float = _field(
+        300.0, "Longest Retry-After waited for within a run; longer ones reschedule the item."
+    )
     max_bytes: int = _field(10_000_000, "Largest response body read, in bytes (as sent).")
     max_decompressed_bytes: int = _field(
         50_000_000, "Largest response body after decompression, in bytes."
     )
     allow_private_addresses: bool = _field(
         False, "Allow URLs whose host resolves to loopback, private or link-local addresses."
+    )
+    allowed_private_hosts: str = _field(
+        "", "Comma-separated host[:port] list exempt from the private-address guard (intranets)."
     )
     poll_default: float = _field(3600.0, "Seconds between polls of a new feed.")
     poll_min: float = _field(600.0, "Shortest interval between polls of a feed.")

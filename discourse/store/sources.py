@@ -151,6 +151,13 @@ class SourceStore:
                 return True
         return False
 
+    def reschedule(self, feed: Feed, *, interval_s: float, next_poll: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE feeds SET interval_s=?, next_poll=? WHERE id=?",
+                (interval_s, next_poll, feed.id),
+            )
+
     def set_status(self, name: str, status: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("UPDATE sources SET status=? WHERE name=?", (status, name))

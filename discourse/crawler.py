@@ -1,0 +1,343 @@
+"""Crawling: poll due feeds, sitemaps and page lists; fetch new items; extract; deduplicate;
+store. One pass with :meth:`Crawler.run_once`, or keep polling with :meth:`Crawler.run_forever`.
+
+Crash safety: every item a feed names is first written to the frontier (``items``) in
+the same transaction as the feed's new state; a document is written in the same
+transaction that marks its item done. A crawl killed at any instant is resumed by the
+next run: nothing is lost and nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import sys
+import time
+
+from filelock import FileLock, Timeout
+from tqdm import tqdm
+
+from . import dedup
+from .errors import CorpusLockedError, FetchError
+from .extraction import SiteRules, extract_html
+from .feeds import failure_delay, next_interval, parse_feed
+from .fetching import FetchEvent, Fetcher, is_html, looks_binary
+from .settings import Settings
+from .sitemaps import parse_sitemap
+from .store import Corpus, NewDocument
+from .store.records import Feed, Item, ItemSpec, SourceSpec, now_iso
+from .urls import canonical_url
+
+log = logging.getLogger("discourse.crawl")
+MAX_ITEM_ATTEMPTS = 5
+MAX_CHILD_SITEMAPS = 50
+
+
+@dataclasses.dataclass
+class CrawlReport:
+    feeds_polled: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    feed_problems: int = 0
+    items_new: int = 0
+    documents_new: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    pages_failed: int = 0
+    pages_skipped: int = 0
+    pages_retry_later: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.feeds_polled} feeds polled ({self.feeds_not_modified} unchanged, "
+            f"{self.feeds_failed} failed, {self.feed_problems} malformed); "
+            f"{self.items_new} new items; {self.documents_new} new documents, "
+            f"{self.duplicates} duplicates, {self.near_duplicates} near-duplicates; "
+            f"{self.pages_failed} pages failed, {self.pages_skipped} skipped, "
+            f"{self.pages_retry_later} to retry; {self.seconds:.1f}s"
+        )
+
+
+def _later(seconds: float) -> str:
+    return now_iso(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds))
+
+
+class Crawler:
+    """Crawls the sources of one corpus with one settings object."""
+
+    def __init__(self, corpus: Corpus, settings: Settings, *, progress: bool | None = None):
+        self.corpus = corpus
+        self.settings = settings
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._bar: tqdm | None = None
+        self._index: dedup.NearDuplicateIndex | None = None
+        self._sources: dict[int, tuple[SiteRules | None, float | None]] = {}
+
+    # -- sources -----------------------------------------------------------------------------
+    def sync_sources(self, specs: list[SourceSpec]) -> None:
+        for spec in specs:
+            self.corpus.sources.upsert(spec)
+
+    # -- running -----------------------------------------------------------------------------
+    def lock(self) -> FileLock:
+        return FileLock(f"{self.corpus.path}.crawl.lock", timeout=0)
+
+    def run_once(self) -> CrawlReport:
+        """One pass over the due feeds and the pending items, under the crawl lock."""
+        lock = self.lock()
+        try:
+            lock.acquire()
+        except Timeout:
+            raise CorpusLockedError(
+                f"{self.corpus.path}: another crawl is running on this corpus (lock file "
+                f"{lock.lock_file}). Let it finish; a cron line will simply try again later."
+            ) from None
+        try:
+            return asyncio.run(self._pass())
+        finally:
+            lock.release()
+
+    def run_forever(self, *, max_sleep: float = 60.0, passes: int | None = None) -> None:
+        """Poll each feed when due, until interrupted (or after ``passes`` passes)."""
+        done = 0
+        while passes is None or done < passes:
+            report = self.run_once()
+            done += 1
+            log.info("crawl pass: %s", report.summary())
+            if passes is not None and done >= passes:
+                break
+            nxt = self.corpus.sources.next_poll()
+            wait = max_sleep
+            if nxt:
+                wait = min(max_sleep, max(1.0, (dt.datetime.fromisoformat(nxt.replace("Z", "+00:00"))
+                                                - dt.datetime.now(dt.timezone.utc)).total_seconds()))
+            time.sleep(wait)
+
+    async def _pass(self) -> CrawlReport:
+        report = CrawlReport()
+        start = time.monotonic()
+        self._index = dedup.NearDuplicateIndex(self.settings.near_duplicate_threshold).load(
+            self.corpus.documents.minhashes()
+        )
+        self._sources = {
+            s.id: (SiteRules.from_config(s.config), s.config.get("per_host_delay"))
+            for s in self.corpus.sources.all()
+        }
+        async with Fetcher(self.settings, on_fetch=self._on_fetch) as fetcher:
+            feeds = self.corpus.sources.due_feeds()
+            await asyncio.gather(*(self._poll(fetcher, feed, report) for feed in feeds))
+            items = self.corpus.sources.pending_items(limit=1_000_000)
+            if self.progress:
+                self._bar = tqdm(total=len(items), unit="page", desc="crawl", file=sys.stderr)
+            try:
+                await asyncio.gather(*(self._fetch_item(fetcher, it, report) for it in items))
+            finally:
+                if self._bar is not None:
+                    self._bar.close()
+                    self._bar = None
+        report.seconds = time.monotonic() - start
+        return report
+
+    def _on_fetch(self, ev: FetchEvent) -> None:
+        self.corpus.sources.log_fetch(
+            ev.url, ev.kind, final_url=ev.final_url, status=ev.status, content_type=ev.content_type,
+            nbytes=ev.nbytes, elapsed_ms=ev.elapsed_ms, error=ev.error,
+        )
+        if not self.progress:
+            print(json.dumps({"event": "fetch", **dataclasses.asdict(ev)}), file=sys.stderr, flush=True)
+
+    def _delay(self, source_id: int) -> float | None:
+        return self._sources.get(source_id, (None, None))[1]
+
+    # -- feeds -------------------------------------------------------------------------------
+    async def _poll(self, fetcher: Fetcher, feed: Feed, report: CrawlReport) -> None:
+        report.feeds_polled += 1
+        if feed.kind == "pages":
+            # A page list: the URL itself is the item; look again rarely.
+            self.corpus.sources.feed_polled(
+                feed, items=[ItemSpec(key=canonical_url(feed.url), url=feed.url)], status=None,
+                etag=None, last_modified=None, body_hash=None, interval_s=self.settings.poll_max,
+                next_poll=_later(self.settings.poll_max),
+            )
+            return
+        headers = {}
+        if feed.etag:
+            headers["If-None-Match"] = feed.etag
+        if feed.last_modified:
+            headers["If-Modified-Since"] = feed.last_modified
+        try:
+            res = await fetcher.fetch(
+                feed.url, kind=feed.kind, headers=headers, delay=self._delay(feed.source_id)
+            )
+            if looks_binary(res.body) and not res.not_modified:
+                raise FetchError(feed.url, f"binary body ({res.content_type or 'no type'}), not a feed")
+        except FetchError as exc:
+            report.feeds_failed += 1
+            marked = self.corpus.sources.feed_failed(
+                feed, status=exc.status, error=exc.reason,
+                next_poll=_later(failure_delay(self.settings, feed.failure_count + 1, exc.retry_after)),
+                max_failures=self.settings.max_failures,
+            )
+            log.warning("feed %s failed: %s%s", feed.url, exc.reason, " (source marked failing)" if marked else "")
+            return
+        body_hash = hashlib.sha256(res.body).hexdigest() if not res.not_modified else feed.body_hash
+        if res.not_modified or body_hash == feed.body_hash:
+            report.feeds_not_modified += 1
+            self.corpus.sources.feed_polled(
+                feed, items=[], status=res.status, etag=res.headers.get("etag", feed.etag),
+                last_modified=res.headers.get("last-modified", feed.last_modified),
+                body_hash=body_hash, interval_s=next_interval(self.settings, feed.interval_s, 0, None),
+                next_poll=_later(next_interval(self.settings, feed.interval_s, 0, None)),
+            )
+            return
+        if feed.kind == "sitemap":
+            items, problem, ttl, title = await self._sitemap_items(fetcher, feed, res.body)
+        else:
+            parsed = parse_feed(res.body, res.final_url, res.headers.get("content-type"))
+            if not parsed.is_feed:
+                parsed.problem = parsed.problem or "no feed found at this URL"
+            items, problem, ttl, title = parsed.items, parsed.problem, parsed.ttl, parsed.title
+        if problem:
+            report.feed_problems += 1
+            log.warning("feed %s is malformed: %s", feed.url, problem)
+        # Count how many are genuinely new before choosing the next interval.
+        interval = next_interval(self.settings, feed.interval_s, 1, ttl)
+        new = self.corpus.sources.feed_polled(
+            feed, items=items, status=res.status, etag=res.headers.get("etag"),
+            last_modified=res.headers.get("last-modified"), body_hash=body_hash,
+            interval_s=interval, next_poll=_later(interval), title=title, parse_problem=problem,
+        )
+        if not new:
+            interval = next_interval(self.settings, feed.interval_s, 0, ttl)
+            self.corpus.sources.reschedule(feed, interval_s=interval, next_poll=_later(interval))
+        report.items_new += new
+
+    async def _sitemap_items(self, fetcher: Fetcher, feed: Feed, body: bytes):
+        parsed = parse_sitemap(body, feed.url)
+        items, problem = list(parsed.items), parsed.problem
+        for child in parsed.sitemaps[:MAX_CHILD_SITEMAPS]:
+            try:
+                res = await fetcher.fetch(child, kind="sitemap", delay=self._delay(feed.source_id))
+            except FetchError as exc:
+                problem = problem or f"child sitemap {child}: {exc.reason}"
+                continue
+            sub = parse_sitemap(res.body, child)
+            items += sub.items
+            problem = problem or sub.problem
+        return items, problem, None, None
+
+    # -- pages -------------------------------------------------------------------------------
+    async def _fetch_item(self, fetcher: Fetcher, item: Item, report: CrawlReport) -> None:
+        try:
+            await self._store_item(fetcher, item, report)
+        finally:
+            if self._bar is not None:
+                self._bar.update(1)
+
+    async def _store_item(self, fetcher: Fetcher, item: Item, report: CrawlReport) -> None:
+        sources = self.corpus.sources
+        try:
+            res = await fetcher.fetch(item.url, kind="page", delay=self._delay(item.source_id))
+        except FetchError as exc:
+            if exc.retryable and item.attempts + 1 < MAX_ITEM_ATTEMPTS:
+                wait = max(exc.retry_after or 0, self.settings.poll_min * 2**item.attempts)
+                sources.item_failed(item, exc.reason, retry_at=_later(wait))
+                report.pages_retry_later += 1
+            else:
+                sources.item_failed(item, exc.reason, retry_at=None)
+                report.pages_failed += 1
+            return
+        if not is_html(res):
+            why = "binary body" if looks_binary(res.body) else f"not HTML ({res.content_type})"
+            sources.item_skipped(item, f"{why} at {res.final_url}")
+            report.pages_skipped += 1
+            return
+        rules = self._sources.get(item.source_id, (None, None))[0]
+        extracted = extract_html(res.text(), res.final_url, rules)
+        if not extracted.text:
+            sources.item_skipped(item, f"no main text found at {res.final_url}")
+            report.pages_skipped += 1
+            return
+        final = res.redirects[-1] if res.redirects else res.url
+        canonical = canonical_url(extracted.canonical_url or res.final_url)
+        signature = dedup.minhash(extracted.text)
+        doc = NewDocument(
+            url=res.url if not res.redirects else final, canonical_url=canonical,
+            text=extracted.text, content_hash=dedup.content_hash(extracted.text),
+            source_id=item.source_id, guid=item.key if item.key.startswith("guid:") else None,
+            title=extracted.title or item.title, author=extracted.author or item.author,
+            published=extracted.date or (item.published[:10] if item.published else None),
+            language=extracted.language, raw_html=res.body, minhash=dedup.to_bytes(signature),
+            extractor=extracted.extractor,
+            aliases=[item.url, canonical_url(item.url), canonical_url(res.url), *res.redirects],
+        )
+        near = self._index.match(doc.text, signature)
+        stored = self.corpus.documents.add(doc, item=item, near_duplicate=near)
+        if stored.status == "new":
+            self._index.add(stored.id, signature)
+            report.documents_new += 1
+        elif stored.status == "near-duplicate":
+            report.near_duplicates += 1
+        else:
+            report.duplicates += 1
+
+
+
+async def find_feeds(fetcher: Fetcher, url: str) -> list[str]:
+    """Feeds a homepage announces (<link rel="alternate">), else those found at the usual
+    paths (/feed, /rss.xml, /atom.xml, ...). A URL that is itself a feed is returned as is."""
+    from .feeds import discover_feeds, usual_feed_urls
+
+    res = await fetcher.fetch(url, kind="page")
+    if not is_html(res) or res.content_type.endswith("xml"):
+        if parse_feed(res.body, res.final_url, res.headers.get("content-type")).is_feed:
+            return [url]
+    found = discover_feeds(res.text(), res.final_url)
+    if found:
+        return found
+    for candidate in usual_feed_urls(res.final_url):
+        try:
+            probe = await fetcher.fetch(candidate, kind="feed")
+        except FetchError:
+            continue
+        parsed = parse_feed(probe.body, probe.final_url, probe.headers.get("content-type"))
+        if parsed.is_feed and parsed.items:
+            return [candidate]
+    return []
+
+
+def add_source(
+    corpus: Corpus, settings: Settings, url: str, *, name: str | None = None,
+    tags: list[str] | None = None, sources_file: str | None = None,
+) -> SourceSpec:
+    """Find the feeds of a homepage, add them as one source to the sources file and corpus."""
+    from urllib.parse import urlsplit
+
+    from .errors import InputError
+    from .sources import append_source
+
+    async def _find() -> list[str]:
+        async with Fetcher(settings) as fetcher:
+            return await find_feeds(fetcher, url)
+
+    try:
+        feeds = asyncio.run(_find())
+    except FetchError as exc:
+        raise InputError(f"{url}: could not be fetched ({exc.reason}).") from None
+    if not feeds:
+        raise InputError(
+            f"{url}: no feed announced or at the usual paths. Add it to the sources file "
+            "by hand with kind = \"sitemap\" or \"pages\"."
+        )
+    spec = SourceSpec(
+        name=name or (urlsplit(url).hostname or url), kind="feed", urls=feeds, homepage=url,
+        tags=list(tags or []),
+    )
+    append_source(sources_file or settings.sources, spec)
+    corpus.sources.upsert(spec)
+    return spec

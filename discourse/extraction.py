@@ -1,0 +1,181 @@
+"""From an HTML page to a document: main text (see maintext.py), title, author, date,
+language and canonical URL. `discourse extract` and the crawler use the same code."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import re
+from pathlib import Path
+
+import py3langid
+from bs4 import BeautifulSoup
+from lxml import html as lxml_html
+from trafilatura import extract_metadata
+
+from .errors import InputError
+from .maintext import main_text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclasses.dataclass
+class SiteRules:
+    """Per-source CSS rules (beautifulsoup4 selectors) that win over the generic extractor."""
+
+    select: list[str] = dataclasses.field(default_factory=list)  # keep only these parts
+    drop: list[str] = dataclasses.field(default_factory=list)  # remove these parts first
+
+    @classmethod
+    def from_config(cls, config: dict) -> SiteRules | None:
+        select, drop = config.get("select") or [], config.get("drop") or []
+        if isinstance(select, str):
+            select = [select]
+        if isinstance(drop, str):
+            drop = [drop]
+        return cls(list(select), list(drop)) if (select or drop) else None
+
+
+@dataclasses.dataclass
+class Extracted:
+    url: str | None
+    canonical_url: str | None
+    title: str | None
+    author: str | None
+    date: str | None
+    language: str | None
+    text: str
+    extractor: str
+
+    def as_dict(self, input: str | None = None) -> dict:
+        out = {"input": input} if input is not None else {}
+        out.update(
+            url=self.url, title=self.title, author=self.author, date=self.date,
+            language=self.language, text=self.text,
+        )
+        return out
+
+
+def extract_html(html: str, url: str | None = None, rules: SiteRules | None = None) -> Extracted:
+    """Extract one page. Never raises on broken HTML: an unusable page gives empty text."""
+    html = _CONTROL.sub("", html)
+    meta = _metadata(html, url)
+    method = "css-rules"
+    if rules and rules.select:
+        text = _css_text(html, rules)
+    else:
+        if rules and rules.drop:
+            html = _drop(html, rules.drop)
+        text, method = main_text(html, url)
+    text = _CONTROL.sub("", text or "").strip()
+    canonical = meta.get("url") if meta.get("url", "").startswith("http") else None
+    return Extracted(
+        url=url, canonical_url=canonical, title=meta.get("title"), author=meta.get("author"),
+        date=meta.get("date"), language=detect_language(text), text=text, extractor=method,
+    )
+
+
+def _metadata(html: str, url: str | None) -> dict:
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return {}
+    try:
+        doc = extract_metadata(
+            tree, default_url=url,
+            date_config={"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%d"},
+        )
+    except Exception:  # trafilatura raises assorted errors on pathological trees
+        return {}
+    return {k: getattr(doc, k, None) or "" for k in ("title", "author", "date", "url") if getattr(doc, k, None)}
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language (py3langid), or None for too little text."""
+    sample = text[:5000]
+    if len(re.findall(r"\w+", sample)) < 5:
+        return None
+    lang, _ = py3langid.classify(sample)
+    return lang
+
+
+def _drop(html: str, selectors: list[str]) -> str:
+    soup = BeautifulSoup(html, "lxml")
+    for sel in selectors:
+        for el in soup.select(sel):
+            el.decompose()
+    return str(soup)
+
+
+def _css_text(html: str, rules: SiteRules) -> str:
+    soup = BeautifulSoup(html, "lxml")
+    for sel in rules.drop:
+        for el in soup.select(sel):
+            el.decompose()
+    parts = []
+    for sel in rules.select:
+        for el in soup.select(sel):
+            blocks = el.find_all(["p", "h2", "h3", "h4", "li", "blockquote"]) or [el]
+            parts += [" ".join(b.get_text(" ").split()) for b in blocks]
+    return "\n".join(p for p in parts if p)
+
+
+def read_html_file(path: str | Path) -> str:
+    """Read an .html or .html.gz file as text, honouring its declared encoding."""
+    from w3lib.encoding import html_to_unicode
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: is not valid gzip ({exc}).") from None
+    if b"\x00" in data[:1024]:
+        raise InputError(f"{path}: looks binary, not HTML.")
+    return html_to_unicode(None, data)[1]
+
+
+def extract_inputs(inputs, settings) -> list[dict]:
+    """Extract each input (.html, .html.gz or an http(s) URL); a failed input gives
+    ``{"input": ..., "error": ...}`` and the others still come out."""
+    import asyncio
+
+    from .errors import FetchError
+    from .fetching import Fetcher, is_html
+    from .urls import is_http
+
+    urls = [i for i in inputs if is_http(i)]
+    fetched: dict[str, object] = {}
+    if urls:
+
+        async def _fetch_all() -> None:
+            async with Fetcher(settings) as fetcher:
+                async def one(u: str) -> None:
+                    try:
+                        fetched[u] = await fetcher.fetch(u, kind="page")
+                    except FetchError as exc:
+                        fetched[u] = exc
+
+                await asyncio.gather(*(one(u) for u in urls))
+
+        asyncio.run(_fetch_all())
+    out = []
+    for inp in inputs:
+        try:
+            if is_http(inp):
+                res = fetched[inp]
+                if isinstance(res, FetchError):
+                    raise InputError(res.reason)
+                if not is_html(res):
+                    raise InputError(f"not an HTML page ({res.content_type or 'binary'})")
+                out.append(extract_html(res.text(), res.final_url).as_dict(inp))
+            else:
+                out.append(extract_html(read_html_file(inp), None).as_dict(inp))
+        except InputError as exc:
+            msg = str(exc)
+            out.append({"input": inp, "error": msg.split(": ", 1)[1] if msg.startswith(inp) else msg})
+    return out

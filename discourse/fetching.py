@@ -1,0 +1,380 @@
+"""Polite, safe HTTP fetching for feeds and pages (httpx, asyncio).
+
+One client per crawl with a global concurrency limit; per host one request at a
+time and a minimum delay; robots.txt obeyed (protego); redirects followed by
+hand so every hop is checked against the private-address guard; retries with
+exponential backoff on 429/5xx/connection errors, honouring Retry-After; caps on
+the body as sent and after decompression.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import email.utils
+import ipaddress
+import random
+import socket
+import time
+import zlib
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+from w3lib.encoding import html_to_unicode
+
+from .errors import FetchError
+from .settings import Settings
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+FEED_TYPES = (
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+    "text/xml", "application/feed+json", "text/plain", "text/html",
+)
+_BINARY_MAGIC = (
+    b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
+    b"\x7fELF", b"MZ", b"OggS", b"ID3", b"RIFF", b"\x00\x00\x01\x00",
+)
+
+
+@dataclasses.dataclass
+class FetchResult:
+    url: str
+    final_url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    raw_bytes: int
+    elapsed_ms: int
+    redirects: list[str]
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def text(self) -> str:
+        """The body as text: BOM, then Content-Type charset, then <meta> declaration, then
+        sniffing (w3lib, as Scrapy does; ISO-8859-1 is read as windows-1252 per WHATWG)."""
+        return html_to_unicode(self.headers.get("content-type"), self.body)[1]
+
+
+@dataclasses.dataclass
+class FetchEvent:
+    """What one request did, for the fetch log and progress reporting."""
+
+    url: str
+    kind: str
+    status: int | None
+    final_url: str | None
+    content_type: str | None
+    nbytes: int | None
+    elapsed_ms: int
+    error: str | None
+
+
+def looks_binary(body: bytes) -> bool:
+    head = body[:1024]
+    return head.startswith(_BINARY_MAGIC) or b"\x00" in head
+
+
+def is_html(result: FetchResult) -> bool:
+    ctype = result.content_type
+    return (ctype in HTML_TYPES or ctype == "") and not looks_binary(result.body)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _public(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return not (
+        addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast
+        or addr.is_reserved or addr.is_unspecified
+    )
+
+
+class _Host:
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.last = 0.0
+        self.robots: Protego | None = None
+        self.robots_lock = asyncio.Lock()
+
+
+class Fetcher:
+    """An async fetcher for one crawl. Use as ``async with Fetcher(settings) as f``."""
+
+    def __init__(self, settings: Settings, *, on_fetch: Callable[[FetchEvent], None] | None = None):
+        self.settings = settings
+        self.on_fetch = on_fetch
+        self._hosts: dict[str, _Host] = {}
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.settings.timeout),
+            headers={
+                "User-Agent": self.settings.user_agent_string,
+                "Accept-Encoding": "gzip, deflate",
+            },
+            limits=httpx.Limits(
+                max_connections=self.settings.concurrency,
+                max_keepalive_connections=self.settings.concurrency,
+            ),
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._client.aclose()
+
+    # -- public ------------------------------------------------------------------------------
+    async def fetch(
+        self,
+        url: str,
+        *,
+        kind: str = "page",
+        headers: dict[str, str] | None = None,
+        delay: float | None = None,
+        robots: bool = True,
+        timeout: float | None = None,
+    ) -> FetchResult:
+        """GET ``url`` politely; raise FetchError (with ``retryable`` and ``status``) on failure."""
+        attempt = 0
+        while True:
+            try:
+                return await self._fetch_following(url, kind, headers or {}, delay, robots, timeout)
+            except FetchError as exc:
+                if not exc.retryable or attempt >= self.settings.max_retries:
+                    raise
+                wait = exc.retry_after
+                if wait is None:
+                    wait = self.settings.retry_backoff * (2**attempt) * (0.5 + random.random())
+                if wait > self.settings.max_retry_after:
+                    raise
+                attempt += 1
+                await asyncio.sleep(wait)
+
+    async def robots_allowed(self, url: str) -> bool:
+        host = self._host(url)
+        async with host.robots_lock:
+            if host.robots is None:
+                host.robots = await self._load_robots(url)
+        return host.robots.can_fetch(url, self.settings.user_agent_string)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _host(self, url: str) -> _Host:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.lower()}"
+        if key not in self._hosts:
+            self._hosts[key] = _Host()
+        return self._hosts[key]
+
+    async def _guard(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(url, f"only http and https URLs are fetched, not {parts.scheme!r}")
+        if not parts.hostname:
+            raise FetchError(url, "URL has no host")
+        if self.settings.allow_private_addresses or self._exempt(parts):
+            return
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                type=socket.SOCK_STREAM,
+            )
+        except socket.gaierror as exc:
+            raise FetchError(url, f"host does not resolve ({exc.strerror})", retryable=True) from None
+        for info in infos:
+            if not _public(info[4][0]):
+                raise FetchError(
+                    url,
+                    f"refused: {parts.hostname} resolves to a non-public address ({info[4][0]}); "
+                    "set allow_private_addresses to crawl internal hosts",
+                )
+
+    def _exempt(self, parts) -> bool:
+        allowed = {h.strip().lower() for h in self.settings.allowed_private_hosts.split(",") if h.strip()}
+        host = (parts.hostname or "").lower()
+        return host in allowed or f"{host}:{parts.port}" in allowed
+
+    async def _load_robots(self, url: str) -> Protego:
+        robots_url = urljoin(url, "/robots.txt")
+        try:
+            res = await self._fetch_following(
+                robots_url, "robots", {}, 0.0, False, self.settings.robots_timeout
+            )
+        except FetchError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                return Protego.parse("")  # no robots.txt: everything allowed
+            # RFC 9309: an unreachable robots.txt means complete disallow, for now.
+            raise FetchError(url, f"robots.txt unreachable ({exc.reason})", retryable=True) from None
+        return Protego.parse(res.text())
+
+    async def _fetch_following(
+        self, url: str, kind: str, headers: dict, delay: float | None, robots: bool,
+        timeout: float | None,
+    ) -> FetchResult:
+        redirects: list[str] = []
+        current = url
+        while True:
+            await self._guard(current)
+            if robots and not await self.robots_allowed(current):
+                raise FetchError(current, "disallowed by robots.txt")
+            result = await self._fetch_once(current, kind, headers, delay, timeout)
+            if result.status in (301, 302, 303, 307, 308) and "location" in result.headers:
+                if len(redirects) >= self.settings.max_redirects:
+                    raise FetchError(
+                        url, f"more than {self.settings.max_redirects} redirects (last: {current})"
+                    )
+                redirects.append(current)
+                nxt = urljoin(current, result.headers["location"])
+                if nxt in redirects:
+                    raise FetchError(url, f"redirect loop at {nxt}")
+                current = nxt
+                continue
+            result.url, result.redirects = url, redirects
+            if result.status == 304 or 200 <= result.status < 300:
+                return result
+            retryable = result.status == 429 or result.status >= 500
+            raise FetchError(
+                current, f"HTTP {result.status}", status=result.status, retryable=retryable,
+                retry_after=_retry_after(result.headers.get("retry-after")),
+            )
+
+    async def _fetch_once(
+        self, url: str, kind: str, headers: dict, delay: float | None, timeout: float | None
+    ) -> FetchResult:
+        host = self._host(url)
+        delay = self.settings.per_host_delay if delay is None else delay
+        if host.robots is not None:
+            delay = max(delay, host.robots.crawl_delay(self.settings.user_agent_string) or 0)
+        start = time.monotonic()
+        status = ctype = None
+        nbytes = None
+        error = None
+        try:
+            async with host.lock:
+                wait = host.last + delay - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                async with self._slots:
+                    start = time.monotonic()
+                    try:
+                        result = await asyncio.wait_for(
+                            self._get(url, headers), timeout or self.settings.timeout
+                        )
+                    finally:
+                        host.last = time.monotonic()
+            status, ctype, nbytes = result.status, result.content_type, result.raw_bytes
+            result.elapsed_ms = int((time.monotonic() - start) * 1000)
+            return result
+        except asyncio.TimeoutError:
+            error = f"timed out after {timeout or self.settings.timeout:g}s"
+            raise FetchError(url, error, retryable=True) from None
+        except httpx.TooManyRedirects:  # pragma: no cover - redirects are followed by hand
+            raise
+        except (httpx.TransportError, OSError) as exc:
+            error = f"connection error: {type(exc).__name__} {exc}".strip()
+            raise FetchError(url, error, retryable=True) from None
+        except FetchError as exc:
+            error = exc.reason
+            status = exc.status
+            raise
+        finally:
+            if self.on_fetch:
+                self.on_fetch(
+                    FetchEvent(
+                        url=url, kind=kind, status=status, final_url=url, content_type=ctype,
+                        nbytes=nbytes, elapsed_ms=int((time.monotonic() - start) * 1000),
+                        error=error,
+                    )
+                )
+
+    async def _get(self, url: str, headers: dict) -> FetchResult:
+        max_raw, max_body = self.settings.max_bytes, self.settings.max_decompressed_bytes
+        async with self._client.stream("GET", url, headers=headers) as resp:
+            declared = resp.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_raw:
+                raise FetchError(
+                    url, f"body of {int(declared)} bytes is over the {max_raw}-byte cap",
+                    status=resp.status_code,
+                )
+            encoding = resp.headers.get("content-encoding", "identity").strip().lower()
+            decoder = _Decoder(url, encoding, max_body, resp.status_code)
+            raw = 0
+            async for chunk in resp.aiter_raw():
+                raw += len(chunk)
+                if raw > max_raw:
+                    raise FetchError(
+                        url, f"body is over the {max_raw}-byte cap", status=resp.status_code
+                    )
+                decoder.feed(chunk)
+            return FetchResult(
+                url=url, final_url=url, status=resp.status_code, headers=resp.headers,
+                body=decoder.finish(), raw_bytes=raw, elapsed_ms=0, redirects=[],
+            )
+
+
+class _Decoder:
+    """Content-Encoding decoding with a cap on the decompressed size (gzip bombs)."""
+
+    def __init__(self, url: str, encoding: str, cap: int, status: int):
+        self.url, self.cap, self.status = url, cap, status
+        self.parts: list[bytes] = []
+        self.size = 0
+        if encoding in ("", "identity"):
+            self.z = None
+        elif encoding in ("gzip", "x-gzip"):
+            self.z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self.z = zlib.decompressobj()
+        else:
+            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", status=status)
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise FetchError(
+                self.url, f"body decompresses to over the {self.cap}-byte cap", status=self.status
+            )
+        self.parts.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.z is None:
+            self._add(chunk)
+            return
+        try:
+            data = self.z.decompress(chunk, self.cap - self.size + 1)
+            self._add(data)
+            while self.z.unconsumed_tail:
+                self._add(self.z.decompress(self.z.unconsumed_tail, self.cap - self.size + 1))
+        except zlib.error as exc:
+            raise FetchError(self.url, f"corrupt compressed body ({exc})", status=self.status) from None
+
+    def finish(self) -> bytes:
+        if self.z is not None:
+            try:
+                self._add(self.z.flush())
+            except zlib.error as exc:
+                raise FetchError(self.url, f"corrupt compressed body ({exc})", status=self.status) from None
+        return b"".join(self.parts)
