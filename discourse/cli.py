@@ -116,7 +116,9 @@ def status(ctx: click.Context, fmt: str) -> None:
 @click.option("--source", help="Source name for documents that do not name one.")
 @click.option("--batch-size", type=int, help="Documents written per transaction.")
 @click.pass_context
-def import_(ctx: click.Context, files: tuple[str, ...], source: str | None, batch_size: int | None) -> None:
+def import_(
+    ctx: click.Context, files: tuple[str, ...], source: str | None, batch_size: int | None
+) -> None:
     """Import documents from JSON Lines files (url, text; optional title, author, date, source).
 
     Each batch is one transaction; re-importing skips documents already stored."""
@@ -125,7 +127,9 @@ def import_(ctx: click.Context, files: tuple[str, ...], source: str | None, batc
     settings = settings_from(ctx, batch_size=batch_size)
     with open_corpus(settings) as corpus:
         for path in files:
-            report = import_jsonl(corpus, path, default_source=source, batch_size=settings.batch_size)
+            report = import_jsonl(
+                corpus, path, default_source=source, batch_size=settings.batch_size
+            )
             click.echo(
                 f"{path}: {report.new} new, {report.duplicates} duplicates, "
                 f"{report.near_duplicates} near-duplicates"
@@ -142,7 +146,9 @@ def sources() -> None:
 @click.argument("url")
 @click.option("--name", help="Source name (default: the host name).")
 @click.option("--tag", "tags", multiple=True, help="A tag such as blog, newspaper, council.")
-@click.option("--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml).")
+@click.option(
+    "--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml)."
+)
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> None:
@@ -176,7 +182,9 @@ def sources_list(ctx, fmt) -> None:
     if not rows:
         click.echo("no sources yet: add one with `discourse sources add URL` and run a crawl.")
         return
-    click.echo(f"{'source':<28} {'status':<8} {'docs':>5} {'last success':<21} {'next poll':<21} last error")
+    click.echo(
+        f"{'source':<28} {'status':<8} {'docs':>5} {'last success':<21} {'next poll':<21} last error"
+    )
     for r in rows:
         click.echo(
             f"{r.name[:28]:<28} {r.status:<8} {r.documents:>5} {r.last_success or '-':<21} "
@@ -185,17 +193,30 @@ def sources_list(ctx, fmt) -> None:
 
 
 @main.command()
-@click.option("--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml).")
+@click.option(
+    "--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml)."
+)
 @click.option("--loop", is_flag=True, help="Keep running and poll each feed when due.")
 @click.option("--concurrency", type=int, help="Requests in flight at once.")
 @click.option("--per-host-delay", type=float, help="Seconds between requests to one host.")
 @click.option("--timeout", type=float, help="Seconds before a request times out.")
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.option("--contact", help="Contact address or URL for the User-Agent.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
 @click.pass_context
-def crawl(ctx, sources_file, loop, concurrency, per_host_delay, timeout, allow_private_addresses,
-          contact, progress) -> None:
+def crawl(
+    ctx,
+    sources_file,
+    loop,
+    concurrency,
+    per_host_delay,
+    timeout,
+    allow_private_addresses,
+    contact,
+    progress,
+) -> None:
     """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
     from pathlib import Path
 
@@ -203,8 +224,13 @@ def crawl(ctx, sources_file, loop, concurrency, per_host_delay, timeout, allow_p
     from .sources import load_sources
 
     settings = settings_from(
-        ctx, sources=sources_file, concurrency=concurrency, per_host_delay=per_host_delay,
-        timeout=timeout, allow_private_addresses=allow_private_addresses, contact=contact,
+        ctx,
+        sources=sources_file,
+        concurrency=concurrency,
+        per_host_delay=per_host_delay,
+        timeout=timeout,
+        allow_private_addresses=allow_private_addresses,
+        contact=contact,
     )
     with open_corpus(settings) as corpus:
         crawler = Crawler(corpus, settings, progress=progress)

@@ -25,7 +25,7 @@ from . import dedup
 from .errors import CorpusLockedError, FetchError
 from .extraction import SiteRules, extract_html
 from .feeds import failure_delay, next_interval, parse_feed
-from .fetching import FetchEvent, Fetcher, is_html, looks_binary
+from .fetching import Fetcher, FetchEvent, is_html, looks_binary
 from .settings import Settings
 from .sitemaps import parse_sitemap
 from .store import Corpus, NewDocument
@@ -81,7 +81,7 @@ class Crawler:
     # -- sources -----------------------------------------------------------------------------
     def sync_sources(self, specs: list[SourceSpec]) -> None:
         for spec in specs:
-            self.corpus.sources.upsert(spec)
+            self.corpus.sources.upsert(spec, interval_s=self.settings.poll_default)
 
     # -- running -----------------------------------------------------------------------------
     def lock(self) -> FileLock:
@@ -114,8 +114,16 @@ class Crawler:
             nxt = self.corpus.sources.next_poll()
             wait = max_sleep
             if nxt:
-                wait = min(max_sleep, max(1.0, (dt.datetime.fromisoformat(nxt.replace("Z", "+00:00"))
-                                                - dt.datetime.now(dt.timezone.utc)).total_seconds()))
+                wait = min(
+                    max_sleep,
+                    max(
+                        1.0,
+                        (
+                            dt.datetime.fromisoformat(nxt.replace("Z", "+00:00"))
+                            - dt.datetime.now(dt.timezone.utc)
+                        ).total_seconds(),
+                    ),
+                )
             time.sleep(wait)
 
     async def _pass(self) -> CrawlReport:
@@ -145,11 +153,21 @@ class Crawler:
 
     def _on_fetch(self, ev: FetchEvent) -> None:
         self.corpus.sources.log_fetch(
-            ev.url, ev.kind, final_url=ev.final_url, status=ev.status, content_type=ev.content_type,
-            nbytes=ev.nbytes, elapsed_ms=ev.elapsed_ms, error=ev.error,
+            ev.url,
+            ev.kind,
+            final_url=ev.final_url,
+            status=ev.status,
+            content_type=ev.content_type,
+            nbytes=ev.nbytes,
+            elapsed_ms=ev.elapsed_ms,
+            error=ev.error,
         )
         if not self.progress:
-            print(json.dumps({"event": "fetch", **dataclasses.asdict(ev)}), file=sys.stderr, flush=True)
+            print(
+                json.dumps({"event": "fetch", **dataclasses.asdict(ev)}),
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _delay(self, source_id: int) -> float | None:
         return self._sources.get(source_id, (None, None))[1]
@@ -160,8 +178,13 @@ class Crawler:
         if feed.kind == "pages":
             # A page list: the URL itself is the item; look again rarely.
             self.corpus.sources.feed_polled(
-                feed, items=[ItemSpec(key=canonical_url(feed.url), url=feed.url)], status=None,
-                etag=None, last_modified=None, body_hash=None, interval_s=self.settings.poll_max,
+                feed,
+                items=[ItemSpec(key=canonical_url(feed.url), url=feed.url)],
+                status=None,
+                etag=None,
+                last_modified=None,
+                body_hash=None,
+                interval_s=self.settings.poll_max,
                 next_poll=_later(self.settings.poll_max),
             )
             return
@@ -175,23 +198,38 @@ class Crawler:
                 feed.url, kind=feed.kind, headers=headers, delay=self._delay(feed.source_id)
             )
             if looks_binary(res.body) and not res.not_modified:
-                raise FetchError(feed.url, f"binary body ({res.content_type or 'no type'}), not a feed")
+                raise FetchError(
+                    feed.url, f"binary body ({res.content_type or 'no type'}), not a feed"
+                )
         except FetchError as exc:
             report.feeds_failed += 1
             marked = self.corpus.sources.feed_failed(
-                feed, status=exc.status, error=exc.reason,
-                next_poll=_later(failure_delay(self.settings, feed.failure_count + 1, exc.retry_after)),
+                feed,
+                status=exc.status,
+                error=exc.reason,
+                next_poll=_later(
+                    failure_delay(self.settings, feed.failure_count + 1, exc.retry_after)
+                ),
                 max_failures=self.settings.max_failures,
             )
-            log.warning("feed %s failed: %s%s", feed.url, exc.reason, " (source marked failing)" if marked else "")
+            log.warning(
+                "feed %s failed: %s%s",
+                feed.url,
+                exc.reason,
+                " (source marked failing)" if marked else "",
+            )
             return
         body_hash = hashlib.sha256(res.body).hexdigest() if not res.not_modified else feed.body_hash
         if res.not_modified or body_hash == feed.body_hash:
             report.feeds_not_modified += 1
             self.corpus.sources.feed_polled(
-                feed, items=[], status=res.status, etag=res.headers.get("etag", feed.etag),
+                feed,
+                items=[],
+                status=res.status,
+                etag=res.headers.get("etag", feed.etag),
                 last_modified=res.headers.get("last-modified", feed.last_modified),
-                body_hash=body_hash, interval_s=next_interval(self.settings, feed.interval_s, 0, None),
+                body_hash=body_hash,
+                interval_s=next_interval(self.settings, feed.interval_s, 0, None),
                 next_poll=_later(next_interval(self.settings, feed.interval_s, 0, None)),
             )
             return
@@ -208,9 +246,16 @@ class Crawler:
         # Count how many are genuinely new before choosing the next interval.
         interval = next_interval(self.settings, feed.interval_s, 1, ttl)
         new = self.corpus.sources.feed_polled(
-            feed, items=items, status=res.status, etag=res.headers.get("etag"),
-            last_modified=res.headers.get("last-modified"), body_hash=body_hash,
-            interval_s=interval, next_poll=_later(interval), title=title, parse_problem=problem,
+            feed,
+            items=items,
+            status=res.status,
+            etag=res.headers.get("etag"),
+            last_modified=res.headers.get("last-modified"),
+            body_hash=body_hash,
+            interval_s=interval,
+            next_poll=_later(interval),
+            title=title,
+            parse_problem=problem,
         )
         if not new:
             interval = next_interval(self.settings, feed.interval_s, 0, ttl)
@@ -267,12 +312,18 @@ class Crawler:
         canonical = canonical_url(extracted.canonical_url or res.final_url)
         signature = dedup.minhash(extracted.text)
         doc = NewDocument(
-            url=res.url if not res.redirects else final, canonical_url=canonical,
-            text=extracted.text, content_hash=dedup.content_hash(extracted.text),
-            source_id=item.source_id, guid=item.key if item.key.startswith("guid:") else None,
-            title=extracted.title or item.title, author=extracted.author or item.author,
+            url=res.url if not res.redirects else final,
+            canonical_url=canonical,
+            text=extracted.text,
+            content_hash=dedup.content_hash(extracted.text),
+            source_id=item.source_id,
+            guid=item.key if item.key.startswith("guid:") else None,
+            title=extracted.title or item.title,
+            author=extracted.author or item.author,
             published=extracted.date or (item.published[:10] if item.published else None),
-            language=extracted.language, raw_html=res.body, minhash=dedup.to_bytes(signature),
+            language=extracted.language,
+            raw_html=res.body,
+            minhash=dedup.to_bytes(signature),
             extractor=extracted.extractor,
             aliases=[item.url, canonical_url(item.url), canonical_url(res.url), *res.redirects],
         )
@@ -285,7 +336,6 @@ class Crawler:
             report.near_duplicates += 1
         else:
             report.duplicates += 1
-
 
 
 async def find_feeds(fetcher: Fetcher, url: str) -> list[str]:
@@ -312,8 +362,13 @@ async def find_feeds(fetcher: Fetcher, url: str) -> list[str]:
 
 
 def add_source(
-    corpus: Corpus, settings: Settings, url: str, *, name: str | None = None,
-    tags: list[str] | None = None, sources_file: str | None = None,
+    corpus: Corpus,
+    settings: Settings,
+    url: str,
+    *,
+    name: str | None = None,
+    tags: list[str] | None = None,
+    sources_file: str | None = None,
 ) -> SourceSpec:
     """Find the feeds of a homepage, add them as one source to the sources file and corpus."""
     from urllib.parse import urlsplit
@@ -332,10 +387,13 @@ def add_source(
     if not feeds:
         raise InputError(
             f"{url}: no feed announced or at the usual paths. Add it to the sources file "
-            "by hand with kind = \"sitemap\" or \"pages\"."
+            'by hand with kind = "sitemap" or "pages".'
         )
     spec = SourceSpec(
-        name=name or (urlsplit(url).hostname or url), kind="feed", urls=feeds, homepage=url,
+        name=name or (urlsplit(url).hostname or url),
+        kind="feed",
+        urls=feeds,
+        homepage=url,
         tags=list(tags or []),
     )
     append_source(sources_file or settings.sources, spec)

@@ -50,8 +50,12 @@ class Extracted:
     def as_dict(self, input: str | None = None) -> dict:
         out = {"input": input} if input is not None else {}
         out.update(
-            url=self.url, title=self.title, author=self.author, date=self.date,
-            language=self.language, text=self.text,
+            url=self.url,
+            title=self.title,
+            author=self.author,
+            date=self.date,
+            language=self.language,
+            text=self.text,
         )
         return out
 
@@ -70,8 +74,14 @@ def extract_html(html: str, url: str | None = None, rules: SiteRules | None = No
     text = _CONTROL.sub("", text or "").strip()
     canonical = meta.get("url") if meta.get("url", "").startswith("http") else None
     return Extracted(
-        url=url, canonical_url=canonical, title=meta.get("title"), author=meta.get("author"),
-        date=meta.get("date"), language=detect_language(text), text=text, extractor=method,
+        url=url,
+        canonical_url=canonical,
+        title=meta.get("title"),
+        author=meta.get("author"),
+        date=meta.get("date"),
+        language=detect_language(text),
+        text=text,
+        extractor=method,
     )
 
 
@@ -82,12 +92,21 @@ def _metadata(html: str, url: str | None) -> dict:
         return {}
     try:
         doc = extract_metadata(
-            tree, default_url=url,
-            date_config={"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%d"},
+            tree,
+            default_url=url,
+            date_config={
+                "original_date": True,
+                "extensive_search": True,
+                "outputformat": "%Y-%m-%d",
+            },
         )
     except Exception:  # trafilatura raises assorted errors on pathological trees
         return {}
-    return {k: getattr(doc, k, None) or "" for k in ("title", "author", "date", "url") if getattr(doc, k, None)}
+    return {
+        k: getattr(doc, k, None) or ""
+        for k in ("title", "author", "date", "url")
+        if getattr(doc, k, None)
+    }
 
 
 def detect_language(text: str) -> str | None:
@@ -154,6 +173,7 @@ def extract_inputs(inputs, settings) -> list[dict]:
 
         async def _fetch_all() -> None:
             async with Fetcher(settings) as fetcher:
+
                 async def one(u: str) -> None:
                     try:
                         fetched[u] = await fetcher.fetch(u, kind="page")
@@ -177,5 +197,7 @@ def extract_inputs(inputs, settings) -> list[dict]:
                 out.append(extract_html(read_html_file(inp), None).as_dict(inp))
         except InputError as exc:
             msg = str(exc)
-            out.append({"input": inp, "error": msg.split(": ", 1)[1] if msg.startswith(inp) else msg})
+            out.append(
+                {"input": inp, "error": msg.split(": ", 1)[1] if msg.startswith(inp) else msg}
+            )
     return out

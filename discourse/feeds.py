@@ -15,11 +15,29 @@ from .store.records import ItemSpec
 from .urls import canonical_url, resolve
 
 FEED_LINK_TYPES = {
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
 }
 # Where feeds usually live when a homepage does not announce one.
-USUAL_FEED_PATHS = ["feed", "feed/", "rss", "rss.xml", "feed.xml", "atom.xml", "index.xml", "?feed=rss2"]
-_PERIOD_SECONDS = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000, "yearly": 31536000}
+USUAL_FEED_PATHS = [
+    "feed",
+    "feed/",
+    "rss",
+    "rss.xml",
+    "feed.xml",
+    "atom.xml",
+    "index.xml",
+    "?feed=rss2",
+]
+_PERIOD_SECONDS = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 604800,
+    "monthly": 2592000,
+    "yearly": 31536000,
+}
 
 
 @dataclasses.dataclass
@@ -43,7 +61,9 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     items = []
     for entry in parsed.entries:
-        link = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
+        link = entry.get("link") or (
+            entry.get("id") if str(entry.get("id", "")).startswith("http") else None
+        )
         if not link:
             continue
         link = resolve(url, link)
@@ -59,9 +79,14 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         )
     # One feed listing the same entry twice (a glitch some feeds have) yields it once.
     items = list({it.key: it for it in reversed(items)}.values())[::-1]
-    is_feed = bool(parsed.entries) or parsed.version not in ("", None) or bool(parsed.feed.get("title"))
+    is_feed = (
+        bool(parsed.entries) or parsed.version not in ("", None) or bool(parsed.feed.get("title"))
+    )
     return ParsedFeed(
-        title=parsed.feed.get("title"), items=items, ttl=_ttl(parsed.feed), problem=problem,
+        title=parsed.feed.get("title"),
+        items=items,
+        ttl=_ttl(parsed.feed),
+        problem=problem,
         is_feed=is_feed,
     )
 

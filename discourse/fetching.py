@@ -29,12 +29,29 @@ from .settings import Settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
-    "text/xml", "application/feed+json", "text/plain", "text/html",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+    "application/feed+json",
+    "text/plain",
+    "text/html",
 )
 _BINARY_MAGIC = (
-    b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
-    b"\x7fELF", b"MZ", b"OggS", b"ID3", b"RIFF", b"\x00\x00\x01\x00",
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\x7fELF",
+    b"MZ",
+    b"OggS",
+    b"ID3",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
 )
 
 
@@ -105,8 +122,12 @@ def _public(ip: str) -> bool:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
     return not (
-        addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast
-        or addr.is_reserved or addr.is_unspecified
+        addr.is_private
+        or addr.is_loopback
+        or addr.is_link_local
+        or addr.is_multicast
+        or addr.is_reserved
+        or addr.is_unspecified
     )
 
 
@@ -199,11 +220,14 @@ class Fetcher:
             return
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                parts.hostname,
+                parts.port or (443 if parts.scheme == "https" else 80),
                 type=socket.SOCK_STREAM,
             )
         except socket.gaierror as exc:
-            raise FetchError(url, f"host does not resolve ({exc.strerror})", retryable=True) from None
+            raise FetchError(
+                url, f"host does not resolve ({exc.strerror})", retryable=True
+            ) from None
         for info in infos:
             if not _public(info[4][0]):
                 raise FetchError(
@@ -213,7 +237,9 @@ class Fetcher:
                 )
 
     def _exempt(self, parts) -> bool:
-        allowed = {h.strip().lower() for h in self.settings.allowed_private_hosts.split(",") if h.strip()}
+        allowed = {
+            h.strip().lower() for h in self.settings.allowed_private_hosts.split(",") if h.strip()
+        }
         host = (parts.hostname or "").lower()
         return host in allowed or f"{host}:{parts.port}" in allowed
 
@@ -227,11 +253,18 @@ class Fetcher:
             if exc.status is not None and 400 <= exc.status < 500:
                 return Protego.parse("")  # no robots.txt: everything allowed
             # RFC 9309: an unreachable robots.txt means complete disallow, for now.
-            raise FetchError(url, f"robots.txt unreachable ({exc.reason})", retryable=True) from None
+            raise FetchError(
+                url, f"robots.txt unreachable ({exc.reason})", retryable=True
+            ) from None
         return Protego.parse(res.text())
 
     async def _fetch_following(
-        self, url: str, kind: str, headers: dict, delay: float | None, robots: bool,
+        self,
+        url: str,
+        kind: str,
+        headers: dict,
+        delay: float | None,
+        robots: bool,
         timeout: float | None,
     ) -> FetchResult:
         redirects: list[str] = []
@@ -257,7 +290,10 @@ class Fetcher:
                 return result
             retryable = result.status == 429 or result.status >= 500
             raise FetchError(
-                current, f"HTTP {result.status}", status=result.status, retryable=retryable,
+                current,
+                f"HTTP {result.status}",
+                status=result.status,
+                retryable=retryable,
                 retry_after=_retry_after(result.headers.get("retry-after")),
             )
 
@@ -304,8 +340,13 @@ class Fetcher:
             if self.on_fetch:
                 self.on_fetch(
                     FetchEvent(
-                        url=url, kind=kind, status=status, final_url=url, content_type=ctype,
-                        nbytes=nbytes, elapsed_ms=int((time.monotonic() - start) * 1000),
+                        url=url,
+                        kind=kind,
+                        status=status,
+                        final_url=url,
+                        content_type=ctype,
+                        nbytes=nbytes,
+                        elapsed_ms=int((time.monotonic() - start) * 1000),
                         error=error,
                     )
                 )
@@ -316,7 +357,8 @@ class Fetcher:
             declared = resp.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_raw:
                 raise FetchError(
-                    url, f"body of {int(declared)} bytes is over the {max_raw}-byte cap",
+                    url,
+                    f"body of {int(declared)} bytes is over the {max_raw}-byte cap",
                     status=resp.status_code,
                 )
             encoding = resp.headers.get("content-encoding", "identity").strip().lower()
@@ -330,8 +372,14 @@ class Fetcher:
                     )
                 decoder.feed(chunk)
             return FetchResult(
-                url=url, final_url=url, status=resp.status_code, headers=resp.headers,
-                body=decoder.finish(), raw_bytes=raw, elapsed_ms=0, redirects=[],
+                url=url,
+                final_url=url,
+                status=resp.status_code,
+                headers=resp.headers,
+                body=decoder.finish(),
+                raw_bytes=raw,
+                elapsed_ms=0,
+                redirects=[],
             )
 
 
@@ -369,12 +417,16 @@ class _Decoder:
             while self.z.unconsumed_tail:
                 self._add(self.z.decompress(self.z.unconsumed_tail, self.cap - self.size + 1))
         except zlib.error as exc:
-            raise FetchError(self.url, f"corrupt compressed body ({exc})", status=self.status) from None
+            raise FetchError(
+                self.url, f"corrupt compressed body ({exc})", status=self.status
+            ) from None
 
     def finish(self) -> bytes:
         if self.z is not None:
             try:
                 self._add(self.z.flush())
             except zlib.error as exc:
-                raise FetchError(self.url, f"corrupt compressed body ({exc})", status=self.status) from None
+                raise FetchError(
+                    self.url, f"corrupt compressed body ({exc})", status=self.status
+                ) from None
         return b"".join(self.parts)

@@ -35,7 +35,9 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}, line {lineno}: not valid JSON ({exc.msg}).") from None
+                    raise InputError(
+                        f"{path}, line {lineno}: not valid JSON ({exc.msg})."
+                    ) from None
                 if not isinstance(obj, dict):
                     raise InputError(f"{path}, line {lineno}: expected a JSON object.")
                 yield lineno, obj
@@ -85,11 +87,17 @@ def import_jsonl(
         batch.append(
             (
                 NewDocument(
-                    url=url, canonical_url=canonical_url(url), text=text,
-                    content_hash=dedup.content_hash(text), source_id=source_id,
-                    title=obj.get("title"), author=obj.get("author"),
+                    url=url,
+                    canonical_url=canonical_url(url),
+                    text=text,
+                    content_hash=dedup.content_hash(text),
+                    source_id=source_id,
+                    title=obj.get("title"),
+                    author=obj.get("author"),
                     published=obj.get("date") or obj.get("published"),
-                    language=obj.get("language"), minhash=dedup.to_bytes(sig), extractor="import",
+                    language=obj.get("language"),
+                    minhash=dedup.to_bytes(sig),
+                    extractor="import",
                 ),
                 sig,
             )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from .errors import SettingsError
 
@@ -67,11 +68,7 @@ class Settings:
     near_duplicate_threshold: float = _field(
         0.8, "Estimated Jaccard similarity above which a document is a near-duplicate."
     )
-    # analysis
-    pipeline: str = _field("", "spaCy pipeline config; empty means the bundled pipelines/config.cfg.")
-    batch_size: int = _field(64, "Documents per annotation batch.")
-    processes: int = _field(1, "Processes used by `discourse annotate`.")
-    model: str = _field("", "Stance model folder; empty means the corpus's current model.")
+    batch_size: int = _field(64, "Documents written (or processed) per transaction.")
     # output
     log_level: str = _field("warning", "Logging level: debug, info, warning or error.")
 
@@ -107,7 +104,9 @@ class Settings:
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise SettingsError(f"{path}: not valid TOML ({exc}). Fix the file or remove it.")
+                raise SettingsError(
+                    f"{path}: not valid TOML ({exc}). Fix the file or remove it."
+                ) from None
             section = data.get("discourse", data)
             for key, raw in section.items():
                 name = key.replace("-", "_")
@@ -142,7 +141,7 @@ class Settings:
         return settings
 
     def _check(self) -> None:
-        for name in ("concurrency", "max_redirects", "batch_size", "processes", "max_failures"):
+        for name in ("concurrency", "max_redirects", "batch_size", "max_failures"):
             if getattr(self, name) < (0 if name == "max_redirects" else 1):
                 raise SettingsError(f"{self.where(name)}: {name} must be at least 1.")
         if not 0 < self.near_duplicate_threshold <= 1:

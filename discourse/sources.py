@@ -1,23 +1,23 @@
 """The sources file (sources.toml): which feeds, sitemaps and page lists to follow.
 
-    [[source]]
-    name = "Riverside Voices"
-    kind = "feed"                      # feed | sitemap | pages
-    urls = ["https://example.org/feed.xml"]
-    homepage = "https://example.org/"
-    tags = ["blog"]
-    per_host_delay = 2.0               # politeness override for this source
-    select = ["article .entry-content"] # CSS rules (beautifulsoup4): keep only these parts
-    drop = [".share-buttons"]          #   and drop these first
+[[source]]
+name = "Riverside Voices"
+kind = "feed"                      # feed | sitemap | pages
+urls = ["https://example.org/feed.xml"]
+homepage = "https://example.org/"
+tags = ["blog"]
+per_host_delay = 2.0               # politeness override for this source
+select = ["article .entry-content"] # CSS rules (beautifulsoup4): keep only these parts
+drop = [".share-buttons"]          #   and drop these first
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+import tomllib
 
 from .errors import InputError
 from .store.records import SourceSpec
@@ -42,7 +42,9 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
         raise InputError(f"{path}: not valid TOML ({exc}).") from None
     unknown = set(data) - {"source"}
     if unknown:
-        raise InputError(f"{path}: unknown top-level key(s) {sorted(unknown)}; use [[source]] tables.")
+        raise InputError(
+            f"{path}: unknown top-level key(s) {sorted(unknown)}; use [[source]] tables."
+        )
     specs, names = [], set()
     for i, raw in enumerate(data.get("source", []), 1):
         where = f"{path}: source #{i}"
@@ -58,7 +60,9 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
 def _spec(raw: dict[str, Any], where: str) -> SourceSpec:
     for key in raw:
         if key not in _KEYS:
-            raise InputError(f"{where}: unknown key {key!r}; known keys: {', '.join(sorted(_KEYS))}.")
+            raise InputError(
+                f"{where}: unknown key {key!r}; known keys: {', '.join(sorted(_KEYS))}."
+            )
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InputError(f"{where}: 'name' is missing or empty.")
@@ -78,7 +82,9 @@ def _spec(raw: dict[str, Any], where: str) -> SourceSpec:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InputError(f"{where}: 'tags' must be a list of strings.")
     delay = raw.get("per_host_delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0):
+    if delay is not None and (
+        isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0
+    ):
         raise InputError(f"{where}: 'per_host_delay' must be a number of seconds >= 0.")
     for key in ("select", "drop"):
         value = raw.get(key, [])
@@ -89,7 +95,11 @@ def _spec(raw: dict[str, Any], where: str) -> SourceSpec:
         _check_selectors(value, where, key)
     config = {k: raw[k] for k in _CONFIG_KEYS if k in raw}
     return SourceSpec(
-        name=name.strip(), kind=kind, urls=urls, homepage=raw.get("homepage"), tags=tags,
+        name=name.strip(),
+        kind=kind,
+        urls=urls,
+        homepage=raw.get("homepage"),
+        tags=tags,
         config=config,
     )
 

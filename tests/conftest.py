@@ -12,14 +12,24 @@ ROOT = Path(__file__).resolve().parent.parent
 DISCOURSE = str(Path(sys.executable).parent / "discourse")
 
 
-def run_cli(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = None,
-            input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    cwd: str | os.PathLike | None = None,
+    env: dict | None = None,
+    input: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
     """Run the installed `discourse` command in a subprocess."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOURSE_")}
     full_env.update(env or {})
     return subprocess.run(
-        [DISCOURSE, *args], cwd=cwd, env=full_env, input=input, capture_output=True,
-        text=True, timeout=timeout,
+        [DISCOURSE, *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

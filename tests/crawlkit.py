@@ -11,8 +11,14 @@ from discourse.store import SourceSpec
 
 def crawl_settings(tmp_path: Path, **overrides) -> Settings:
     values = dict(
-        db=str(tmp_path / "corpus.db"), allow_private_addresses=True, per_host_delay=0.0,
-        timeout=5.0, robots_timeout=2.0, max_retries=2, retry_backoff=0.05, poll_min=600.0,
+        db=str(tmp_path / "corpus.db"),
+        allow_private_addresses=True,
+        per_host_delay=0.0,
+        timeout=5.0,
+        robots_timeout=2.0,
+        max_retries=2,
+        retry_backoff=0.05,
+        poll_min=600.0,
     )
     values.update(overrides)
     return Settings.resolve(values, cwd=tmp_path, env={})
@@ -29,7 +35,7 @@ def crawl(tmp_path: Path, sources: list[SourceSpec], **overrides):
 def feed_xml(base: str, items: list[tuple[str, str, str]], ttl: int | None = None) -> bytes:
     """An RSS 2.0 feed: items are (guid, link, title)."""
     entries = "".join(
-        f"<item><title>{t}</title><link>{link}</link><guid isPermaLink=\"false\">{g}</guid>"
+        f'<item><title>{t}</title><link>{link}</link><guid isPermaLink="false">{g}</guid>'
         f"<pubDate>Tue, 10 Jun 2008 09:00:00 GMT</pubDate></item>"
         for g, link, t in items
     )

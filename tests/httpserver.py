@@ -23,7 +23,9 @@ class Response:
 
 
 def html(body: str, status: int = 200, charset: str = "utf-8", **headers) -> Response:
-    return Response(status, body.encode(charset), {"Content-Type": f"text/html; charset={charset}", **headers})
+    return Response(
+        status, body.encode(charset), {"Content-Type": f"text/html; charset={charset}", **headers}
+    )
 
 
 class LocalServer:
@@ -42,7 +44,12 @@ class LocalServer:
             def do_GET(self):
                 with outer._lock:
                     outer.requests.append(
-                        (time.monotonic(), self.headers.get("Host", ""), self.path, dict(self.headers))
+                        (
+                            time.monotonic(),
+                            self.headers.get("Host", ""),
+                            self.path,
+                            dict(self.headers),
+                        )
                     )
                 route = outer.routes.get(self.path) or outer.routes.get(self.path.split("?")[0])
                 if route is None:

@@ -32,10 +32,15 @@ def docs(tmp_path):
 
 
 def test_feed_items_become_documents_with_clean_text(tmp_path, server):
-    server.routes["/feed.xml"] = rss(feed_xml(server.base, [
-        ("g1", server.url("/2008/06/panel.html"), "A panel at last"),
-        ("g2", server.url("/2008/07/budget.html"), "Budget day"),
-    ]))
+    server.routes["/feed.xml"] = rss(
+        feed_xml(
+            server.base,
+            [
+                ("g1", server.url("/2008/06/panel.html"), "A panel at last"),
+                ("g2", server.url("/2008/07/budget.html"), "Budget day"),
+            ],
+        )
+    )
     server.routes["/2008/06/panel.html"] = html(article("A panel at last", PARAS[:2]))
     server.routes["/2008/07/budget.html"] = html(article("Budget day", PARAS[2:]))
     report = crawl(tmp_path, [SourceSpec("Blog", "feed", [server.url("/feed.xml")], tags=["blog"])])
@@ -54,8 +59,15 @@ def test_second_poll_sends_validators_and_handles_304(tmp_path, server):
     def feed(handler):
         if handler.headers.get("If-None-Match") == '"v1"':
             return Response(304, headers={"ETag": '"v1"'})
-        return Response(200, body, {"Content-Type": "application/rss+xml", "ETag": '"v1"',
-                                    "Last-Modified": "Tue, 10 Jun 2008 09:00:00 GMT"})
+        return Response(
+            200,
+            body,
+            {
+                "Content-Type": "application/rss+xml",
+                "ETag": '"v1"',
+                "Last-Modified": "Tue, 10 Jun 2008 09:00:00 GMT",
+            },
+        )
 
     server.routes["/feed.xml"] = feed
     server.routes["/a.html"] = html(article("A", PARAS))
@@ -67,14 +79,18 @@ def test_second_poll_sends_validators_and_handles_304(tmp_path, server):
     second = crawl(tmp_path, src)
     assert first.documents_new == 1 and second.feeds_not_modified == 1 and second.items_new == 0
     last = server.hits("/feed.xml")[-1][3]
-    assert last["If-None-Match"] == '"v1"' and last["If-Modified-Since"].startswith("Tue, 10 Jun 2008")
+    assert last["If-None-Match"] == '"v1"' and last["If-Modified-Since"].startswith(
+        "Tue, 10 Jun 2008"
+    )
     assert len(server.hits("/a.html")) == 1
 
 
 def test_same_body_with_new_validators_counts_as_unchanged(tmp_path, server):
     body = feed_xml(server.base, [("g1", server.url("/a.html"), "A")])
     etags = iter(['"a"', '"b"'])
-    server.routes["/feed.xml"] = lambda _: Response(200, body, {"Content-Type": "application/rss+xml", "ETag": next(etags)})
+    server.routes["/feed.xml"] = lambda _: Response(
+        200, body, {"Content-Type": "application/rss+xml", "ETag": next(etags)}
+    )
     server.routes["/a.html"] = html(article("A", PARAS))
     src = [SourceSpec("Blog", "feed", [server.url("/feed.xml")])]
     crawl(tmp_path, src)
@@ -87,9 +103,9 @@ def test_same_body_with_new_validators_counts_as_unchanged(tmp_path, server):
 def test_malformed_feed_is_parsed_as_far_as_possible_and_recorded(tmp_path, server):
     broken = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Council &amp; news</title>'
-        f'<item><title>Budget panel &nbsp; report</title><link>{server.url("/a.html")}</link>'
-        '<description>Fish & chips</description></item>'
-        f'<item><title>Second</title><link>{server.url("/b.html")}</link></item>'
+        f"<item><title>Budget panel &nbsp; report</title><link>{server.url('/a.html')}</link>"
+        "<description>Fish & chips</description></item>"
+        f"<item><title>Second</title><link>{server.url('/b.html')}</link></item>"
     ).encode()  # undefined entity, bare ampersand, unclosed channel and rss
     server.routes["/feed.xml"] = rss(broken)
     server.routes["/a.html"] = html(article("A", PARAS[:2]))
@@ -103,11 +119,11 @@ def test_malformed_feed_is_parsed_as_far_as_possible_and_recorded(tmp_path, serv
 
 def test_relative_links_in_a_feed_are_resolved(tmp_path, server):
     body = (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
-        '<item><title>Rel</title><link>news/rel.html</link><guid>rel-1</guid></item>'
-        '<item><title>Root</title><link>/root.html</link><guid>root-1</guid></item>'
-        "</channel></rss>"
-    ).encode()
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+        b"<item><title>Rel</title><link>news/rel.html</link><guid>rel-1</guid></item>"
+        b"<item><title>Root</title><link>/root.html</link><guid>root-1</guid></item>"
+        b"</channel></rss>"
+    )
     server.routes["/council/feed.xml"] = rss(body)
     server.routes["/council/news/rel.html"] = html(article("Rel", PARAS[:2]))
     server.routes["/root.html"] = html(article("Root", PARAS[2:]))
@@ -121,13 +137,20 @@ def test_same_article_in_two_feeds_and_under_two_urls_is_stored_once(tmp_path, s
     canonical = server.url("/news/story.html")
     page = article("Story", PARAS, canonical=canonical)
     server.routes["/news/story.html"] = html(page)
-    server.routes["/feed-a.xml"] = rss(feed_xml(server.base, [("a1", canonical + "?utm_source=rss&utm_medium=feed", "Story")]))
-    server.routes["/feed-b.xml"] = rss(feed_xml(server.base, [("b7", server.url("/print/story"), "Story")]))
+    server.routes["/feed-a.xml"] = rss(
+        feed_xml(server.base, [("a1", canonical + "?utm_source=rss&utm_medium=feed", "Story")])
+    )
+    server.routes["/feed-b.xml"] = rss(
+        feed_xml(server.base, [("b7", server.url("/print/story"), "Story")])
+    )
     server.routes["/print/story"] = html(page)
-    report = crawl(tmp_path, [
-        SourceSpec("A", "feed", [server.url("/feed-a.xml")]),
-        SourceSpec("B", "feed", [server.url("/feed-b.xml")]),
-    ])
+    report = crawl(
+        tmp_path,
+        [
+            SourceSpec("A", "feed", [server.url("/feed-a.xml")]),
+            SourceSpec("B", "feed", [server.url("/feed-b.xml")]),
+        ],
+    )
     stored = docs(tmp_path)
     assert len(stored) == 1 and stored[0].canonical_url == canonical
     assert report.documents_new == 1 and report.duplicates == 1
@@ -137,16 +160,27 @@ def test_same_article_in_two_feeds_and_under_two_urls_is_stored_once(tmp_path, s
 
 
 def test_syndicated_copy_is_linked_as_near_duplicate(tmp_path, server):
-    server.routes["/feed-a.xml"] = rss(feed_xml(server.base, [("a1", server.url("/a/original.html"), "O")]))
-    server.routes["/feed-b.xml"] = rss(feed_xml(server.base, [("b1", server.url("/b/copy.html"), "C")]))
+    server.routes["/feed-a.xml"] = rss(
+        feed_xml(server.base, [("a1", server.url("/a/original.html"), "O")])
+    )
+    server.routes["/feed-b.xml"] = rss(
+        feed_xml(server.base, [("b1", server.url("/b/copy.html"), "C")])
+    )
     server.routes["/a/original.html"] = html(article("Council launches panel", PARAS))
-    server.routes["/b/copy.html"] = html(article(
-        "Panel launched by council", PARAS + ["This story was supplied by Ashford Vale District Council."]
-    ))
-    report = crawl(tmp_path, [
-        SourceSpec("A", "feed", [server.url("/feed-a.xml")]),
-        SourceSpec("B", "feed", [server.url("/feed-b.xml")]),
-    ], per_host_delay=0.2)
+    server.routes["/b/copy.html"] = html(
+        article(
+            "Panel launched by council",
+            PARAS + ["This story was supplied by Ashford Vale District Council."],
+        )
+    )
+    report = crawl(
+        tmp_path,
+        [
+            SourceSpec("A", "feed", [server.url("/feed-a.xml")]),
+            SourceSpec("B", "feed", [server.url("/feed-b.xml")]),
+        ],
+        per_host_delay=0.2,
+    )
     by_url = {d.url: d for d in docs(tmp_path)}
     original, copy = by_url[server.url("/a/original.html")], by_url[server.url("/b/copy.html")]
     assert report.near_duplicates == 1
@@ -155,7 +189,9 @@ def test_syndicated_copy_is_linked_as_near_duplicate(tmp_path, server):
 
 def test_binary_body_served_as_html_is_skipped_with_reason(tmp_path, server):
     server.routes["/feed.xml"] = rss(feed_xml(server.base, [("g", server.url("/file.html"), "F")]))
-    server.routes["/file.html"] = Response(200, b"%PDF-1.4\n\x00\x01binary", {"Content-Type": "text/html"})
+    server.routes["/file.html"] = Response(
+        200, b"%PDF-1.4\n\x00\x01binary", {"Content-Type": "text/html"}
+    )
     report = crawl(tmp_path, [SourceSpec("S", "feed", [server.url("/feed.xml")])])
     assert report.pages_skipped == 1 and report.documents_new == 0
     with Corpus(tmp_path / "corpus.db") as c:
@@ -170,7 +206,8 @@ def test_failing_page_is_recorded_and_retried_later_not_forever(tmp_path, server
     assert report.pages_retry_later == 1
     with Corpus(tmp_path / "corpus.db") as c:
         status, attempts, error, nxt = c.db.execute(
-            "SELECT status, attempts, error, next_attempt FROM items").fetchone()
+            "SELECT status, attempts, error, next_attempt FROM items"
+        ).fetchone()
     assert status == "pending" and attempts == 1 and "503" in error and nxt > "2000"
 
 
@@ -194,7 +231,9 @@ def test_failing_feed_backs_off_and_is_marked_after_max_failures(tmp_path, serve
 
 
 def test_adaptive_interval_honours_ttl(tmp_path, server):
-    server.routes["/feed.xml"] = rss(feed_xml(server.base, [("g", server.url("/a.html"), "A")], ttl=180))
+    server.routes["/feed.xml"] = rss(
+        feed_xml(server.base, [("g", server.url("/a.html"), "A")], ttl=180)
+    )
     server.routes["/a.html"] = html(article("A", PARAS))
     crawl(tmp_path, [SourceSpec("S", "feed", [server.url("/feed.xml")])])
     with Corpus(tmp_path / "corpus.db") as c:
@@ -203,14 +242,22 @@ def test_adaptive_interval_honours_ttl(tmp_path, server):
 
 
 def test_sitemap_source(tmp_path, server):
-    server.routes["/sitemap.xml"] = Response(200, (
-        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f'<sitemap><loc>{server.url("/sitemap-1.xml")}</loc></sitemap></sitemapindex>').encode(),
-        {"Content-Type": "application/xml"})
-    server.routes["/sitemap-1.xml"] = Response(200, (
-        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f'<url><loc>{server.url("/s1.html")}</loc><lastmod>2010-01-02</lastmod></url></urlset>').encode(),
-        {"Content-Type": "application/xml"})
+    server.routes["/sitemap.xml"] = Response(
+        200,
+        (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{server.url('/sitemap-1.xml')}</loc></sitemap></sitemapindex>"
+        ).encode(),
+        {"Content-Type": "application/xml"},
+    )
+    server.routes["/sitemap-1.xml"] = Response(
+        200,
+        (
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{server.url('/s1.html')}</loc><lastmod>2010-01-02</lastmod></url></urlset>"
+        ).encode(),
+        {"Content-Type": "application/xml"},
+    )
     server.routes["/s1.html"] = html(article("S1", PARAS))
     report = crawl(tmp_path, [SourceSpec("S", "sitemap", [server.url("/sitemap.xml")])])
     assert report.documents_new == 1
@@ -234,13 +281,24 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
     items = [(f"g{i}", server.url(f"/p/{i}.html"), f"Post {i}") for i in range(n)]
     server.routes["/feed.xml"] = rss(feed_xml(server.base, items))
     for i in range(n):
-        server.routes[f"/p/{i}.html"] = html(article(f"Post {i}", [f"Post number {i} on the panel."] + PARAS))
+        server.routes[f"/p/{i}.html"] = html(
+            article(f"Post {i}", [f"Post number {i} on the panel."] + PARAS)
+        )
     (tmp_path / "sources.toml").write_text(
         f'[[source]]\nname = "S"\nkind = "feed"\nurls = ["{server.url("/feed.xml")}"]\n'
     )
-    env = {**os.environ, "DISCOURSE_ALLOW_PRIVATE_ADDRESSES": "1", "DISCOURSE_PER_HOST_DELAY": "0.05"}
-    proc = subprocess.Popen([DISCOURSE, "crawl"], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DISCOURSE_ALLOW_PRIVATE_ADDRESSES": "1",
+        "DISCOURSE_PER_HOST_DELAY": "0.05",
+    }
+    proc = subprocess.Popen(
+        [DISCOURSE, "crawl"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     db = tmp_path / "corpus.db"
     deadline = time.monotonic() + 60
     stored = 0
@@ -257,7 +315,9 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 5 <= stored < n
-    res = subprocess.run([DISCOURSE, "crawl"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [DISCOURSE, "crawl"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
     with Corpus(db) as c:
         assert c.documents.count() == n

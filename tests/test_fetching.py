@@ -10,7 +10,7 @@ from discourse.errors import FetchError
 from discourse.fetching import Fetcher
 
 from .crawlkit import crawl_settings
-from .httpserver import Response, LocalServer, html
+from .httpserver import LocalServer, Response, html
 
 
 def fetch(settings, url, **kw):
@@ -28,7 +28,9 @@ def server():
 
 
 def test_robots_disallow_is_obeyed(tmp_path, server):
-    server.routes["/robots.txt"] = Response(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"})
+    server.routes["/robots.txt"] = Response(
+        200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"}
+    )
     server.routes["/private/page.html"] = html("<p>secret</p>")
     server.routes["/public.html"] = html("<p>open</p>")
     s = crawl_settings(tmp_path)
@@ -114,7 +116,9 @@ def test_guard_refuses_loopback_by_default(tmp_path, server):
 def test_guard_checks_every_redirect_hop(tmp_path, server):
     # The test server itself is exempted by name; the redirect points at a private address,
     # which the guard must refuse before any connection is made.
-    server.routes["/go"] = Response(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+    server.routes["/go"] = Response(
+        302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
     s = crawl_settings(
         tmp_path, allow_private_addresses=False, allowed_private_hosts=f"127.0.0.1:{server.port}"
     )
@@ -153,7 +157,8 @@ def test_gzip_bomb_is_refused(tmp_path, server):
 
 def test_gzip_body_is_decoded(tmp_path, server):
     server.routes["/gz"] = Response(
-        200, gzip.compress(b"<p>hello compressed world</p>"),
+        200,
+        gzip.compress(b"<p>hello compressed world</p>"),
         {"Content-Type": "text/html", "Content-Encoding": "gzip"},
     )
     assert b"hello compressed world" in fetch(crawl_settings(tmp_path), server.url("/gz")).body
@@ -161,8 +166,13 @@ def test_gzip_body_is_decoded(tmp_path, server):
 
 @pytest.mark.parametrize(
     "charset, declared_in",
-    [("windows-1252", "header"), ("iso-8859-1", "header"), ("windows-1252", "meta"),
-     ("iso-8859-1", "meta"), ("utf-8-sig", "bom")],
+    [
+        ("windows-1252", "header"),
+        ("iso-8859-1", "header"),
+        ("windows-1252", "meta"),
+        ("iso-8859-1", "meta"),
+        ("utf-8-sig", "bom"),
+    ],
 )
 def test_declared_and_sniffed_encodings(tmp_path, server, charset, declared_in):
     text = "Residents\u2019 panel costs \u00a3500 \u2014 caf\u00e9 meeting"

@@ -18,7 +18,7 @@ def test_precedence_defaults_file_env_flags(tmp_path):
 
 
 def test_settings_file_may_use_a_discourse_table_and_dashes(tmp_path):
-    (tmp_path / "discourse.toml").write_text('[discourse]\nper-host-delay = 2.5\n')
+    (tmp_path / "discourse.toml").write_text("[discourse]\nper-host-delay = 2.5\n")
     assert Settings.resolve(cwd=tmp_path, env={}).per_host_delay == 2.5
 
 
@@ -30,8 +30,12 @@ def test_unknown_key_in_settings_file_is_named(tmp_path):
 
 @pytest.mark.parametrize(
     "line, key",
-    [('concurrency = "many"', "concurrency"), ("timeout = true", "timeout"),
-     ("allow_private_addresses = 3", "allow_private_addresses"), ("db = 5", "db")],
+    [
+        ('concurrency = "many"', "concurrency"),
+        ("timeout = true", "timeout"),
+        ("allow_private_addresses = 3", "allow_private_addresses"),
+        ("db = 5", "db"),
+    ],
 )
 def test_wrong_type_in_settings_file_is_named(tmp_path, line, key):
     (tmp_path / "discourse.toml").write_text(line + "\n")
@@ -58,7 +62,9 @@ def test_config_command_shows_values_and_origins(cli, tmp_path):
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert data["db"] == {"value": "x.db", "from": "flag --db"}
-    assert data["batch_size"]["value"] == 8 and data["batch_size"]["from"].endswith("discourse.toml")
+    assert data["batch_size"]["value"] == 8 and data["batch_size"]["from"].endswith(
+        "discourse.toml"
+    )
     assert data["timeout"] == {"value": 9.0, "from": "env DISCOURSE_TIMEOUT"}
     assert data["concurrency"]["from"] == "default"
 

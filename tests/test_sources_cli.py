@@ -25,17 +25,25 @@ def test_sources_add_finds_announced_feed_and_crawl_uses_it(cli, tmp_path, serve
         '<html><head><link rel="alternate" type="application/atom+xml" href="/atom.xml">'
         "</head><body>Home</body></html>"
     )
-    server.routes["/atom.xml"] = Response(200, (
-        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-        f'<title>Gazette</title><id>urn:g</id><updated>2010-01-01T00:00:00Z</updated>'
-        f'<entry><id>urn:e1</id><title>E1</title><link rel="alternate" href="{server.url("/e1.html")}"/>'
-        "<updated>2010-01-01T00:00:00Z</updated><author><name>Ann</name></author></entry></feed>"
-    ).encode(), {"Content-Type": "application/atom+xml"})
+    server.routes["/atom.xml"] = Response(
+        200,
+        (
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>Gazette</title><id>urn:g</id><updated>2010-01-01T00:00:00Z</updated>"
+            f'<entry><id>urn:e1</id><title>E1</title><link rel="alternate" href="{server.url("/e1.html")}"/>'
+            "<updated>2010-01-01T00:00:00Z</updated><author><name>Ann</name></author></entry></feed>"
+        ).encode(),
+        {"Content-Type": "application/atom+xml"},
+    )
     server.routes["/e1.html"] = html(article("E1", PARAS))
-    res = cli("sources", "add", server.url("/"), "--name", "Gazette", "--tag", "newspaper", env=PRIVATE)
+    res = cli(
+        "sources", "add", server.url("/"), "--name", "Gazette", "--tag", "newspaper", env=PRIVATE
+    )
     assert res.returncode == 0, res.stderr
     specs = load_sources(tmp_path / "sources.toml")
-    assert [(s.name, s.urls, s.tags) for s in specs] == [("Gazette", [server.url("/atom.xml")], ["newspaper"])]
+    assert [(s.name, s.urls, s.tags) for s in specs] == [
+        ("Gazette", [server.url("/atom.xml")], ["newspaper"])
+    ]
     res = cli("crawl", env=PRIVATE)
     assert res.returncode == 0, res.stderr
     assert "1 new documents" in res.stdout
@@ -48,8 +56,11 @@ def test_sources_add_finds_announced_feed_and_crawl_uses_it(cli, tmp_path, serve
 
 def test_sources_add_falls_back_to_usual_feed_paths(cli, tmp_path, server):
     server.routes["/"] = html("<html><body>No feed link here</body></html>")
-    server.routes["/rss.xml"] = Response(200, feed_xml(server.base, [("g", server.url("/a"), "A")]),
-                                         {"Content-Type": "application/rss+xml"})
+    server.routes["/rss.xml"] = Response(
+        200,
+        feed_xml(server.base, [("g", server.url("/a"), "A")]),
+        {"Content-Type": "application/rss+xml"},
+    )
     res = cli("sources", "add", server.url("/"), env=PRIVATE)
     assert res.returncode == 0, res.stderr
     assert load_sources(tmp_path / "sources.toml")[0].urls == [server.url("/rss.xml")]
@@ -58,16 +69,20 @@ def test_sources_add_falls_back_to_usual_feed_paths(cli, tmp_path, server):
 def test_sources_add_without_any_feed_is_a_clear_error(cli, server):
     server.routes["/"] = html("<html><body>Nothing</body></html>")
     res = cli("sources", "add", server.url("/"), env=PRIVATE)
-    assert res.returncode == 2 and "no feed announced" in res.stderr and "Traceback" not in res.stderr
+    assert (
+        res.returncode == 2 and "no feed announced" in res.stderr and "Traceback" not in res.stderr
+    )
 
 
 @pytest.mark.parametrize(
     "text, message",
-    [('[[source]]\nname = "A"\nurls = ["ftp://x"]\n', "not an http"),
-     ('[[source]]\nname = "A"\nkind = "blog"\nurls = ["http://x"]\n', "kind 'blog'"),
-     ('[[source]]\nname = "A"\nurls = ["http://x"]\ncolour = 1\n', "unknown key 'colour'"),
-     ('[[source]]\nname = "A"\nurls = ["http://x"]\nselect = "div[["\n', "selector"),
-     ('[[source]]\nurls = ["http://x"]\n', "'name' is missing")],
+    [
+        ('[[source]]\nname = "A"\nurls = ["ftp://x"]\n', "not an http"),
+        ('[[source]]\nname = "A"\nkind = "blog"\nurls = ["http://x"]\n', "kind 'blog'"),
+        ('[[source]]\nname = "A"\nurls = ["http://x"]\ncolour = 1\n', "unknown key 'colour'"),
+        ('[[source]]\nname = "A"\nurls = ["http://x"]\nselect = "div[["\n', "selector"),
+        ('[[source]]\nurls = ["http://x"]\n', "'name' is missing"),
+    ],
 )
 def test_sources_file_errors_name_the_file_source_and_key(tmp_path, text, message):
     path = tmp_path / "sources.toml"
@@ -86,8 +101,11 @@ def test_css_rules_win_over_the_generic_extractor(cli, tmp_path, server):
     page = article("Rules", PARAS).replace(
         "<article>", '<article><div class="standfirst"><p>Standfirst we want kept only.</p></div>'
     )
-    server.routes["/feed.xml"] = Response(200, feed_xml(server.base, [("g", server.url("/r.html"), "R")]),
-                                          {"Content-Type": "application/rss+xml"})
+    server.routes["/feed.xml"] = Response(
+        200,
+        feed_xml(server.base, [("g", server.url("/r.html"), "R")]),
+        {"Content-Type": "application/rss+xml"},
+    )
     server.routes["/r.html"] = html(page)
     (tmp_path / "sources.toml").write_text(
         f'[[source]]\nname = "R"\nurls = ["{server.url("/feed.xml")}"]\nselect = ["article"]\n'
@@ -106,7 +124,9 @@ def test_css_rules_win_over_the_generic_extractor(cli, tmp_path, server):
 def test_extract_prints_one_json_object_per_input(cli, tmp_path, server):
     page = article("Participatory budgeting in Eastfield", PARAS)
     (tmp_path / "a.html").write_text(page)
-    (tmp_path / "b.html.gz").write_bytes(gzip.compress(page.replace("Eastfield", "Westfield").encode()))
+    (tmp_path / "b.html.gz").write_bytes(
+        gzip.compress(page.replace("Eastfield", "Westfield").encode())
+    )
     server.routes["/c.html"] = html(page)
     res = cli("extract", "a.html", "b.html.gz", server.url("/c.html"), env=PRIVATE)
     assert res.returncode == 0, res.stderr
@@ -114,7 +134,9 @@ def test_extract_prints_one_json_object_per_input(cli, tmp_path, server):
     assert [r["input"] for r in rows] == ["a.html", "b.html.gz", server.url("/c.html")]
     for r in rows:
         assert set(r) == {"input", "url", "title", "author", "date", "language", "text"}
-        assert "long overdue" in r["text"] and "worst idea" not in r["text"] and r["language"] == "en"
+        assert (
+            "long overdue" in r["text"] and "worst idea" not in r["text"] and r["language"] == "en"
+        )
     assert rows[1]["title"] == "Participatory budgeting in Westfield"
     assert rows[2]["url"] == server.url("/c.html")
 

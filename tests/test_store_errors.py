@@ -51,7 +51,9 @@ def test_read_only_corpus_gives_one_clear_message_and_is_untouched():
         src.chmod(0o644)
         res = subprocess.run(
             [*_as_nobody(), DISCOURSE, "--db", str(db), "import", str(src)],
-            capture_output=True, text=True, cwd=folder,
+            capture_output=True,
+            text=True,
+            cwd=folder,
         )
         assert res.returncode != 0
         assert "corpus.db" in res.stderr and "read-only" in res.stderr
@@ -68,13 +70,17 @@ def test_corpus_locked_by_another_writer_gives_clear_message(tmp_path):
     db = tmp_path / "corpus.db"
     assert run_cli("--db", str(db), "init").returncode == 0
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys, time\n"
-         f"c = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-         "c.execute('BEGIN IMMEDIATE')\n"
-         "print('locked', flush=True)\n"
-         "time.sleep(30)\n"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            f"c = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE')\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(30)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -96,16 +102,20 @@ def test_writer_killed_mid_batch_then_rerun_loses_and_duplicates_nothing(tmp_pat
     total, batch = 4000, 250
     words = "council residents consultation panel budget forum people voice plan".split()
     rows = [
-        {"url": f"http://example.org/post/{i}", "title": f"Post {i}",
-         "text": " ".join(words[(i * 7 + k) % len(words)] for k in range(150)) + f" marker{i}",
-         "source": "Example"}
+        {
+            "url": f"http://example.org/post/{i}",
+            "title": f"Post {i}",
+            "text": " ".join(words[(i * 7 + k) % len(words)] for k in range(150)) + f" marker{i}",
+            "source": "Example",
+        }
         for i in range(total)
     ]
     src = write_jsonl(tmp_path / "docs.jsonl", rows)
     db = tmp_path / "corpus.db"
     proc = subprocess.Popen(
         [DISCOURSE, "--db", str(db), "import", str(src), "--batch-size", str(batch)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     count = 0
@@ -136,7 +146,12 @@ def test_writer_killed_mid_batch_then_rerun_loses_and_duplicates_nothing(tmp_pat
         urls = [r[0] for r in c.db.execute("SELECT canonical_url FROM documents")]
         assert len(set(urls)) == total
         assert c.check() == []
-        assert c.db.execute("SELECT COUNT(*) FROM documents_fts WHERE documents_fts MATCH 'marker17'").fetchone()[0] == 1
+        assert (
+            c.db.execute(
+                "SELECT COUNT(*) FROM documents_fts WHERE documents_fts MATCH 'marker17'"
+            ).fetchone()[0]
+            == 1
+        )
 
 
 @pytest.mark.parametrize("line", ['{"url": "http://e.org/1"}', "not json", '{"text": "x"}'])

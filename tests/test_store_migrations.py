@@ -10,8 +10,11 @@ from discourse.store.sqlite import migrations
 
 def _doc(i, text="Residents said the consultation was rushed and the panel ignored."):
     return NewDocument(
-        url=f"http://example.org/{i}", canonical_url=f"http://example.org/{i}",
-        text=f"{text} {i}", content_hash=f"h{i}", title=f"Title {i}",
+        url=f"http://example.org/{i}",
+        canonical_url=f"http://example.org/{i}",
+        text=f"{text} {i}",
+        content_hash=f"h{i}",
+        title=f"Title {i}",
     )
 
 
@@ -46,7 +49,9 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "c.db"
     Corpus(path).close()
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_version(version, name) VALUES (?, 'future')", (LATEST_VERSION + 1,))
+    conn.execute(
+        "INSERT INTO schema_version(version, name) VALUES (?, 'future')", (LATEST_VERSION + 1,)
+    )
     conn.commit()
     conn.close()
     before = path.read_bytes()
@@ -87,13 +92,17 @@ def test_a_failed_transaction_leaves_nothing_behind(corpus):
 def test_exact_duplicates_add_aliases_not_rows(corpus):
     first = corpus.documents.add(_doc(1))
     again = NewDocument(
-        url="http://example.org/1?utm_source=rss", canonical_url="http://example.org/1",
-        text="different", content_hash="other",
+        url="http://example.org/1?utm_source=rss",
+        canonical_url="http://example.org/1",
+        text="different",
+        content_hash="other",
     )
     second = corpus.documents.add(again)
     same_text = NewDocument(
-        url="http://mirror.example/copy", canonical_url="http://mirror.example/copy",
-        text="x", content_hash="h1",
+        url="http://mirror.example/copy",
+        canonical_url="http://mirror.example/copy",
+        text="x",
+        content_hash="h1",
     )
     third = corpus.documents.add(same_text)
     assert (first.status, second.status, third.status) == ("new", "duplicate", "duplicate")

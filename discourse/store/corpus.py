@@ -52,7 +52,9 @@ class Corpus:
     def check(self) -> list[str]:
         """Integrity problems found (empty when the corpus is sound)."""
         problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        problems += [f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        problems += [
+            f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")
+        ]
         if self.schema_version >= 3:
             # Read-only check: the FTS index holds exactly one entry per content row.
             for table, content in (("documents_fts", "documents"), ("sentences_fts", "sentences")):

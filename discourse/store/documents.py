@@ -64,18 +64,27 @@ class DocumentStore:
                     "similarity, extractor, word_count) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        doc.source_id, doc.url, doc.canonical_url, doc.guid, doc.title, doc.author,
-                        doc.published, doc.language, doc.text,
+                        doc.source_id,
+                        doc.url,
+                        doc.canonical_url,
+                        doc.guid,
+                        doc.title,
+                        doc.author,
+                        doc.published,
+                        doc.language,
+                        doc.text,
                         zlib.compress(doc.raw_html, 6) if doc.raw_html is not None else None,
-                        doc.content_hash, doc.minhash, dup_of, sim, doc.extractor,
+                        doc.content_hash,
+                        doc.minhash,
+                        dup_of,
+                        sim,
+                        doc.extractor,
                         len(doc.text.split()),
                     ),
                 )
                 new_id = cur.lastrowid
                 self._add_aliases(new_id, keys)
-                result = StoredDocument(
-                    new_id, "near-duplicate" if dup_of else "new", dup_of, sim
-                )
+                result = StoredDocument(new_id, "near-duplicate" if dup_of else "new", dup_of, sim)
             if item is not None:
                 conn.execute(
                     "UPDATE items SET status='done', attempts=attempts+1, error=NULL, "

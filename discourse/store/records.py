@@ -43,8 +43,13 @@ class Source:
     @classmethod
     def from_row(cls, row) -> Source:
         return cls(
-            id=row["id"], name=row["name"], kind=row["kind"], homepage=row["homepage"],
-            tags=json.loads(row["tags"]), config=json.loads(row["config"]), status=row["status"],
+            id=row["id"],
+            name=row["name"],
+            kind=row["kind"],
+            homepage=row["homepage"],
+            tags=json.loads(row["tags"]),
+            config=json.loads(row["config"]),
+            status=row["status"],
         )
 
 

@@ -13,7 +13,7 @@ class SourceStore:
         self.db = db
 
     # -- sources and feeds -------------------------------------------------------------------
-    def upsert(self, spec: SourceSpec) -> Source:
+    def upsert(self, spec: SourceSpec, *, interval_s: float = 3600.0) -> Source:
         """Add a source (or update it in place) with its feed URLs, in one transaction."""
         with self.db.transaction() as conn:
             conn.execute(
@@ -21,14 +21,20 @@ class SourceStore:
                 "ON CONFLICT(name) DO UPDATE SET kind=excluded.kind, "
                 "homepage=COALESCE(excluded.homepage, sources.homepage), "
                 "tags=excluded.tags, config=excluded.config",
-                (spec.name, spec.kind, spec.homepage, json.dumps(spec.tags), json.dumps(spec.config)),
+                (
+                    spec.name,
+                    spec.kind,
+                    spec.homepage,
+                    json.dumps(spec.tags),
+                    json.dumps(spec.config),
+                ),
             )
             row = conn.execute("SELECT * FROM sources WHERE name = ?", (spec.name,)).fetchone()
             for url in spec.urls:
                 conn.execute(
-                    "INSERT INTO feeds(source_id, url, kind) VALUES (?, ?, ?) "
+                    "INSERT INTO feeds(source_id, url, kind, interval_s) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(url) DO UPDATE SET source_id=excluded.source_id, kind=excluded.kind",
-                    (row["id"], url, spec.kind),
+                    (row["id"], url, spec.kind, interval_s),
                 )
         return Source.from_row(row)
 
@@ -64,9 +70,16 @@ class SourceStore:
         )
         return [
             SourceHealth(
-                name=r["name"], kind=r["kind"], status=r["status"], tags=json.loads(r["tags"]),
-                feeds=r["feeds"], documents=r["documents"], last_success=r["last_success"],
-                last_error=r["last_error"], next_poll=r["next_poll"], failures=r["failures"],
+                name=r["name"],
+                kind=r["kind"],
+                status=r["status"],
+                tags=json.loads(r["tags"]),
+                feeds=r["feeds"],
+                documents=r["documents"],
+                last_success=r["last_success"],
+                last_error=r["last_error"],
+                next_poll=r["next_poll"],
+                failures=r["failures"],
             )
             for r in rows
         ]
@@ -124,8 +137,20 @@ class SourceStore:
                 "UPDATE feeds SET etag=?, last_modified=?, body_hash=?, interval_s=?, next_poll=?, "
                 "last_polled=?, last_success=?, last_status=?, last_error=NULL, parse_problem=?, "
                 "failure_count=0, items_seen=items_seen+?, title=COALESCE(?, title) WHERE id=?",
-                (etag, last_modified, body_hash, interval_s, next_poll, now, now, status,
-                 parse_problem, new, title, feed.id),
+                (
+                    etag,
+                    last_modified,
+                    body_hash,
+                    interval_s,
+                    next_poll,
+                    now,
+                    now,
+                    status,
+                    parse_problem,
+                    new,
+                    title,
+                    feed.id,
+                ),
             )
             conn.execute(
                 "UPDATE sources SET status='active' WHERE id=? AND status='failing'",

@@ -59,12 +59,17 @@ class Database:
             if readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro"
                 self.conn = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, timeout=busy_timeout,
+                    uri,
+                    uri=True,
+                    isolation_level=None,
+                    timeout=busy_timeout,
                     check_same_thread=False,
                 )
             else:
                 self.conn = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=busy_timeout,
+                    self.path,
+                    isolation_level=None,
+                    timeout=busy_timeout,
                     check_same_thread=False,
                 )
             self.conn.row_factory = sqlite3.Row
@@ -136,7 +141,9 @@ class Database:
             ).fetchone()
             if row is None:
                 return 0
-            return self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            return self.conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+            ).fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise self._translate(exc) from None
 
