@@ -326,3 +326,17 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
         assert c.check() == []
     fetched = [r[2] for r in server.requests if r[2].startswith("/p/")]
     assert len(fetched) <= n + 16  # only pages in flight at the kill are fetched again
+
+
+def test_loop_mode_polls_again_only_when_due(tmp_path, server):
+    from discourse.crawler import Crawler
+
+    server.routes["/feed.xml"] = rss(feed_xml(server.base, [("g", server.url("/a.html"), "A")]))
+    server.routes["/a.html"] = html(article("A", PARAS))
+    s = crawl_settings(tmp_path)
+    with Corpus(s.db) as c:
+        crawler = Crawler(c, s, progress=False)
+        crawler.sync_sources([SourceSpec("S", "feed", [server.url("/feed.xml")])])
+        crawler.run_forever(passes=3, max_sleep=0.05)
+        assert c.documents.count() == 1
+    assert len(server.hits("/feed.xml")) == 1 and len(server.hits("/a.html")) == 1

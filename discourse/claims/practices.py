@@ -1,0 +1,103 @@
+"""The ``discourse_practices`` component: mentions of engagement practices and policy agendas.
+
+Patterns live in ``pipelines/practices.jsonl`` (one phrase per line with the practice id),
+and ``pipelines/targets.toml`` maps practices to stance targets, so a researcher adds terms
+and targets without touching code. Mentions go to ``doc.spans["practices"]`` with the
+practice id as the span's label and ``span._.targets`` listing the targets it signals.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ..errors import InputError
+
+PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
+SPANS_KEY = "practices"
+
+if not Span.has_extension("targets"):
+    Span.set_extension("targets", default=[])
+
+
+def load_practice_patterns(path: str | Path) -> dict[str, list[str]]:
+    """{practice id: [phrases]} from a JSON Lines pattern file; bad lines name file and line."""
+    path = Path(path)
+    out: dict[str, list[str]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            phrase, pid = row["pattern"], row["id"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise InputError(f'{path}, line {n}: expected {{"pattern": ..., "id": ...}}.') from None
+        if not isinstance(phrase, str) or not phrase.strip():
+            raise InputError(f"{path}, line {n}: pattern must be a non-empty string.")
+        out.setdefault(pid, []).append(phrase)
+    return out
+
+
+def load_targets(path: str | Path) -> list[dict]:
+    """The [[target]] tables of a targets file, validated."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}).") from None
+    targets = data.get("target", [])
+    seen = set()
+    for i, t in enumerate(targets, 1):
+        if not isinstance(t.get("id"), str) or not t["id"]:
+            raise InputError(f"{path}: target #{i} has no id.")
+        if t["id"] in seen:
+            raise InputError(f"{path}: target id {t['id']!r} is defined twice.")
+        seen.add(t["id"])
+        if not isinstance(t.get("practices", []), list):
+            raise InputError(f"{path}: target {t['id']!r}: practices must be a list.")
+    return targets
+
+
+@Language.factory(
+    "discourse_practices",
+    default_config={
+        "patterns": str(PIPELINES / "practices.jsonl"),
+        "targets": str(PIPELINES / "targets.toml"),
+    },
+)
+def make_practices(nlp: Language, name: str, patterns: str, targets: str) -> Practices:
+    return Practices(nlp, load_practice_patterns(patterns), load_targets(targets))
+
+
+class Practices:
+    def __init__(self, nlp: Language, patterns: dict[str, list[str]], targets: list[dict]):
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for pid, phrases in patterns.items():
+            self.matcher.add(pid, list(nlp.tokenizer.pipe(phrases)))
+        self.targets_of: dict[str, list[str]] = {}
+        for t in targets:
+            for pid in t.get("practices", []):
+                self.targets_of.setdefault(pid, []).append(t["id"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [
+            Span(doc, start, end, label=doc.vocab.strings[match_id])
+            for match_id, start, end in self.matcher(doc)
+        ]
+        spans = filter_spans(spans)  # longest match wins: "participatory budgeting event"
+        for span in spans:
+            span._.targets = list(self.targets_of.get(span.label_, []))
+        doc.spans[SPANS_KEY] = spans
+        return doc
