@@ -64,16 +64,26 @@ class CrawlReport:
 
 
 def _later(seconds: float) -> str:
-    return now_iso(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds))
+    return now_iso(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
 
 
 class Crawler:
     """Crawls the sources of one corpus with one settings object."""
 
-    def __init__(self, corpus: Corpus, settings: Settings, *, progress: bool | None = None):
+    def __init__(
+        self,
+        corpus: Corpus,
+        settings: Settings,
+        *,
+        progress: bool | None = None,
+        log_fetches: bool = True,
+    ):
+        """``progress``: a progress bar (default: when stderr is a terminal); otherwise, with
+        ``log_fetches``, one JSON line per fetch on stderr."""
         self.corpus = corpus
         self.settings = settings
         self.progress = sys.stderr.isatty() if progress is None else progress
+        self.log_fetches = log_fetches
         self._bar: tqdm | None = None
         self._index: dedup.NearDuplicateIndex | None = None
         self._sources: dict[int, tuple[SiteRules | None, float | None]] = {}
@@ -120,7 +130,7 @@ class Crawler:
                         1.0,
                         (
                             dt.datetime.fromisoformat(nxt.replace("Z", "+00:00"))
-                            - dt.datetime.now(dt.timezone.utc)
+                            - dt.datetime.now(dt.UTC)
                         ).total_seconds(),
                     ),
                 )
@@ -162,7 +172,7 @@ class Crawler:
             elapsed_ms=ev.elapsed_ms,
             error=ev.error,
         )
-        if not self.progress:
+        if not self.progress and self.log_fetches:
             print(
                 json.dumps({"event": "fetch", **dataclasses.asdict(ev)}),
                 file=sys.stderr,
@@ -330,10 +340,12 @@ class Crawler:
         near = self._index.match(doc.text, signature)
         stored = self.corpus.documents.add(doc, item=item, near_duplicate=near)
         if stored.status == "new":
-            self._index.add(stored.id, signature)
+            self._index.add(stored.id, signature, len(doc.text.split()))
             report.documents_new += 1
         elif stored.status == "near-duplicate":
             report.near_duplicates += 1
+            if stored.duplicate_of is None:
+                self._index.add(stored.id, signature, len(doc.text.split()))
         else:
             report.duplicates += 1
 

@@ -46,34 +46,53 @@ def from_bytes(data: bytes) -> MinHash:
     )
 
 
+def shingle_count(words: int) -> int:
+    """Distinct shingles in a text of ``words`` words (an upper bound, exact without repeats)."""
+    return max(1, words - SHINGLE + 1)
+
+
 class NearDuplicateIndex:
-    """An LSH index over stored originals; ``match`` returns (id, similarity) or None."""
+    """An LSH index over stored originals; ``match`` returns (id, containment) or None.
+
+    Syndicated copies add credit lines and trim paragraphs, so their Jaccard similarity
+    to the original can be well under 0.7 while nearly all of the shorter text is in the
+    longer one. LSH finds candidates at a lower Jaccard level; the decision is made on
+    containment |A∩B| / min(|A|, |B|), estimated from the MinHash Jaccard and the sizes:
+    |A∩B| = J(|A|+|B|)/(1+J).
+    """
+
+    CANDIDATE_JACCARD = 0.4
 
     def __init__(self, threshold: float = 0.8, min_words: int = 50):
         self.threshold = threshold
         self.min_words = min_words
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._sigs: dict[int, MinHash] = {}
+        self._lsh = MinHashLSH(threshold=self.CANDIDATE_JACCARD, num_perm=NUM_PERM)
+        self._sigs: dict[int, tuple[MinHash, int]] = {}
 
-    def add(self, doc_id: int, m: MinHash) -> None:
+    def add(self, doc_id: int, m: MinHash, words: int) -> None:
         if doc_id not in self._sigs:
             self._lsh.insert(doc_id, m)
-            self._sigs[doc_id] = m
+            self._sigs[doc_id] = (m, shingle_count(words))
 
     def load(self, rows) -> NearDuplicateIndex:
-        for doc_id, data in rows:
-            self.add(doc_id, from_bytes(data))
+        """Rows of (id, signature bytes, word count)."""
+        for doc_id, data, words in rows:
+            self.add(doc_id, from_bytes(data), words)
         return self
 
     def match(self, text: str, m: MinHash) -> tuple[int, float] | None:
+        words = len(_WORD.findall(text))
         # Very short texts share shingles by chance; never call them near-duplicates.
-        if len(_WORD.findall(text)) < self.min_words:
+        if words < self.min_words:
             return None
+        size = shingle_count(words)
         best = None
         for doc_id in self._lsh.query(m):
-            sim = m.jaccard(self._sigs[doc_id])
-            if sim >= self.threshold and (best is None or sim > best[1]):
-                best = (doc_id, round(float(sim), 3))
+            other, other_size = self._sigs[doc_id]
+            j = m.jaccard(other)
+            containment = min(1.0, j * (size + other_size) / ((1 + j) * min(size, other_size)))
+            if containment >= self.threshold and (best is None or containment > best[1]):
+                best = (doc_id, round(float(containment), 3))
         return best
 
     def __len__(self) -> int:

@@ -28,8 +28,12 @@ def write_sources(manifest: Path, base: str, out: Path) -> Path:
     sources = json.loads(manifest.read_text())["sources"]
     entries = []
     for src in sources:
-        entry = {"name": src["name"], "kind": src["kind"], "urls": [base + u for u in src["urls"]],
-                 "tags": src.get("tags", [])}
+        entry = {
+            "name": src["name"],
+            "kind": src["kind"],
+            "urls": [base + u for u in src["urls"]],
+            "tags": src.get("tags", []),
+        }
         if src.get("homepage"):
             entry["homepage"] = base + src["homepage"]
         entries.append(entry)
@@ -46,19 +50,31 @@ def main(out: str = "demo-output") -> int:
     with SampleServer(SAMPLE / "site") as server:
         sources = write_sources(SAMPLE / "manifest.json", server.base, out_dir / "sources.toml")
         settings = Settings.resolve(
-            {"db": str(db), "sources": str(sources), "allow_private_addresses": True,
-             "per_host_delay": 0.05, "contact": "demo@localhost"},
-            cwd=out_dir, env={},
+            {
+                "db": str(db),
+                "sources": str(sources),
+                "allow_private_addresses": True,
+                "per_host_delay": 0.05,
+                "contact": "demo@localhost",
+            },
+            cwd=out_dir,
+            env={},
         )
         print(f"1. gather: serving the sample corpus at {server.base}; crawling its feeds")
         print(f"   (discourse --db {db} crawl --sources {sources} --allow-private-addresses)")
         with Corpus(db) as corpus:
-            crawler = Crawler(corpus, settings, progress=sys.stderr.isatty())
+            crawler = Crawler(corpus, settings, progress=sys.stderr.isatty(), log_fetches=False)
             crawler.sync_sources(load_sources(sources))
             report = crawler.run_once()
             print(f"   {report.summary()}")
             for h in corpus.sources.health():
                 print(f"   {h.name:<36} {h.status:<8} {h.documents:>3} documents")
+            dups = [d for d in corpus.documents.all() if d.duplicate_of]
+            for d in dups:
+                original = corpus.documents.get(d.duplicate_of)
+                print(
+                    f"   near-duplicate: {d.source}: {d.title!r} -> {original.source}: {original.title!r}"
+                )
             stats = corpus.stats()
     print(f"\ncorpus: {db} ({stats['documents']} documents)")
     print(f"next: discourse --db {db} status")

@@ -60,10 +60,12 @@ def import_jsonl(
                 near = index.match(doc.text, sig)
                 stored = corpus.documents.add(doc, near_duplicate=near)
                 if stored.status == "new":
-                    index.add(stored.id, sig)
+                    index.add(stored.id, sig, len(doc.text.split()))
                     report.new += 1
                 elif stored.status == "near-duplicate":
                     report.near_duplicates += 1
+                    if stored.duplicate_of is None:
+                        index.add(stored.id, sig, len(doc.text.split()))
                 else:
                     report.duplicates += 1
         batch.clear()

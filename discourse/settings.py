@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from .errors import SettingsError
 
@@ -66,7 +65,8 @@ class Settings:
     poll_max: float = _field(86400.0, "Longest interval between polls of a feed.")
     max_failures: int = _field(8, "Consecutive failures after which a feed is marked failing.")
     near_duplicate_threshold: float = _field(
-        0.8, "Estimated Jaccard similarity above which a document is a near-duplicate."
+        0.8,
+        "Share of the shorter text found in another (MinHash estimate) that makes a near-duplicate.",
     )
     batch_size: int = _field(64, "Documents written (or processed) per transaction.")
     # output

@@ -85,6 +85,18 @@ class DocumentStore:
                 new_id = cur.lastrowid
                 self._add_aliases(new_id, keys)
                 result = StoredDocument(new_id, "near-duplicate" if dup_of else "new", dup_of, sim)
+                if dup_of and self._published_earlier(doc.published, dup_of):
+                    # The copy was crawled first: the earlier-published text is the original.
+                    conn.execute(
+                        "UPDATE documents SET duplicate_of = NULL, similarity = NULL WHERE id = ?",
+                        (new_id,),
+                    )
+                    conn.execute(
+                        "UPDATE documents SET duplicate_of = ?, similarity = ? "
+                        "WHERE id = ? OR duplicate_of = ?",
+                        (new_id, sim, dup_of, dup_of),
+                    )
+                    result = StoredDocument(new_id, "near-duplicate", None, sim, replaced=dup_of)
             if item is not None:
                 conn.execute(
                     "UPDATE items SET status='done', attempts=attempts+1, error=NULL, "
@@ -92,6 +104,12 @@ class DocumentStore:
                     (result.id, item.id),
                 )
         return result
+
+    def _published_earlier(self, published: str | None, other_id: int) -> bool:
+        other = self.db.execute(
+            "SELECT published FROM documents WHERE id=?", (other_id,)
+        ).fetchone()
+        return bool(published and other and other[0] and published[:10] < other[0][:10])
 
     def _add_aliases(self, doc_id: int, keys: Iterable[str]) -> None:
         canonical = self.db.execute(
@@ -133,10 +151,11 @@ class DocumentStore:
         for row in rows:
             yield Document.from_row(row)
 
-    def minhashes(self) -> Iterator[tuple[int, bytes]]:
-        """(id, signature) of every original document, for the near-duplicate index."""
+    def minhashes(self) -> Iterator[tuple[int, bytes, int]]:
+        """(id, signature, word count) of every original document, for the near-duplicate index."""
         yield from self.db.execute(
-            "SELECT id, minhash FROM documents WHERE minhash IS NOT NULL AND duplicate_of IS NULL"
+            "SELECT id, minhash, word_count FROM documents "
+            "WHERE minhash IS NOT NULL AND duplicate_of IS NULL"
         )
 
     def aliases(self, doc_id: int) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any
 
 
 def now_iso(at: dt.datetime | None = None) -> str:
-    at = at or dt.datetime.now(dt.timezone.utc)
-    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = at or dt.datetime.now(dt.UTC)
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(value: str) -> dt.datetime:
@@ -132,12 +132,15 @@ class NewDocument:
 
 @dataclasses.dataclass
 class StoredDocument:
-    """What storing a document did: ``status`` is new, duplicate or near-duplicate."""
+    """What storing a document did: ``status`` is new, duplicate or near-duplicate. A
+    near-duplicate published before its match becomes the original: ``duplicate_of`` is then
+    None and ``replaced`` names the document now linked to it."""
 
     id: int
     status: str
     duplicate_of: int | None = None
     similarity: float | None = None
+    replaced: int | None = None
 
 
 @dataclasses.dataclass
