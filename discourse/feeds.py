@@ -95,7 +95,7 @@ def _entry_date(entry) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            stamp = dt.datetime.fromtimestamp(calendar.timegm(value), dt.timezone.utc)
+            stamp = dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC)
             return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     return None
 

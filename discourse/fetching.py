@@ -324,7 +324,7 @@ class Fetcher:
             status, ctype, nbytes = result.status, result.content_type, result.raw_bytes
             result.elapsed_ms = int((time.monotonic() - start) * 1000)
             return result
-        except asyncio.TimeoutError:
+        except TimeoutError:
             error = f"timed out after {timeout or self.settings.timeout:g}s"
             raise FetchError(url, error, retryable=True) from None
         except httpx.TooManyRedirects:  # pragma: no cover - redirects are followed by hand

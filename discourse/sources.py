@@ -13,11 +13,11 @@ drop = [".share-buttons"]          #   and drop these first
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-import tomllib
 
 from .errors import InputError
 from .store.records import SourceSpec
