@@ -15,15 +15,17 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import multiprocessing
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from . import dedup
 from .errors import CorpusLockedError, FetchError
-from .extraction import SiteRules, extract_html
+from .extraction import Extracted, SiteRules, extract_html
 from .feeds import failure_delay, next_interval, parse_feed
 from .fetching import Fetcher, FetchEvent, is_html, looks_binary
 from .settings import Settings
@@ -63,6 +65,17 @@ class CrawlReport:
         )
 
 
+def analyse_page(
+    body: bytes, content_type: str | None, url: str, rules: SiteRules | None
+) -> tuple[Extracted, str, bytes]:
+    """Decode, extract, hash and sign one page (runs in a worker process when there are any)."""
+    from w3lib.encoding import html_to_unicode
+
+    extracted = extract_html(html_to_unicode(content_type, body)[1], url, rules)
+    signature = dedup.minhash(extracted.text)
+    return extracted, dedup.content_hash(extracted.text), dedup.to_bytes(signature)
+
+
 def _later(seconds: float) -> str:
     return now_iso(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
 
@@ -87,6 +100,7 @@ class Crawler:
         self._bar: tqdm | None = None
         self._index: dedup.NearDuplicateIndex | None = None
         self._sources: dict[int, tuple[SiteRules | None, float | None]] = {}
+        self._pool: ProcessPoolExecutor | None = None
 
     # -- sources -----------------------------------------------------------------------------
     def sync_sources(self, specs: list[SourceSpec]) -> None:
@@ -108,9 +122,24 @@ class Crawler:
                 f"{lock.lock_file}). Let it finish; a cron line will simply try again later."
             ) from None
         try:
-            return asyncio.run(self._pass())
+            self._pool = self._start_pool()
+            try:
+                return asyncio.run(self._pass())
+            finally:
+                if self._pool is not None:
+                    self._pool.shutdown(cancel_futures=True)
+                    self._pool = None
         finally:
             lock.release()
+
+    def _start_pool(self) -> ProcessPoolExecutor | None:
+        # Extraction is CPU-bound; worker processes let fetching, parsing and storing overlap
+        # on a multi-core machine. forkserver: never fork a process that has threads running.
+        if self.settings.extract_workers < 1:
+            return None
+        return ProcessPoolExecutor(
+            self.settings.extract_workers, mp_context=multiprocessing.get_context("forkserver")
+        )
 
     def run_forever(self, *, max_sleep: float = 60.0, passes: int | None = None) -> None:
         """Poll each feed when due, until interrupted (or after ``passes`` passes)."""
@@ -146,6 +175,7 @@ class Crawler:
             s.id: (SiteRules.from_config(s.config), s.config.get("per_host_delay"))
             for s in self.corpus.sources.all()
         }
+        self._inflight = asyncio.Semaphore(self.settings.concurrency)
         async with Fetcher(self.settings, on_fetch=self._on_fetch) as fetcher:
             feeds = self.corpus.sources.due_feeds()
             await asyncio.gather(*(self._poll(fetcher, feed, report) for feed in feeds))
@@ -289,7 +319,10 @@ class Crawler:
     # -- pages -------------------------------------------------------------------------------
     async def _fetch_item(self, fetcher: Fetcher, item: Item, report: CrawlReport) -> None:
         try:
-            await self._store_item(fetcher, item, report)
+            # Backpressure: at most `concurrency` pages between fetch and store, so fetching
+            # cannot run ahead of extraction (memory, and work redone after a crash).
+            async with self._inflight:
+                await self._store_item(fetcher, item, report)
         finally:
             if self._bar is not None:
                 self._bar.update(1)
@@ -313,19 +346,22 @@ class Crawler:
             report.pages_skipped += 1
             return
         rules = self._sources.get(item.source_id, (None, None))[0]
-        extracted = extract_html(res.text(), res.final_url, rules)
+        args = (res.body, res.headers.get("content-type"), res.final_url, rules)
+        if self._pool is not None:
+            page = await asyncio.get_running_loop().run_in_executor(self._pool, analyse_page, *args)
+        else:
+            page = analyse_page(*args)
+        extracted, content_hash, sig_bytes = page
         if not extracted.text:
             sources.item_skipped(item, f"no main text found at {res.final_url}")
             report.pages_skipped += 1
             return
-        final = res.redirects[-1] if res.redirects else res.url
-        canonical = canonical_url(extracted.canonical_url or res.final_url)
-        signature = dedup.minhash(extracted.text)
+        signature = dedup.from_bytes(sig_bytes)
         doc = NewDocument(
-            url=res.url if not res.redirects else final,
-            canonical_url=canonical,
+            url=res.final_url,
+            canonical_url=canonical_url(extracted.canonical_url or res.final_url),
             text=extracted.text,
-            content_hash=dedup.content_hash(extracted.text),
+            content_hash=content_hash,
             source_id=item.source_id,
             guid=item.key if item.key.startswith("guid:") else None,
             title=extracted.title or item.title,
@@ -333,7 +369,7 @@ class Crawler:
             published=extracted.date or (item.published[:10] if item.published else None),
             language=extracted.language,
             raw_html=res.body,
-            minhash=dedup.to_bytes(signature),
+            minhash=sig_bytes,
             extractor=extracted.extractor,
             aliases=[item.url, canonical_url(item.url), canonical_url(res.url), *res.redirects],
         )
