@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
-import multiprocessing
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 from filelock import FileLock, Timeout
 from tqdm import tqdm
@@ -68,7 +69,7 @@ class CrawlReport:
 def analyse_page(
     body: bytes, content_type: str | None, url: str, rules: SiteRules | None
 ) -> tuple[Extracted, str, bytes]:
-    """Decode, extract, hash and sign one page (runs in a worker process when there are any)."""
+    """Decode, extract, hash and sign one page."""
     from w3lib.encoding import html_to_unicode
 
     extracted = extract_html(html_to_unicode(content_type, body)[1], url, rules)
@@ -100,7 +101,6 @@ class Crawler:
         self._bar: tqdm | None = None
         self._index: dedup.NearDuplicateIndex | None = None
         self._sources: dict[int, tuple[SiteRules | None, float | None]] = {}
-        self._pool: ProcessPoolExecutor | None = None
 
     # -- sources -----------------------------------------------------------------------------
     def sync_sources(self, specs: list[SourceSpec]) -> None:
@@ -122,24 +122,9 @@ class Crawler:
                 f"{lock.lock_file}). Let it finish; a cron line will simply try again later."
             ) from None
         try:
-            self._pool = self._start_pool()
-            try:
-                return asyncio.run(self._pass())
-            finally:
-                if self._pool is not None:
-                    self._pool.shutdown(cancel_futures=True)
-                    self._pool = None
+            return asyncio.run(self._pass())
         finally:
             lock.release()
-
-    def _start_pool(self) -> ProcessPoolExecutor | None:
-        # Extraction is CPU-bound; worker processes let fetching, parsing and storing overlap
-        # on a multi-core machine. forkserver: never fork a process that has threads running.
-        if self.settings.extract_workers < 1:
-            return None
-        return ProcessPoolExecutor(
-            self.settings.extract_workers, mp_context=multiprocessing.get_context("forkserver")
-        )
 
     def run_forever(self, *, max_sleep: float = 60.0, passes: int | None = None) -> None:
         """Poll each feed when due, until interrupted (or after ``passes`` passes)."""
@@ -176,6 +161,17 @@ class Crawler:
             for s in self.corpus.sources.all()
         }
         self._inflight = asyncio.Semaphore(self.settings.concurrency)
+        self._fetch_events = []
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="discourse-writer")
+        try:
+            await self._crawl(report)
+        finally:
+            await self._flush_fetch_log()
+            self._writer.shutdown(wait=True)
+        report.seconds = time.monotonic() - start
+        return report
+
+    async def _crawl(self, report: CrawlReport) -> None:
         async with Fetcher(self.settings, on_fetch=self._on_fetch) as fetcher:
             feeds = self.corpus.sources.due_feeds()
             await asyncio.gather(*(self._poll(fetcher, feed, report) for feed in feeds))
@@ -188,26 +184,29 @@ class Crawler:
                 if self._bar is not None:
                     self._bar.close()
                     self._bar = None
-        report.seconds = time.monotonic() - start
-        return report
 
     def _on_fetch(self, ev: FetchEvent) -> None:
-        self.corpus.sources.log_fetch(
-            ev.url,
-            ev.kind,
-            final_url=ev.final_url,
-            status=ev.status,
-            content_type=ev.content_type,
-            nbytes=ev.nbytes,
-            elapsed_ms=ev.elapsed_ms,
-            error=ev.error,
-        )
+        # Fetch-log rows are written in batches (a crash may lose the last few log lines,
+        # never a document or frontier state).
+        self._fetch_events.append(ev)
         if not self.progress and self.log_fetches:
             print(
                 json.dumps({"event": "fetch", **dataclasses.asdict(ev)}),
                 file=sys.stderr,
                 flush=True,
             )
+
+    async def _flush_fetch_log(self, *, at_least: int = 1) -> None:
+        if len(self._fetch_events) >= at_least:
+            events, self._fetch_events = self._fetch_events, []
+            await self._db(self.corpus.sources.log_fetches, [dataclasses.asdict(e) for e in events])
+
+    async def _db(self, fn, *args, **kwargs):
+        """Run a corpus call on the one writer thread: SQLite releases the GIL, so storing
+        overlaps with extraction, and writes stay serial on one connection."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer, functools.partial(fn, *args, **kwargs)
+        )
 
     def _delay(self, source_id: int) -> float | None:
         return self._sources.get(source_id, (None, None))[1]
@@ -217,7 +216,8 @@ class Crawler:
         report.feeds_polled += 1
         if feed.kind == "pages":
             # A page list: the URL itself is the item; look again rarely.
-            self.corpus.sources.feed_polled(
+            await self._db(
+                self.corpus.sources.feed_polled,
                 feed,
                 items=[ItemSpec(key=canonical_url(feed.url), url=feed.url)],
                 status=None,
@@ -243,7 +243,8 @@ class Crawler:
                 )
         except FetchError as exc:
             report.feeds_failed += 1
-            marked = self.corpus.sources.feed_failed(
+            marked = await self._db(
+                self.corpus.sources.feed_failed,
                 feed,
                 status=exc.status,
                 error=exc.reason,
@@ -262,7 +263,8 @@ class Crawler:
         body_hash = hashlib.sha256(res.body).hexdigest() if not res.not_modified else feed.body_hash
         if res.not_modified or body_hash == feed.body_hash:
             report.feeds_not_modified += 1
-            self.corpus.sources.feed_polled(
+            await self._db(
+                self.corpus.sources.feed_polled,
                 feed,
                 items=[],
                 status=res.status,
@@ -285,7 +287,8 @@ class Crawler:
             log.warning("feed %s is malformed: %s", feed.url, problem)
         # Count how many are genuinely new before choosing the next interval.
         interval = next_interval(self.settings, feed.interval_s, 1, ttl)
-        new = self.corpus.sources.feed_polled(
+        new = await self._db(
+            self.corpus.sources.feed_polled,
             feed,
             items=items,
             status=res.status,
@@ -299,7 +302,12 @@ class Crawler:
         )
         if not new:
             interval = next_interval(self.settings, feed.interval_s, 0, ttl)
-            self.corpus.sources.reschedule(feed, interval_s=interval, next_poll=_later(interval))
+            await self._db(
+                self.corpus.sources.reschedule,
+                feed,
+                interval_s=interval,
+                next_poll=_later(interval),
+            )
         report.items_new += new
 
     async def _sitemap_items(self, fetcher: Fetcher, feed: Feed, body: bytes):
@@ -323,6 +331,7 @@ class Crawler:
             # cannot run ahead of extraction (memory, and work redone after a crash).
             async with self._inflight:
                 await self._store_item(fetcher, item, report)
+            await self._flush_fetch_log(at_least=200)
         finally:
             if self._bar is not None:
                 self._bar.update(1)
@@ -334,26 +343,26 @@ class Crawler:
         except FetchError as exc:
             if exc.retryable and item.attempts + 1 < MAX_ITEM_ATTEMPTS:
                 wait = max(exc.retry_after or 0, self.settings.poll_min * 2**item.attempts)
-                sources.item_failed(item, exc.reason, retry_at=_later(wait))
+                await self._db(sources.item_failed, item, exc.reason, retry_at=_later(wait))
                 report.pages_retry_later += 1
             else:
-                sources.item_failed(item, exc.reason, retry_at=None)
+                await self._db(sources.item_failed, item, exc.reason, retry_at=None)
                 report.pages_failed += 1
             return
         if not is_html(res):
             why = "binary body" if looks_binary(res.body) else f"not HTML ({res.content_type})"
-            sources.item_skipped(item, f"{why} at {res.final_url}")
+            await self._db(sources.item_skipped, item, f"{why} at {res.final_url}")
             report.pages_skipped += 1
             return
         rules = self._sources.get(item.source_id, (None, None))[0]
-        args = (res.body, res.headers.get("content-type"), res.final_url, rules)
-        if self._pool is not None:
-            page = await asyncio.get_running_loop().run_in_executor(self._pool, analyse_page, *args)
-        else:
-            page = analyse_page(*args)
-        extracted, content_hash, sig_bytes = page
+        # zlib releases the GIL: compress the raw page on another core while we extract.
+        raw_html = asyncio.create_task(asyncio.to_thread(zlib.compress, res.body, 1))
+        extracted, content_hash, sig_bytes = analyse_page(
+            res.body, res.headers.get("content-type"), res.final_url, rules
+        )
         if not extracted.text:
-            sources.item_skipped(item, f"no main text found at {res.final_url}")
+            raw_html.cancel()
+            await self._db(sources.item_skipped, item, f"no main text found at {res.final_url}")
             report.pages_skipped += 1
             return
         signature = dedup.from_bytes(sig_bytes)
@@ -368,13 +377,14 @@ class Crawler:
             author=extracted.author or item.author,
             published=extracted.date or (item.published[:10] if item.published else None),
             language=extracted.language,
-            raw_html=res.body,
+            raw_html=await raw_html,
+            raw_html_compressed=True,
             minhash=sig_bytes,
             extractor=extracted.extractor,
             aliases=[item.url, canonical_url(item.url), canonical_url(res.url), *res.redirects],
         )
         near = self._index.match(doc.text, signature)
-        stored = self.corpus.documents.add(doc, item=item, near_duplicate=near)
+        stored = await self._db(self.corpus.documents.add, doc, item=item, near_duplicate=near)
         if stored.status == "new":
             self._index.add(stored.id, signature, len(doc.text.split()))
             report.documents_new += 1

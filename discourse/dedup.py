@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
 SHINGLE = 5
-SCHEME = "affine32"  # stored signatures depend on it: never change without a migration
+# Stored signatures depend on these: never change them without a migration.
+SCHEME = "affine32"
+# Shingles are hashed with CRC-32 (C speed; the permutations spread the values).
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -30,7 +33,7 @@ def content_hash(text: str) -> str:
 
 def minhash(text: str) -> MinHash:
     words = _WORD.findall(text.lower())
-    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=zlib.crc32)
     shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m

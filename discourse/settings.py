@@ -64,9 +64,6 @@ class Settings:
     poll_min: float = _field(600.0, "Shortest interval between polls of a feed.")
     poll_max: float = _field(86400.0, "Longest interval between polls of a feed.")
     max_failures: int = _field(8, "Consecutive failures after which a feed is marked failing.")
-    extract_workers: int = _field(
-        1, "Worker processes extracting main text beside the crawl loop (0: in the crawl process)."
-    )
     near_duplicate_threshold: float = _field(
         0.8,
         "Share of the shorter text found in another (MinHash estimate) that makes a near-duplicate.",

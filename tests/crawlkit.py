@@ -19,7 +19,6 @@ def crawl_settings(tmp_path: Path, **overrides) -> Settings:
         max_retries=2,
         retry_backoff=0.05,
         poll_min=600.0,
-        extract_workers=0,
     )
     values.update(overrides)
     return Settings.resolve(values, cwd=tmp_path, env={})

@@ -79,6 +79,7 @@ class LocalServer:
                     pass
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd.handle_error = lambda request, address: None  # clients hanging up is expected
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://{host}:{self.port}"

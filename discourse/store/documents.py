@@ -14,6 +14,12 @@ _DOC_COLUMNS = (
 )
 
 
+def _compressed(doc: NewDocument) -> bytes | None:
+    if doc.raw_html is None or doc.raw_html_compressed:
+        return doc.raw_html
+    return zlib.compress(doc.raw_html, 1)
+
+
 class DocumentStore:
     def __init__(self, db: Database):
         self.db = db
@@ -73,7 +79,7 @@ class DocumentStore:
                         doc.published,
                         doc.language,
                         doc.text,
-                        zlib.compress(doc.raw_html, 6) if doc.raw_html is not None else None,
+                        _compressed(doc),
                         doc.content_hash,
                         doc.minhash,
                         dup_of,

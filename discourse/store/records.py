@@ -125,6 +125,7 @@ class NewDocument:
     published: str | None = None
     language: str | None = None
     raw_html: bytes | None = None
+    raw_html_compressed: bool = False  # raw_html is already zlib-compressed
     minhash: bytes | None = None
     extractor: str | None = None
     aliases: list[str] = dataclasses.field(default_factory=list)

@@ -241,6 +241,16 @@ class SourceStore:
                 (url, final_url, kind, status, content_type, nbytes, elapsed_ms, error, source_id),
             )
 
+    def log_fetches(self, events: list[dict]) -> None:
+        """Write many fetch-log rows (dicts with FetchEvent's fields) in one transaction."""
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO fetch_log(url, final_url, kind, status, content_type, bytes, "
+                "elapsed_ms, error) VALUES (:url, :final_url, :kind, :status, :content_type, "
+                ":nbytes, :elapsed_ms, :error)",
+                events,
+            )
+
     def fetch_log(self, limit: int = 100) -> list[dict]:
         return [
             dict(r)
