@@ -16,10 +16,11 @@ import functools
 import hashlib
 import json
 import logging
+import multiprocessing
 import sys
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from filelock import FileLock, Timeout
 from tqdm import tqdm
@@ -69,7 +70,7 @@ class CrawlReport:
 def analyse_page(
     body: bytes, content_type: str | None, url: str, rules: SiteRules | None
 ) -> tuple[Extracted, str, bytes]:
-    """Decode, extract, hash and sign one page."""
+    """Decode, extract, hash and sign one page (in a worker process when there are any)."""
     from w3lib.encoding import html_to_unicode
 
     extracted = extract_html(html_to_unicode(content_type, body)[1], url, rules)
@@ -163,11 +164,21 @@ class Crawler:
         self._inflight = asyncio.Semaphore(self.settings.concurrency)
         self._fetch_events = []
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="discourse-writer")
+        # Extraction is CPU-bound: worker processes let it run on other cores while this one
+        # fetches and stores. forkserver, because fork copies a parent with threads running
+        # (and was measured slower); the workers import discourse once each.
+        self._pool = None
+        if self.settings.extract_workers > 0:
+            self._pool = ProcessPoolExecutor(
+                self.settings.extract_workers, mp_context=multiprocessing.get_context("forkserver")
+            )
         try:
             await self._crawl(report)
         finally:
             await self._flush_fetch_log()
             self._writer.shutdown(wait=True)
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
         report.seconds = time.monotonic() - start
         return report
 
@@ -357,9 +368,12 @@ class Crawler:
         rules = self._sources.get(item.source_id, (None, None))[0]
         # zlib releases the GIL: compress the raw page on another core while we extract.
         raw_html = asyncio.create_task(asyncio.to_thread(zlib.compress, res.body, 1))
-        extracted, content_hash, sig_bytes = analyse_page(
-            res.body, res.headers.get("content-type"), res.final_url, rules
-        )
+        args = (res.body, res.headers.get("content-type"), res.final_url, rules)
+        if self._pool is not None:
+            page = await asyncio.get_running_loop().run_in_executor(self._pool, analyse_page, *args)
+        else:
+            page = analyse_page(*args)
+        extracted, content_hash, sig_bytes = page
         if not extracted.text:
             raw_html.cancel()
             await self._db(sources.item_skipped, item, f"no main text found at {res.final_url}")

@@ -64,6 +64,10 @@ class Settings:
     poll_min: float = _field(600.0, "Shortest interval between polls of a feed.")
     poll_max: float = _field(86400.0, "Longest interval between polls of a feed.")
     max_failures: int = _field(8, "Consecutive failures after which a feed is marked failing.")
+    extract_workers: int = _field(
+        1,
+        "Worker processes extracting main text while the crawl fetches (0: in the crawl process).",
+    )
     near_duplicate_threshold: float = _field(
         0.8,
         "Share of the shorter text found in another (MinHash estimate) that makes a near-duplicate.",
@@ -141,9 +145,16 @@ class Settings:
         return settings
 
     def _check(self) -> None:
-        for name in ("concurrency", "max_redirects", "batch_size", "max_failures"):
-            if getattr(self, name) < (0 if name == "max_redirects" else 1):
-                raise SettingsError(f"{self.where(name)}: {name} must be at least 1.")
+        for name in (
+            "concurrency",
+            "max_redirects",
+            "batch_size",
+            "max_failures",
+            "extract_workers",
+        ):
+            least = 0 if name in ("max_redirects", "extract_workers") else 1
+            if getattr(self, name) < least:
+                raise SettingsError(f"{self.where(name)}: {name} must be at least {least}.")
         if not 0 < self.near_duplicate_threshold <= 1:
             raise SettingsError(
                 f"{self.where('near_duplicate_threshold')}: must be between 0 and 1."

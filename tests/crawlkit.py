@@ -19,6 +19,7 @@ def crawl_settings(tmp_path: Path, **overrides) -> Settings:
         max_retries=2,
         retry_backoff=0.05,
         poll_min=600.0,
+        extract_workers=0,  # in-process; the sample-corpus and SIGKILL tests use workers
     )
     values.update(overrides)
     return Settings.resolve(values, cwd=tmp_path, env={})

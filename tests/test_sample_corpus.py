@@ -24,7 +24,7 @@ def crawled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sample")
     with SampleServer(SAMPLE / "site") as server:
         sources = write_sources(SAMPLE / "manifest.json", server.base, tmp / "sources.toml")
-        settings = crawl_settings(tmp, sources=str(sources))
+        settings = crawl_settings(tmp, sources=str(sources), extract_workers=1)
         with Corpus(settings.db) as corpus:
             crawler = Crawler(corpus, settings, progress=False, log_fetches=False)
             crawler.sync_sources(load_sources(sources))
