@@ -17,7 +17,9 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import sys
+import threading
 import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -76,6 +78,23 @@ def analyse_page(
     extracted = extract_html(html_to_unicode(content_type, body)[1], url, rules)
     signature = dedup.minhash(extracted.text)
     return extracted, dedup.content_hash(extracted.text), dedup.to_bytes(signature)
+
+
+def _exit_with_parent(pid: int) -> None:
+    """In an extraction worker: exit when the crawl process is gone, even if it was killed
+    with SIGKILL and could not shut its pool down (a worker's parent is the forkserver)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, daemon=True, name="discourse-parent-watch").start()
 
 
 def _later(seconds: float) -> str:
@@ -170,7 +189,10 @@ class Crawler:
         self._pool = None
         if self.settings.extract_workers > 0:
             self._pool = ProcessPoolExecutor(
-                self.settings.extract_workers, mp_context=multiprocessing.get_context("forkserver")
+                self.settings.extract_workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         try:
             await self._crawl(report)

@@ -19,6 +19,8 @@ SHINGLE = 5
 # Stored signatures depend on these: never change them without a migration.
 SCHEME = "affine32"
 # Shingles are hashed with CRC-32 (C speed; the permutations spread the values).
+# Computed once: MinHash() would otherwise draw its 128 permutations for every signature.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -33,7 +35,7 @@ def content_hash(text: str) -> str:
 
 def minhash(text: str) -> MinHash:
     words = _WORD.findall(text.lower())
-    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=zlib.crc32)
+    m = MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32, permutations=_PERMUTATIONS)
     shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     m.update_batch([s.encode("utf-8") for s in shingles])
     return m
@@ -45,7 +47,10 @@ def to_bytes(m: MinHash) -> bytes:
 
 def from_bytes(data: bytes) -> MinHash:
     return MinHash(
-        num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=np.frombuffer(data, dtype="<u8")
+        num_perm=NUM_PERM,
+        scheme=SCHEME,
+        permutations=_PERMUTATIONS,
+        hashvalues=np.frombuffer(data, dtype="<u8"),
     )
 
 

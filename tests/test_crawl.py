@@ -26,6 +26,16 @@ def rss(body: bytes) -> Response:
     return Response(200, body, {"Content-Type": "application/rss+xml"})
 
 
+def _forkservers() -> set[int]:
+    import psutil
+
+    found = set()
+    for p in psutil.process_iter(["cmdline"]):
+        if "multiprocessing.forkserver" in " ".join(p.info["cmdline"] or []):
+            found.add(p.pid)
+    return found
+
+
 def docs(tmp_path):
     with Corpus(tmp_path / "corpus.db") as c:
         return list(c.documents.all())
@@ -292,6 +302,7 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
         "DISCOURSE_ALLOW_PRIVATE_ADDRESSES": "1",
         "DISCOURSE_PER_HOST_DELAY": "0.05",
     }
+    before = _forkservers()
     proc = subprocess.Popen(
         [DISCOURSE, "crawl"],
         cwd=tmp_path,
@@ -315,6 +326,11 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 5 <= stored < n
+    # the extraction workers of the killed crawl do not outlive it
+    deadline = time.monotonic() + 10
+    while _forkservers() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _forkservers() - before == set()
     res = subprocess.run(
         [DISCOURSE, "crawl"], cwd=tmp_path, env=env, capture_output=True, text=True
     )

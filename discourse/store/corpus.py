@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .analysis import AnalysisStore
 from .documents import DocumentStore
 from .sources import SourceStore
 from .sqlite import LATEST_VERSION, Database
@@ -30,6 +31,7 @@ class Corpus:
         self.db = Database(path, readonly=readonly, busy_timeout=busy_timeout, upto=upto)
         self.sources = SourceStore(self.db)
         self.documents = DocumentStore(self.db)
+        self.analysis = AnalysisStore(self.db)
 
     @classmethod
     def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:
