@@ -8,6 +8,8 @@ import sys
 BENCHMARKS = [
     ["benchmarks.extraction"],
     ["benchmarks.crawl"],
+    ["benchmarks.claims"],
+    ["benchmarks.annotate"],
 ]
 
 

@@ -270,5 +270,55 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
         ctx.exit(1)
 
 
+# -- claims ------------------------------------------------------------------------------------
+@main.command()
+@click.option("--processes", type=int, help="Processes running the pipeline (default 1).")
+@click.option("--batch-size", type=int, help="Documents per batch (one transaction each).")
+@click.option(
+    "--pipeline",
+    "pipeline_config",
+    metavar="CFG",
+    help="Pipeline config (default pipelines/config.cfg).",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+@click.pass_context
+def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
+    """Find claims, holders, hedging and negation in every document not yet annotated."""
+    from .claims.annotate import annotate as run
+
+    settings = settings_from(
+        ctx, batch_size=batch_size, processes=processes, pipeline=pipeline_config
+    )
+    with open_corpus(settings) as corpus:
+        report = run(
+            corpus,
+            config=settings.pipeline or None,
+            batch_size=settings.batch_size,
+            processes=settings.processes,
+            progress=progress,
+        )
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("source", metavar="PATH|URL|-")
+@click.option("--pipeline", "pipeline_config", metavar="CFG", help="Pipeline config.")
+@click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
+@click.pass_context
+def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
+    """Analyse one text or page without a corpus: JSON Lines, one object per sentence."""
+    from .claims.annotate import analyze_text
+    from .extraction import read_text_input
+
+    settings = settings_from(
+        ctx, pipeline=pipeline_config, allow_private_addresses=allow_private_addresses
+    )
+    text = read_text_input(source, settings)
+    for row in analyze_text(text, config=settings.pipeline or None):
+        echo_json(row)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -41,6 +41,25 @@ def write_sources(manifest: Path, base: str, out: Path) -> Path:
     return out
 
 
+def _show_claims(corpus: Corpus, n: int = 6) -> None:
+    """A few claims of the archetype post: who holds what, how firmly."""
+    for doc in corpus.documents.all():
+        if "long overdue" not in doc.text:
+            continue
+        print(f"   claims in {doc.source}: {doc.title!r} ({doc.published})")
+        shown = 0
+        for row in corpus.analysis.sentences(doc.id):
+            if row["claim_id"] and shown < n:
+                flags = "".join(
+                    f" [{k}: {row[k + '_cue']}]" for k in ("hedge", "negation") if row[k + "_cue"]
+                )
+                print(
+                    f"   - {row['claim_type']:<10} {row['holder']:<22.22} {row['text'][:90]!r}{flags}"
+                )
+                shown += 1
+        return
+
+
 def main(out: str = "demo-output") -> int:
     out_dir = ROOT / out
     if out_dir.exists():
@@ -75,8 +94,15 @@ def main(out: str = "demo-output") -> int:
                 print(
                     f"   near-duplicate: {d.source}: {d.title!r} -> {original.source}: {original.title!r}"
                 )
+            print("\n2. claims: the spaCy pipeline over every original document")
+            print(f"   (discourse --db {db} annotate)")
+            from .claims.annotate import annotate
+
+            report = annotate(corpus, batch_size=settings.batch_size, progress=False)
+            print(f"   {report.summary()}")
+            _show_claims(corpus)
             stats = corpus.stats()
-    print(f"\ncorpus: {db} ({stats['documents']} documents)")
+    print(f"\ncorpus: {db} ({stats['documents']} documents, {stats['claims']} claims)")
     print(f"next: discourse --db {db} status")
     return 0
 

@@ -201,3 +201,36 @@ def extract_inputs(inputs, settings) -> list[dict]:
                 {"input": inp, "error": msg.split(": ", 1)[1] if msg.startswith(inp) else msg}
             )
     return out
+
+
+def read_text_input(source: str, settings) -> str:
+    """Plain text or the main text of an HTML page, from a path, a URL or "-" (stdin)."""
+    import sys
+
+    from .urls import is_http
+
+    if is_http(source):
+        item = extract_inputs([source], settings)[0]
+        if "error" in item:
+            raise InputError(f"{source}: {item['error']}")
+        return item["text"]
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        name = "standard input"
+    else:
+        path = Path(source)
+        if path.suffix in (".html", ".htm", ".gz") or path.name.endswith(".html.gz"):
+            return extract_html(read_html_file(path), None).text
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{source}: cannot be read ({exc.strerror}).") from None
+        name = source
+    if b"\x00" in data[:1024]:
+        raise InputError(f"{name}: looks binary, not text or HTML.")
+    from w3lib.encoding import html_to_unicode
+
+    text = html_to_unicode(None, data)[1]
+    if re.match(r"\s*<(!doctype|html|head|body|article|div|p)\b", text, re.I):
+        return extract_html(text, None).text
+    return text

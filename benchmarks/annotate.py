@@ -1,0 +1,126 @@
+"""Annotation speed: `discourse annotate` against plain `nlp.pipe` of en_core_web_sm on the
+same texts, in the same run.
+
+    python -m benchmarks.annotate [--copies 10]
+
+Texts: the bundled sample corpus's articles, each repeated ``--copies`` times with its
+paragraphs in a different order (so nothing is cached). Words are counted the same way for
+both (tokens that are neither space nor punctuation). The ratios compare throughput once the
+pipelines are loaded; discourse's includes reading the documents from the corpus and storing
+every sentence and claim. The figures with loading included are printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+
+def texts(copies: int) -> list[str]:
+    from discourse.demo import SAMPLE
+    from discourse.extraction import extract_html, read_html_file
+
+    out = []
+    site = SAMPLE / "site"
+    for e in (json.loads(line) for line in (SAMPLE / "expected.jsonl").read_text().splitlines()):
+        text = extract_html(read_html_file(site / e["path"].lstrip("/")), None).text
+        paras = text.split("\n")
+        rng = random.Random(e["path"])
+        for _ in range(copies):
+            rng.shuffle(paras)
+            out.append("\n".join(paras))
+    return out
+
+
+def words(doc) -> int:
+    return sum(1 for t in doc if not t.is_space and not t.is_punct)
+
+
+def plain_spacy(docs: list[str]) -> tuple[float, float, int]:
+    """(seconds with model loading, seconds without, words)."""
+    from discourse.claims.model import load_english
+
+    start = time.perf_counter()
+    nlp = load_english()
+    loaded = time.perf_counter()
+    n = sum(words(d) for d in nlp.pipe(docs, batch_size=64))
+    end = time.perf_counter()
+    return end - start, end - loaded, n
+
+
+def discourse_annotate(docs: list[str], processes: int) -> tuple[float, float, int]:
+    """(seconds with pipeline loading, seconds without, words), storing everything."""
+    from discourse import Corpus
+    from discourse.claims.annotate import annotate
+    from discourse.claims.pipeline import load_pipeline
+    from discourse.dedup import content_hash
+    from discourse.store import NewDocument
+
+    with tempfile.TemporaryDirectory() as tmp, Corpus(Path(tmp) / "c.db") as corpus:
+        corpus.documents.add_many(
+            NewDocument(
+                url=f"http://bench.invalid/{i}",
+                canonical_url=f"http://bench.invalid/{i}",
+                text=t,
+                content_hash=content_hash(t) + str(i),
+                language="en",
+            )
+            for i, t in enumerate(docs)
+        )
+        start = time.perf_counter()
+        nlp = load_pipeline()
+        loaded = time.perf_counter()
+        report = annotate(corpus, batch_size=64, processes=processes, progress=False, nlp=nlp)
+        end = time.perf_counter()
+        return end - start, end - loaded, report.words
+
+
+RUNS = (
+    ("spacy", "plain nlp.pipe (en_core_web_sm)"),
+    ("discourse-1", "discourse annotate, 1 process"),
+    ("discourse-2", "discourse annotate, --processes 2"),
+)
+
+
+def run(copies: int = 10) -> dict:
+    docs = texts(copies)
+    results = {
+        "spacy": plain_spacy(docs),
+        "discourse-1": discourse_annotate(docs, 1),
+        "discourse-2": discourse_annotate(docs, 2),
+    }
+    print(f"{len(docs)} documents, one run each")
+    print(f"{'run':<34} {'seconds':>8} {'words':>8} {'words/s':>9} {'with loading':>13}")
+    rates, cold = {}, {}
+    for key, label in RUNS:
+        total, secs, n = results[key]
+        rates[key], cold[key] = n / secs, n / total
+        print(f"{label:<34} {secs:>8.1f} {n:>8} {rates[key]:>9,.0f} {cold[key]:>13,.0f}")
+    one = rates["discourse-1"] / rates["spacy"]
+    two = rates["discourse-2"] / rates["discourse-1"]
+    verdict = {True: "met", False: "NOT met"}
+    print(
+        f"\ndiscourse (1 process) / plain spaCy = {one:.2f}  (target >= 0.85: {verdict[one >= 0.85]})"
+    )
+    print(
+        f"discourse (2 processes) / discourse (1 process) = {two:.2f}  (target >= 1.6: {verdict[two >= 1.6]})"
+    )
+    print(
+        f"with loading included: {cold['discourse-1'] / cold['spacy']:.2f} and "
+        f"{cold['discourse-2'] / cold['discourse-1']:.2f}"
+    )
+    return {"rates": rates, "ratio_vs_spacy": one, "ratio_two_processes": two}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--copies", type=int, default=10)
+    run(p.parse_args().copies)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,341 @@
+"""Who holds a claim: the author, or a source named in the sentence or the one before it.
+
+``find_holder`` reads the dependency parse (CLAIMS.md, "Holder"): a reporting verb with its
+subject ("Miriam Towle argues that ..."; '"...," she said'), "according to X", "in X's view",
+"Reply from X: ...", sentences inside quotation marks, and pronouns resolved from the context
+sentence. Evidence ("A survey by X found ..."), the document's own voice ("the Council",
+"Officers consider") and the writer judging someone ("He is wrong to say ...") stay with the
+author. Lexicons are the ``[attribution]`` table of ``pipelines/claim_cues.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from .detector import load_cues
+
+AUTHOR = "author"
+QUOTED = "quoted"
+QUOTE_MARKS = {'"', "“", "”"}
+# Dependents dropped from a name: "Sandra Pike[, who organised the survey,]".
+DROP_DEPS = {"relcl", "acl", "appos", "advcl", "punct", "parataxis", "case", "cc"}
+CUT_AT = {",", "(", ")", "—", "–", ":", ";", '"', "“", "”"}
+# A reporting verb reached through these relations is not the sentence's frame.
+BLOCKING_DEPS = {"relcl", "acl", "xcomp", "pcomp", "csubj", "amod", "pobj", "prep", "acomp"}
+FIRST_PERSON = {"i", "we", "me", "us"}
+NEGATIVE = {"nobody", "nothing", "none", "neither", "no-one"}
+
+
+@dataclass(frozen=True)
+class AttributionCues:
+    """The ``[attribution]`` lexicons as sets."""
+
+    reporting_verbs: frozenset
+    object_verbs: frozenset
+    evidence_verbs: frozenset
+    evidence_nouns: frozenset
+    authored_nouns: frozenset
+    possessor_nouns: frozenset
+    author_subjects: frozenset
+    pronouns: frozenset
+    nested_evaluation: frozenset
+    frames: dict
+    colon_heads: frozenset
+    view_nouns: frozenset
+    honorifics: frozenset
+
+    @classmethod
+    def from_cues(cls, cues: dict | None = None) -> AttributionCues:
+        a = (cues or load_cues())["attribution"]
+        sets = {k: frozenset(v) for k, v in a.items() if k != "frames" and isinstance(v, list)}
+        frames = {f["verb"]: frozenset(f["with"]) for f in a.get("frames", [])}
+        return cls(frames=frames, **{f: sets.get(f, frozenset()) for f in _SET_FIELDS})
+
+
+_SET_FIELDS = [f for f in AttributionCues.__dataclass_fields__ if f != "frames"]
+
+
+@dataclass
+class _Found:
+    """What the sentence itself says about its holder."""
+
+    kind: str  # "author", "name", "pronoun", "quote" (quote-only: ask the context)
+    text: str = ""
+
+
+def find_holder(
+    sent: Span, context: Span | None = None, *, cues: AttributionCues | dict | None = None
+) -> tuple[str, str]:
+    """(holder, kind): ("author", "author") or (name as written, "quoted")."""
+    lex = cues if isinstance(cues, AttributionCues) else AttributionCues.from_cues(cues)
+    found = _holder_in(sent, lex)
+    if found.kind == "author":
+        return AUTHOR, AUTHOR
+    if found.kind == "name":
+        return found.text, QUOTED
+    resolved = _context_holder(context, lex) if context is not None and len(context) else None
+    if resolved:
+        return resolved, QUOTED
+    if found.kind == "pronoun":
+        return found.text, QUOTED
+    return AUTHOR, AUTHOR
+
+
+# ---------------------------------------------------------------- the sentence itself
+
+
+def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
+    if _nested_evaluation(sent, lex):
+        return _Found("author")
+    for tok in sent:
+        # "according to X"
+        if tok.lower_ == "according":
+            for to in tok.children:
+                obj = _first_child(to, {"pobj"})
+                if to.lower_ == "to" and obj is not None:
+                    return _subject_holder(obj, None, lex)
+        # "in X's view", "in the words of X"
+        if tok.lemma_.lower() in lex.view_nouns and tok.head.lower_ == "in":
+            poss = _first_child(tok, {"poss"})
+            of = next((c for c in tok.children if c.lower_ == "of"), None)
+            if poss is None and of is not None:
+                poss = _first_child(of, {"pobj"})
+            if poss is not None and poss.lower_ not in ("my", "our", "me", "us"):
+                return _subject_holder(poss, None, lex)
+        # "Reply from the Cabinet Member: ..."
+        if tok.lemma_.lower() in lex.colon_heads and _colon_after(tok, sent):
+            for prep in tok.children:
+                obj = _first_child(prep, {"pobj"})
+                if prep.lower_ == "from" and obj is not None:
+                    return _subject_holder(obj, None, lex)
+    frame = _frame(sent, lex)
+    if frame:
+        verb, subj = frame
+        return _subject_holder(subj, verb, lex)
+    if _mostly_quoted(sent):
+        return _Found("quote")
+    return _Found("author")
+
+
+def _nested_evaluation(sent: Span, lex: AttributionCues) -> bool:
+    """'He is wrong to imagine ...', 'She is right that ...': the writer judges a source."""
+    root = _root(sent)
+    acomp = _first_child(root, {"acomp"})
+    subj = _first_child(root, {"nsubj"})
+    return (
+        acomp is not None
+        and acomp.lemma_.lower() in lex.nested_evaluation
+        and subj is not None
+        and subj.lower_ not in FIRST_PERSON
+    )
+
+
+def _frame(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
+    """(reporting verb, its subject) nearest the root, outside quotations."""
+    quoted = _quoted_indices(sent)
+    best = None
+    for tok in sent:
+        lemma = tok.lemma_.lower()
+        if tok.pos_ not in ("VERB", "AUX") or tok.i in quoted:
+            continue
+        framed = lemma in lex.frames and any(
+            c.lower_ in lex.frames[lemma] or c.lemma_.lower() in lex.frames[lemma]
+            for c in tok.subtree
+        )
+        if not framed and not (
+            (lemma in lex.reporting_verbs and _has_complement(tok, sent))
+            or (lemma in lex.object_verbs and _first_child(tok, {"dobj"}) is not None)
+        ):
+            continue
+        depth = _depth(tok, sent)
+        if depth is None:
+            continue
+        subj = _subject(tok)
+        if subj is None or any(c.tag_ == "MD" for c in tok.children):
+            continue  # "A strategy worth the name should say ..." reports nothing
+        if best is None or depth < best[0]:
+            best = (depth, tok, subj)
+    return (best[1], best[2]) if best else None
+
+
+def _has_complement(verb: Token, sent: Span) -> bool:
+    """A that-clause, a quotation, or 'X as Y': what makes 'say' report something."""
+    if any(c.dep_ in ("ccomp", "oprd") for c in verb.children):
+        return True
+    if any(c.lower_ == "as" and c.dep_ == "prep" for c in verb.children):
+        return True
+    if verb.dep_ == "parataxis":
+        return True  # "The plan, critics argue, will ...": the host clause is reported
+    return bool(_quoted_indices(sent)) and verb.dep_ in ("ROOT", "conj", "advcl")
+
+
+def _depth(tok: Token, sent: Span) -> int | None:
+    """Steps to the sentence root; None if the path passes through a blocking relation."""
+    depth = 0
+    while tok.head != tok and sent.start <= tok.head.i < sent.end:
+        if tok.dep_ in BLOCKING_DEPS:
+            return None
+        if tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children):
+            return None  # "when she says that ..."
+        tok = tok.head
+        depth += 1
+    return depth
+
+
+def _subject(verb: Token) -> Token | None:
+    subj = _first_child(verb, {"nsubj"})
+    if subj is not None:
+        return subj
+    # "..., warning that ...", "... and added that ...": the subject of the governing verb
+    if verb.dep_ in ("advcl", "conj") and verb.head != verb:
+        return _first_child(verb.head, {"nsubj"})
+    return None
+
+
+def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _Found:
+    lower = subj.lower_
+    if lower in FIRST_PERSON or subj.text in lex.author_subjects:
+        return _Found("author")
+    if lower in NEGATIVE or any(c.lower_ in ("no", "neither") for c in subj.children):
+        return _Found("author")  # "Nobody from the council has asked ...", "Neither officer"
+    if verb is not None and verb.lemma_.lower() in lex.evidence_verbs:
+        if subj.lemma_.lower() in lex.evidence_nouns or lower in lex.evidence_nouns:
+            return _Found("author")
+    if subj.pos_ == "PRON" and lower in lex.pronouns:
+        return _Found("pronoun", subj.text)
+    poss = _first_child(subj, {"poss"})
+    if subj.lemma_.lower() in lex.possessor_nouns and poss is not None:
+        if poss.pos_ == "PRON":  # "Its authors claim ...": whose, the context says
+            return _Found("pronoun", poss.text)
+        return _Found("name", name_of(poss, lex))  # "X's authors claim ..." is held by X
+    if subj.lemma_.lower() in lex.authored_nouns:
+        # "An evaluation led by Professor X describes ..."
+        for acl in (c for c in subj.children if c.dep_ == "acl"):
+            for agent in (c for c in acl.children if c.dep_ in ("agent", "prep")):
+                obj = _first_child(agent, {"pobj"})
+                if agent.lower_ == "by" and obj is not None and obj.pos_ == "PROPN":
+                    return _Found("name", name_of(obj, lex))
+    name = name_of(subj, lex)
+    doc = subj.doc
+    if any(
+        doc[i].like_num and doc[i].pos_ != "PROPN" and doc[i].lower_ != "one"
+        for i in _name_range(subj, lex)
+    ):
+        return _Found("author")  # "Three in four residents said ...": respondents are evidence
+    return _Found("name", name) if name else _Found("author")
+
+
+# ---------------------------------------------------------------- names
+
+
+def name_of(tok: Token, lex: AttributionCues) -> str:
+    """The name phrase headed by ``tok`` as written: 'Cllr Anita Patel', 'A council spokesman'."""
+    span = _name_range(tok, lex)
+    return tok.doc[span.start : span.stop].text.strip(" '\"“”‘’")
+
+
+def _name_range(tok: Token, lex: AttributionCues) -> range:
+    doc = tok.doc
+    appos = _first_child(tok, {"appos"})
+    if appos is not None and appos.pos_ == "PROPN" and tok.ent_type_ != "PERSON":
+        if tok.pos_ != "PROPN" or appos.ent_type_ == "PERSON":
+            # "Its director, Priya Menon, ...", "The Minister for X, Greg Walters, ..."
+            return _name_range(appos, lex)
+    has_det = any(c.dep_ in ("det", "poss") for c in tok.children)
+    if tok.pos_ == "PROPN" and not has_det:
+        start = tok.i
+        while start > 0 and (
+            doc[start - 1].pos_ == "PROPN" or doc[start - 1].text in lex.honorifics
+        ):
+            if not (start - 1 < doc[start - 1].head.i <= tok.i or doc[start - 1].head == tok):
+                break
+            start -= 1
+        if tok.ent_type_ == "PERSON":  # drop capitalised job titles before a person's name
+            while (
+                start < tok.i and doc[start].text not in lex.honorifics and not doc[start].ent_type_
+            ):
+                start += 1
+        return range(start, tok.i + 1)
+    start, end = tok.left_edge.i, tok.right_edge.i
+    for child in tok.children:
+        if child.dep_ in DROP_DEPS:
+            if child.i > tok.i:
+                end = min(end, child.left_edge.i - 1)
+            else:
+                start = max(start, child.right_edge.i + 1)
+    for i in range(tok.i + 1, end + 1):
+        if doc[i].text in CUT_AT:
+            end = i - 1
+            break
+    for i in range(tok.i - 1, start - 1, -1):
+        if doc[i].text in CUT_AT:
+            start = i + 1
+            break
+    return range(start, end + 1)
+
+
+# ---------------------------------------------------------------- context
+
+
+def _context_holder(context: Span, lex: AttributionCues) -> str | None:
+    """The source a pronoun or a bare quotation points back to."""
+    found = _holder_in(context, lex)
+    if found.kind == "name":
+        return found.text
+    root = _root(context)
+    subj = _first_child(root, {"nsubj", "nsubjpass"})
+    if (
+        subj is not None
+        and subj.pos_ in ("PROPN", "NOUN")
+        and subj.lower_ not in FIRST_PERSON
+        and subj.text not in lex.author_subjects
+        and subj.lemma_.lower() not in lex.evidence_nouns
+    ):
+        return name_of(subj, lex)
+    ents = [e for e in context.ents if e.label_ in ("PERSON", "ORG")]
+    if ents:
+        return name_of(ents[-1].root, lex)
+    return None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _root(sent: Span) -> Token:
+    """The head of ``sent``: of the tokens whose head is outside it (or themselves), the one
+    with the largest subtree, so a section number ("2.2") is not taken for the root."""
+    roots = [t for t in sent if t.head == t or not (sent.start <= t.head.i < sent.end)]
+    if not roots:
+        return sent.root
+    # spaCy's parses are projective, so a subtree is the contiguous left_edge..right_edge.
+    return max(
+        roots,
+        key=lambda t: min(t.right_edge.i, sent.end - 1) - max(t.left_edge.i, sent.start) + 1,
+    )
+
+
+def _first_child(tok: Token, deps: set[str]) -> Token | None:
+    return next((c for c in tok.children if c.dep_ in deps), None)
+
+
+def _colon_after(tok: Token, sent: Span) -> bool:
+    return any(t.text == ":" for t in sent.doc[tok.i + 1 : min(tok.i + 8, sent.end)])
+
+
+def _quoted_indices(sent: Span) -> set[int]:
+    """Indices of tokens between double quotation marks (straight or curly)."""
+    inside, out = False, set()
+    for tok in sent:
+        if tok.text in QUOTE_MARKS:
+            inside = {"“": True, "”": False}.get(tok.text, not inside)
+        elif inside:
+            out.add(tok.i)
+    return out
+
+
+def _mostly_quoted(sent: Span) -> bool:
+    words = [t for t in sent if t.is_alpha]
+    quoted = _quoted_indices(sent)
+    return bool(words) and sum(t.i in quoted for t in words) > len(words) / 2

@@ -1,0 +1,324 @@
+"""Claim detection: is a sentence a claim about engagement, and of which type (CLAIMS.md).
+
+``ClaimDetector`` is a scikit-learn classifier over sentence strings. Its labels are ``"none"``
+or a claim type. Features are word and character n-gram TF-IDF plus one feature per cue
+group of ``pipelines/claim_cues.toml`` (normative modals, evaluative adjectives, boilerplate
+...), fed to one logistic regression. Models are saved with skops and a ``metadata.json``
+beside them, and loaded only if every type in the file is on an allow-list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import platform
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+import skops
+import skops.io as sio
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from ..errors import DiscourseError, InputError
+
+PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
+CUES_PATH = PIPELINES / "claim_cues.toml"
+MODEL_DIR = PIPELINES / "models" / "claims"
+NONE = "none"
+CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
+# Version of the model folder layout (model.skops + metadata.json) and of the cue file.
+FORMAT_VERSION = 1
+# Types a model file may contain besides sklearn/numpy/scipy ones.
+ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
+ALLOWED_TYPES = frozenset(
+    {
+        "discourse.claims.detector.ClaimDetector",
+        "discourse.claims.detector.CueFeatures",
+    }
+)
+
+
+class ModelError(DiscourseError):
+    """A saved claim model cannot be used: missing, tampered, unsafe or incompatible."""
+
+
+def load_cues(path: str | Path | None = None) -> dict:
+    """The parsed cue file (default ``pipelines/claim_cues.toml``), checked for its sections."""
+    path = Path(path) if path else CUES_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}).") from None
+    version = data.get("format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise InputError(
+            f"{path}: format_version {version!r} is newer than this discourse understands "
+            f"({FORMAT_VERSION}); upgrade discourse."
+        )
+    for section in ("detector", "attribution", "hedging", "negation"):
+        if not isinstance(data.get(section), dict):
+            raise InputError(f"{path}: the [{section}] table is missing.")
+    for name, group in data["detector"].get("cues", {}).items():
+        for key in ("phrases", "patterns"):
+            if not all(isinstance(p, str) for p in group.get(key, [])):
+                raise InputError(f"{path}: [detector.cues.{name}] {key} must be strings.")
+        for pattern in group.get("patterns", []):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise InputError(
+                    f"{path}: [detector.cues.{name}] bad pattern {pattern!r} ({exc})."
+                ) from None
+    return data
+
+
+def _compile_group(group: dict) -> list[re.Pattern]:
+    """One regex per group for its phrases (word boundaries), plus its own patterns."""
+    out = []
+    phrases = sorted({p.strip() for p in group.get("phrases", []) if p.strip()}, key=len)
+    if phrases:
+        alts = "|".join(re.escape(p) for p in reversed(phrases))
+        out.append(re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE))
+    out.extend(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in group.get("patterns", []))
+    return out
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """Cue-group counts (log-scaled) and sentence shape, as a sparse matrix.
+
+    ``cues`` is the ``[detector.cues]`` table of the cue file: {group: {phrases, patterns}}.
+    """
+
+    SHAPE = ("log_words", "short", "ends_with_stop", "starts_with_number")
+
+    def __init__(self, cues: dict | None = None, weight: float = 1.0):
+        self.cues = cues
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        self.groups_ = sorted(self.cues or {})
+        return self
+
+    def transform(self, X) -> sp.csr_matrix:
+        check_is_fitted(self, "groups_")
+        compiled = [_compile_group(self.cues[g]) for g in self.groups_]
+        rows = []
+        for text in X:
+            counts = [sum(len(p.findall(text)) for p in pats) for pats in compiled]
+            n_words = len(text.split())
+            shape = [
+                math.log1p(n_words) / math.log(40),
+                float(n_words <= 6),
+                float(text.rstrip().rstrip("\"'”’").endswith((".", "!"))),
+                float(bool(re.match(r"\s*\d", text))),
+            ]
+            rows.append([math.log1p(c) for c in counts] + shape)
+        return sp.csr_matrix(np.asarray(rows, dtype=np.float64) * self.weight)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "groups_")
+        return np.asarray([f"cue_{g}" for g in self.groups_] + list(self.SHAPE), dtype=object)
+
+
+class ClaimDetector(ClassifierMixin, BaseEstimator):
+    """Labels sentences ``"none"`` or a claim type; cue features + n-gram TF-IDF + LR.
+
+    ``claim_threshold`` applies to P(claim) = 1 - P(none); the type of a claim is the most
+    probable claim type. ``cues_path`` is read at ``fit`` and copied into the model (``cues_``).
+    """
+
+    def __init__(
+        self,
+        cues_path: str | None = None,
+        C: float = 10.0,
+        cue_weight: float = 1.0,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (2, 5),
+        min_df: int = 2,
+        max_features: int | None = 8000,
+        class_weight: str | dict | None = "balanced",
+        claim_threshold: float = 0.5,
+        random_state: int = 0,
+    ):
+        self.cues_path = cues_path
+        self.C = C
+        self.cue_weight = cue_weight
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.class_weight = class_weight
+        self.claim_threshold = claim_threshold
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit on sentence strings ``X`` and labels ``y`` ("none" or a claim type)."""
+        X, y = list(X), np.asarray(y, dtype=object)
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} sentences but y has {len(y)} labels.")
+        self.cues_ = load_cues(self.cues_path)["detector"].get("cues", {})
+        features = FeatureUnion(
+            [
+                ("words", self._tfidf("word", self.word_ngram_range)),
+                ("chars", self._tfidf("char_wb", self.char_ngram_range)),
+                ("cues", CueFeatures(cues=self.cues_, weight=self.cue_weight)),
+            ]
+        )
+        clf = LogisticRegression(
+            C=self.C,
+            class_weight=self.class_weight,
+            max_iter=5000,
+            random_state=self.random_state,
+        )
+        self.pipeline_ = Pipeline([("features", features), ("clf", clf)]).fit(X, y)
+        for _, step in self.pipeline_.named_steps["features"].transformer_list:
+            if hasattr(step, "vocabulary_"):
+                # numpy int64 values would each become a separate array in the skops file
+                # (10x its size); plain ints index the same columns.
+                step.vocabulary_ = {term: int(col) for term, col in step.vocabulary_.items()}
+        self.classes_ = self.pipeline_.classes_
+        return self
+
+    def _tfidf(self, analyzer: str, ngram_range) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer=analyzer,
+            ngram_range=tuple(ngram_range),
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            lowercase=True,
+            dtype=np.float64,
+        )
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "pipeline_")
+        return self.pipeline_.predict_proba(list(X))
+
+    def claim_proba(self, X) -> np.ndarray:
+        """P(claim) = 1 - P(none) for each sentence."""
+        proba = self.predict_proba(X)
+        none = list(self.classes_).index(NONE) if NONE in self.classes_ else None
+        return 1.0 - proba[:, none] if none is not None else np.ones(len(proba))
+
+    def predict(self, X) -> np.ndarray:
+        return self._decide(self.predict_proba(X))[0]
+
+    def _decide(self, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, P(claim)) from class probabilities."""
+        classes = np.asarray(self.classes_, dtype=object)
+        is_type = classes != NONE
+        p_claim = proba[:, is_type].sum(axis=1)
+        best_type = classes[is_type][proba[:, is_type].argmax(axis=1)]
+        labels = np.where(p_claim >= self.claim_threshold, best_type, NONE).astype(object)
+        return labels, p_claim
+
+    def predict_claims(self, texts) -> list[tuple[bool, float, str | None]]:
+        """(is_claim, P(claim), claim type or None) for each sentence."""
+        labels, p_claim = self._decide(self.predict_proba(list(texts)))
+        return [
+            (label != NONE, float(p), None if label == NONE else str(label))
+            for label, p in zip(labels, p_claim)
+        ]
+
+
+# ---------------------------------------------------------------- persistence
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_detector(model: ClaimDetector, folder: str | Path, metadata: dict) -> Path:
+    """Write ``model.skops`` and ``metadata.json`` (caller's fields + versions) to ``folder``."""
+    check_is_fitted(model, "pipeline_")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "model.skops"
+    sio.dump(model, path, compression=8)  # zipfile.ZIP_DEFLATED
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model_file": path.name,
+        "model_sha256": _sha256(path),
+        "classes": [str(c) for c in model.classes_],
+        "params": {k: v for k, v in model.get_params().items() if k != "cues_path"},
+        "versions": {
+            "sklearn": sklearn.__version__,
+            "skops": skops.__version__,
+            "numpy": np.__version__,
+            "scipy": _scipy_version(),
+            "python": platform.python_version(),
+        },
+        **metadata,
+    }
+    (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    return folder
+
+
+def _scipy_version() -> str:
+    import scipy
+
+    return scipy.__version__
+
+
+def _allowed(type_name: str) -> bool:
+    return type_name in ALLOWED_TYPES or type_name.startswith(ALLOWED_PREFIXES)
+
+
+def load_detector(folder: str | Path = MODEL_DIR) -> ClaimDetector:
+    """Load a model folder written by ``save_detector``; never runs code from the file."""
+    folder = Path(folder)
+    meta_path, path = folder / "metadata.json", folder / "model.skops"
+    if not path.is_file() or not meta_path.is_file():
+        raise ModelError(
+            f"{folder}: no claim model here (need model.skops and metadata.json). "
+            "Train one with `python -m discourse.claims.train`."
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_path}: unreadable metadata ({exc}).") from None
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelError(
+            f"{folder}: model format_version {version!r} is newer than this discourse "
+            f"supports ({FORMAT_VERSION}); upgrade discourse or retrain the model."
+        )
+    saved = str(meta.get("versions", {}).get("sklearn", ""))
+    if saved.split(".")[0] != sklearn.__version__.split(".")[0]:
+        raise ModelError(
+            f"{folder}: model was trained with scikit-learn {saved or '?'}, this is "
+            f"{sklearn.__version__} (different major version); retrain with "
+            "`python -m discourse.claims.train`."
+        )
+    if meta.get("model_sha256") and meta["model_sha256"] != _sha256(path):
+        raise ModelError(
+            f"{path}: file does not match the sha256 in metadata.json (modified or "
+            "corrupted); retrain or restore the model folder."
+        )
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # a damaged zip or schema: say so, do not go on
+        raise ModelError(f"{path}: not a readable skops file ({exc}).") from None
+    refused = sorted(t for t in untrusted if not _allowed(t))
+    if refused:
+        raise ModelError(
+            f"{path}: refusing to load types outside the allow-list: {', '.join(refused)}. "
+            "Only sklearn, numpy, scipy and discourse claim types may appear in a model."
+        )
+    model = sio.load(path, trusted=untrusted)
+    if not isinstance(model, ClaimDetector):
+        raise ModelError(f"{path}: holds a {type(model).__name__}, not a ClaimDetector.")
+    return model

@@ -1,0 +1,79 @@
+"""Building the claims pipeline from pipelines/config.cfg, and its version."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.util import load_config
+
+from .. import __version__
+from ..errors import InputError
+from . import components  # noqa: F401  (registers the factories)
+from .model import load_english
+from .practices import PIPELINES
+
+DEFAULT_CONFIG = PIPELINES / "config.cfg"
+
+
+def _config(path: str | Path | None):
+    path = Path(path) if path else DEFAULT_CONFIG
+    if not path.exists():
+        raise InputError(f"{path}: no such pipeline config.")
+    try:
+        return path, load_config(
+            path, overrides={"paths.pipelines": str(path.resolve().parent)}, interpolate=True
+        )
+    except Exception as exc:  # spaCy raises ConfigValidationError and friends
+        raise InputError(f"{path}: not a valid pipeline config ({exc}).") from None
+
+
+def load_pipeline(config: str | Path | None = None, *, disable_claims: bool = False) -> Language:
+    """The English model's components named in the config, then the project's own."""
+    path, cfg = _config(config)
+    keep = list(cfg["nlp"]["base_components"])
+    nlp = load_english(
+        exclude=[
+            n
+            for n in (
+                "tok2vec",
+                "tagger",
+                "parser",
+                "attribute_ruler",
+                "lemmatizer",
+                "ner",
+                "senter",
+            )
+            if n not in keep
+        ]
+    )
+    for name in cfg["nlp"]["pipeline"]:
+        section = dict(cfg["components"][name])
+        factory = section.pop("factory")
+        if disable_claims and factory != "discourse_practices":
+            continue
+        nlp.add_pipe(factory, name=name, config=section)
+    return nlp
+
+
+def pipeline_version(config: str | Path | None = None) -> str:
+    """A version that changes whenever the config, its pattern and cue files, the claim
+    model or discourse itself change: documents annotated by another version are redone."""
+    path, cfg = _config(config)
+    h = hashlib.sha256(__version__.encode())
+    h.update(path.read_bytes())
+    files = []
+    for section in cfg["components"].values():
+        for value in section.values():
+            if isinstance(value, str) and Path(value).exists():
+                p = Path(value)
+                files += sorted(p.rglob("*")) if p.is_dir() else [p]
+    cues = path.resolve().parent / "claim_cues.toml"
+    if cues.exists():
+        files.append(cues)
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return "claims-" + h.hexdigest()[:12]

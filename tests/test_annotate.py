@@ -1,0 +1,215 @@
+"""`discourse annotate` and `discourse analyze` with the real pipeline."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from discourse import Corpus
+
+from .conftest import DISCOURSE, run_cli, write_jsonl
+
+BLOG = (
+    "I spent Tuesday evening at the Marlbeck neighbourhood forum in a draughty church hall. "
+    "The involvement of local people in the decision-making processes that affect them is long overdue. "
+    "There may be a lot of bad practice in community engagement but that does not invalidate the principle. "
+    "Simon Jarvis argues in the Guardian that co-production models deliver multiple benefits. "
+    "Recent comments\nPosted by Helen at 10:32"
+)
+FRENCH = (
+    "Le conseil municipal a présenté hier soir son nouveau budget participatif aux habitants du quartier. "
+    "Les habitants ont voté pour les projets qu'ils jugent prioritaires pour la ville."
+)
+
+
+def _varied_docs(n: int, per_doc: int = 12) -> list[dict]:
+    """n distinct documents (not near-duplicates of each other) from the labelled sentences."""
+    import random
+
+    from .conftest import ROOT
+
+    pool = [json.loads(line)["text"] for line in (ROOT / "corpora/labels/claims.jsonl").open()]
+    rng = random.Random(7)
+    return [
+        {"url": f"http://b.example/{i}", "text": " ".join(rng.sample(pool, per_doc))}
+        for i in range(n)
+    ]
+
+
+def _docs(tmp_path, rows):
+    src = write_jsonl(tmp_path / "docs.jsonl", rows)
+    db = tmp_path / "corpus.db"
+    res = run_cli("--db", str(db), "import", str(src))
+    assert res.returncode == 0, res.stderr
+    return db
+
+
+def test_annotate_stores_sentences_and_claims_with_offsets_into_the_text(tmp_path):
+    db = _docs(tmp_path, [{"url": "http://b.example/1", "text": BLOG, "source": "Blog"}])
+    res = run_cli("--db", str(db), "annotate")
+    assert res.returncode == 0, res.stderr
+    with Corpus(db) as c:
+        doc = c.documents.get(1)
+        rows = list(c.analysis.sentences(1))
+    assert rows and all(doc.text[r["start"] : r["end"]] == r["text"] for r in rows)
+    claims = {r["text"]: r for r in rows if r["claim_id"]}
+    overdue = next(r for t, r in claims.items() if "long overdue" in t)
+    assert overdue["holder"] == "author" and overdue["claim_type"] == "evaluative"
+    invalidate = next(r for t, r in claims.items() if "invalidate" in t)
+    assert invalidate["negated"] and invalidate["hedged"] and "may" in invalidate["hedge_cue"]
+    jarvis = next(r for t, r in claims.items() if "Jarvis" in t)
+    assert jarvis["holder_kind"] == "quoted" and "Jarvis" in jarvis["holder"]
+    assert "co-production" in json.loads(jarvis["practices"])
+    assert not any("Recent comments" in t or "Posted by" in t for t in claims)
+
+
+def test_rerun_does_nothing_new_and_bad_documents_are_skipped_with_reasons(tmp_path):
+    db = _docs(
+        tmp_path,
+        [
+            {"url": "http://b.example/1", "text": BLOG},
+            {"url": "http://b.example/empty", "text": "   \n  "},
+            {"url": "http://b.example/fr", "text": FRENCH, "language": "fr"},
+            {
+                "url": "http://b.example/ctl",
+                "text": "Consultation\x00 is a sham\x07 and residents know it. " * 3,
+            },
+            {
+                "url": "http://b.example/huge",
+                "text": ("community engagement matters and " * 4000) + ".",
+            },
+        ],
+    )
+    first = run_cli("--db", str(db), "annotate")
+    assert first.returncode == 0, first.stderr
+    assert "3 documents annotated (2 skipped)" in first.stdout
+    second = run_cli("--db", str(db), "annotate")
+    assert "0 documents annotated (0 skipped)" in second.stdout
+    with Corpus(db) as c:
+        reasons = dict(c.analysis.skipped())
+        counts = c.analysis.counts()
+        ctl = list(c.analysis.sentences(4))
+    assert reasons[2].startswith("empty") and reasons[3] == "not English (detected fr)"
+    assert counts["annotations"] == 5
+    assert ctl and all("\x00" not in r["text"] for r in ctl)
+
+
+def test_annotate_killed_mid_run_loses_only_the_batch_in_flight(tmp_path):
+    n = 300
+    db = _docs(tmp_path, _varied_docs(n))
+    proc = subprocess.Popen(
+        [DISCOURSE, "--db", str(db), "annotate", "--batch-size", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline, done = time.monotonic() + 120, 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            conn = sqlite3.connect(db, timeout=0.1)
+            done = conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            pass
+        if done >= 4:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 4 <= done < n, "annotate finished before it could be killed; give it more work"
+    with Corpus(db) as c:
+        assert c.analysis.counts()["annotations"] % 2 == 0
+        assert c.check() == []
+    res = run_cli("--db", str(db), "annotate")
+    assert res.returncode == 0, res.stderr
+    with Corpus(db) as c:
+        per_doc = c.db.execute(
+            "SELECT COUNT(DISTINCT document_id), COUNT(*) FROM annotations"
+        ).fetchone()
+        dup = c.db.execute(
+            "SELECT COUNT(*) FROM (SELECT document_id, idx, COUNT(*) n FROM sentences "
+            "GROUP BY document_id, idx, pipeline_version HAVING n > 1)"
+        ).fetchone()[0]
+        assert tuple(per_doc) == (n, n) and dup == 0
+
+
+def test_new_pipeline_version_reannotates_and_keeps_old_sentences(tmp_path):
+    from discourse.claims.pipeline import DEFAULT_CONFIG
+
+    db = _docs(tmp_path, [{"url": "http://b.example/1", "text": BLOG}])
+    assert run_cli("--db", str(db), "annotate").returncode == 0
+    cfg = DEFAULT_CONFIG.read_text().replace("threshold = 0.5", "threshold = 0.9")
+    folder = DEFAULT_CONFIG.parent
+    alt = folder / "test-alt-config.cfg"
+    alt.write_text(cfg)
+    try:
+        res = run_cli("--db", str(db), "annotate", "--pipeline", str(alt))
+    finally:
+        alt.unlink()
+    assert "1 documents annotated" in res.stdout
+    with Corpus(db) as c:
+        versions = c.db.execute(
+            "SELECT COUNT(DISTINCT pipeline_version) FROM sentences"
+        ).fetchone()[0]
+    assert versions == 2
+
+
+def test_two_processes_give_the_same_annotations(tmp_path):
+    rows = _varied_docs(8)
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    db1, db2 = _docs(one, rows), _docs(two, rows)
+    assert run_cli("--db", str(db1), "annotate").returncode == 0
+    res = run_cli("--db", str(db2), "annotate", "--processes", "2", "--batch-size", "2")
+    assert res.returncode == 0, res.stderr
+    q = (
+        "SELECT s.document_id, s.start, s.end, c.claim_type, c.holder, c.hedged, c.negated "
+        "FROM sentences s LEFT JOIN claims c ON c.sentence_id = s.id ORDER BY 1, 2"
+    )
+    with Corpus(db1) as a, Corpus(db2) as b:
+        assert [tuple(r) for r in a.db.execute(q)] == [tuple(r) for r in b.db.execute(q)]
+
+
+@pytest.mark.parametrize("kind", ["text", "html", "stdin"])
+def test_analyze_prints_one_object_per_sentence(tmp_path, kind):
+    if kind == "html":
+        path = tmp_path / "post.html"
+        path.write_text(
+            "<html><head><title>Panel</title></head><body><nav>Home | News | About</nav>"
+            f"<article><h1>Panel</h1>{''.join(f'<p>{s}.</p>' for s in BLOG.split('. ')[:4])}"
+            "</article><footer>Copyright 2008</footer></body></html>"
+        )
+        res = run_cli("analyze", str(path), cwd=tmp_path)
+    elif kind == "text":
+        (tmp_path / "post.txt").write_text(BLOG)
+        res = run_cli("analyze", "post.txt", cwd=tmp_path)
+    else:
+        res = run_cli("analyze", "-", cwd=tmp_path, input=BLOG)
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    keys = {
+        "sentence",
+        "start",
+        "end",
+        "is_claim",
+        "claim_type",
+        "holder",
+        "hedged",
+        "negated",
+        "practices",
+        "stances",
+    }
+    assert rows and all(keys <= set(r) for r in rows)
+    overdue = next(r for r in rows if "long overdue" in r["sentence"])
+    assert overdue["is_claim"] and overdue["holder"] == "author" and overdue["stances"] == []
+    assert any(r["negated"] for r in rows if "invalidate" in r["sentence"])
+
+
+def test_analyze_missing_or_binary_input_is_a_clear_error(tmp_path):
+    (tmp_path / "x.bin").write_bytes(b"\x00\x01\x02binary")
+    for arg, msg in (("missing.txt", "cannot be read"), ("x.bin", "looks binary")):
+        res = run_cli("analyze", arg, cwd=tmp_path)
+        assert res.returncode == 2 and msg in res.stderr and "Traceback" not in res.stderr

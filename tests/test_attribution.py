@@ -1,0 +1,217 @@
+"""Holder attribution, hedges and negation with the real English model (NER kept).
+
+Each sentence is parsed after its context, as the pipeline does, and the sentence and the
+context are spans of that one Doc. Sentences are hand-written for these tests.
+"""
+
+import re
+
+import pytest
+
+from discourse.claims.attribution import AttributionCues, find_holder
+from discourse.claims.detector import load_cues
+from discourse.claims.hedging import HedgeCues, find_hedge, find_negation
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from discourse.claims.model import load_english
+
+    return load_english()
+
+
+@pytest.fixture(scope="module")
+def cues():
+    data = load_cues()
+    return AttributionCues.from_cues(data), HedgeCues.from_cues(data)
+
+
+def spans(nlp, text, context=""):
+    full = f"{context} {text}" if context else text
+    doc = nlp(full)
+    start = len(context) + 1 if context else 0
+    sent = doc.char_span(start, len(full), alignment_mode="expand")
+    ctx = doc.char_span(0, len(context), alignment_mode="expand") if context else None
+    return sent, ctx
+
+
+def holder(nlp, cues, text, context=""):
+    return find_holder(*spans(nlp, text, context), cues=cues[0])
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # reporting verb: the subject's full name, titles such as Cllr/Dr kept
+        (
+            "Councillor Ruth Okonjo argues that participatory budgeting builds trust "
+            "between residents and the town hall.",
+            "Councillor Ruth Okonjo",
+        ),
+        (
+            "A council spokesman insisted that every objection would be read.",
+            "A council spokesman",
+        ),
+        (
+            "Campaigners have warned that the closures will hit older residents hardest.",
+            "Campaigners",
+        ),
+        # job titles before a name are not part of it; a relative clause is not either
+        (
+            'Parish clerk Tom Hebden said: "Nobody here was asked before the library '
+            'hours were cut."',
+            "Tom Hebden",
+        ),
+        (
+            "Joan Pryor, who chairs the tenants' association, said the survey "
+            '"asked all the wrong questions".',
+            "Joan Pryor",
+        ),
+        # quotation first, attribution after, subject after the verb
+        (
+            '"Co-production only works when budgets follow the people," said '
+            "Dr Leila Haddad of the Civic Futures Trust.",
+            "Dr Leila Haddad",
+        ),
+        # according to / in X's view
+        (
+            "According to the Local Government Association, most councils now run "
+            "some form of citizens' panel.",
+            "the Local Government Association",
+        ),
+        ("In Holt's view, the forums are an expensive distraction.", "Holt"),
+    ],
+)
+def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
+    assert holder(nlp, cues, text) == (expected, "quoted")
+
+
+@pytest.mark.parametrize(
+    "text, context, expected",
+    [
+        (
+            '"The council treats consultation as a formality," she said.',
+            "Campaign organiser Maria Santos spoke at the Eastgate rally on Saturday.",
+            "Maria Santos",
+        ),
+        (
+            "He argues that the new forum should meet in the evenings.",
+            "Cllr Dev Mistry has written to every resident on the estate.",
+            "Cllr Dev Mistry",
+        ),
+        (
+            '"We were told the decision had already been taken."',
+            'Marion Clegg, a tenant for thirty years, said: "Nobody listened to us."',
+            "Marion Clegg",
+        ),
+    ],
+)
+def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text, context, expected):
+    assert holder(nlp, cues, text, context) == (expected, "quoted")
+
+
+@pytest.mark.parametrize(
+    "text, context",
+    [
+        # the writer judging a source: nested author evaluation
+        ("He is wrong to say that nobody under forty turns up.", "Brian Holt writes about forums."),
+        ("She is right to be concerned about the venue.", "Cllr Amy Ford raised the issue."),
+        ("I agree with Holt that the meetings are far too long.", ""),
+        # evidence, not a source
+        (
+            "A 2012 survey by the Civic Futures Trust found that half of tenants had "
+            "never been consulted.",
+            "",
+        ),
+        ("Four in five tenants said they had not been asked about the repairs.", ""),
+        # the document's own voice and plain assertions
+        ("Officers consider that the proposal is consistent with the duty to involve.", ""),
+        ("Community budgets must involve residents from the very start.", ""),
+    ],
+)
+def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):
+    assert holder(nlp, cues, text, context) == ("author", "author")
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        ("Citizens' juries may be the best tool we have for hard choices.", "may"),
+        ("The community shop will probably close next year.", "probably"),
+        ("I think the forum is finally working.", "I think"),
+        ("Residents tend to trust local groups more than the council.", "tend to"),
+        ("The evaluation suggests that the pilot reached few younger residents.", "suggests"),
+        ("Perhaps the forum needs a younger chair.", "Perhaps"),
+    ],
+)
+def test_epistemic_hedges_are_found_as_written(nlp, cues, text, cue):
+    sent, _ = spans(nlp, text)
+    assert find_hedge(sent, cues=cues[1]) == cue
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Only one council in ten could name a service that had changed as a result.",
+        "Those most likely to be affected were never asked.",
+        "We might as well cancel the meeting.",
+        "Cllr Osei suggested that the council should hold its meetings in the evening.",
+        "The consultation report was published in May.",
+        "The forum must meet at least four times a year.",
+    ],
+)
+def test_ability_statistics_idioms_and_proposals_are_not_hedges(nlp, cues, text):
+    sent, _ = spans(nlp, text)
+    assert find_hedge(sent, cues=cues[1]) is None
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        (
+            "There may be plenty of poor consultation but that does not invalidate the principle.",
+            "does not invalidate",
+        ),
+        ("The residents said they had never been asked about the new timetable.", "never"),
+        ("Ministers cannot keep ignoring what tenants tell them.", "cannot"),
+        ("I do not think the panel is representative of the estate.", "not"),
+        ("No resident was consulted before the decision was made.", "No"),
+        ("Nobody from the housing association has visited the estate since March.", "Nobody"),
+        ("The survey did not reach a single tenant under thirty.", "not"),
+    ],
+)
+def test_negation_of_the_main_predicate_is_found_as_written(nlp, cues, text, cue):
+    sent, _ = spans(nlp, text)
+    found = find_negation(sent, cues=cues[1])
+    assert found == cue
+    assert re.search(rf"(?<!\w){re.escape(found)}(?!\w)", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If nobody steps forward, the community shop will probably close by the summer.",
+        "The scheme reaches people who never fill in a form.",
+        "The answer is to fund the forums properly, not to abolish them.",
+        "Co-production is not a new idea, but councils have embraced it only recently.",
+        "The real problem is not the venue but the timing.",
+    ],
+)
+def test_subordinate_contrastive_and_concessive_negation_is_not_main(nlp, cues, text):
+    sent, _ = spans(nlp, text)
+    assert find_negation(sent, cues=cues[1]) is None
+
+
+def test_the_concession_example_is_both_hedged_and_negated(nlp, cues):
+    sent, _ = spans(
+        nlp,
+        "There may be a lot of bad practice in engagement but that does not invalidate the principle.",
+    )
+    assert find_hedge(sent, cues=cues[1]) == "may"
+    assert find_negation(sent, cues=cues[1]) == "does not invalidate"
+
+
+def test_lexicons_load_from_the_cue_file_by_default(nlp):
+    sent, ctx = spans(nlp, "Dr Sam Reid warns that the panel will fold.")
+    assert find_holder(sent, ctx) == ("Dr Sam Reid", "quoted")
+    assert find_hedge(sent) is None and find_negation(sent) is None
