@@ -65,6 +65,9 @@ class _Found:
     text: str = ""
 
 
+PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her"})
+
+
 def find_holder(
     sent: Span, context: Span | None = None, *, cues: AttributionCues | dict | None = None
 ) -> tuple[str, str]:
@@ -75,7 +78,13 @@ def find_holder(
         return AUTHOR, AUTHOR
     if found.kind == "name":
         return found.text, QUOTED
-    resolved = _context_holder(context, lex) if context is not None and len(context) else None
+    # "he"/"she" can only point back to a person, never to a paper or a place.
+    person = found.kind == "pronoun" and found.text.lower() in PERSONAL_PRONOUNS
+    resolved = (
+        _context_holder(context, lex, person_only=person)
+        if context is not None and len(context)
+        else None
+    )
     if resolved:
         return resolved, QUOTED
     if found.kind == "pronoun":
@@ -279,13 +288,24 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
 # ---------------------------------------------------------------- context
 
 
-def _context_holder(context: Span, lex: AttributionCues) -> str | None:
+def _context_holder(context: Span, lex: AttributionCues, person_only: bool = False) -> str | None:
     """The source a pronoun or a bare quotation points back to."""
     found = _holder_in(context, lex)
-    if found.kind == "name":
+    not_people = {e.text for e in context.ents if e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC")}
+    if found.kind == "name" and not (person_only and any(n in found.text for n in not_people)):
         return found.text
     root = _root(context)
     subj = _first_child(root, {"nsubj", "nsubjpass"})
+    if person_only:
+        titled = subj is not None and any(t.text in lex.honorifics for t in subj.subtree)
+        if (
+            subj is not None
+            and subj.pos_ == "PROPN"
+            and (subj.ent_type_ in ("", "PERSON") or titled)
+        ):
+            return name_of(subj, lex)
+        people = [e for e in context.ents if e.label_ == "PERSON"]
+        return name_of(people[-1].root, lex) if people else None
     if (
         subj is not None
         and subj.pos_ in ("PROPN", "NOUN")
