@@ -98,14 +98,35 @@ def annotate(
 ) -> AnnotateReport:
     """Annotate every document not yet annotated by this pipeline version. Each batch is one
     transaction: a crash loses only the batch in flight; a re-run does nothing new.
-    ``nlp``: a pipeline already loaded with :func:`load_pipeline` (the same ``config``)."""
+
+    With ``processes`` > 1 the documents are split into that many shards by id, each
+    annotated by its own process with its own pipeline and its own connection to the corpus
+    (SQLite serialises their short write transactions), so nothing is shipped between
+    processes. ``nlp``: a pipeline already loaded with :func:`load_pipeline` (one process)."""
     version = pipeline_version(config)
+    if processes > 1:
+        return _annotate_sharded(corpus, config, batch_size, processes, version)
     report = AnnotateReport(version)
     total = corpus.analysis.count_pending(version)
     if not total:
         return report
     start = time.monotonic()
     nlp = nlp or load_pipeline(config)
+    _annotate_shard(corpus, nlp, version, batch_size, report, progress, total)
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _annotate_shard(
+    corpus: Corpus,
+    nlp,
+    version: str,
+    batch_size: int,
+    report: AnnotateReport,
+    progress: bool | None,
+    total: int,
+    shard: tuple[int, int] | None = None,
+) -> None:
     bar = None
     if progress if progress is not None else sys.stderr.isatty():
         from tqdm import tqdm
@@ -122,7 +143,7 @@ def annotate(
     def todo() -> Iterator[tuple[str, int]]:
         after = 0
         while True:
-            rows = corpus.analysis.pending(version, limit=batch_size * 4, after=after)
+            rows = corpus.analysis.pending(version, limit=batch_size * 4, after=after, shard=shard)
             if not rows:
                 return
             for doc_id, text, language in rows:
@@ -136,7 +157,7 @@ def annotate(
                     continue
                 yield clean(text), doc_id
 
-    for doc, doc_id in nlp.pipe(todo(), as_tuples=True, batch_size=batch_size, n_process=processes):
+    for doc, doc_id in nlp.pipe(todo(), as_tuples=True, batch_size=batch_size):
         records = sentence_records(doc)
         batch.append(Annotation(doc_id, sentences=records))
         report.documents += 1
@@ -149,6 +170,42 @@ def annotate(
         flush()
     if bar is not None:
         bar.close()
+
+
+def _shard_worker(args: tuple) -> AnnotateReport:
+    path, busy_timeout, config, batch_size, version, shard = args
+    report = AnnotateReport(version)
+    with Corpus(path, busy_timeout=busy_timeout) as corpus:
+        nlp = load_pipeline(config)
+        _annotate_shard(corpus, nlp, version, batch_size, report, False, 0, shard)
+    return report
+
+
+def _annotate_sharded(
+    corpus: Corpus, config: str | None, batch_size: int, processes: int, version: str
+) -> AnnotateReport:
+    import multiprocessing
+
+    report = AnnotateReport(version)
+    if not corpus.analysis.count_pending(version):
+        return report
+    start = time.monotonic()
+    jobs = [
+        (
+            str(corpus.path),
+            max(corpus.db.busy_timeout, 60.0),
+            config,
+            batch_size,
+            version,
+            (k, processes),
+        )
+        for k in range(processes)
+    ]
+    # forkserver: workers start clean (no copied threads or open SQLite handles).
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+        for part in pool.imap_unordered(_shard_worker, jobs):
+            for field in ("documents", "skipped", "sentences", "claims", "words"):
+                setattr(report, field, getattr(report, field) + getattr(part, field))
     report.seconds = time.monotonic() - start
     return report
 

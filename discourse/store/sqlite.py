@@ -54,6 +54,7 @@ class Database:
     ):
         self.path = Path(path)
         self.readonly = readonly
+        self.busy_timeout = busy_timeout
         self._check_file()
         try:
             if readonly:
