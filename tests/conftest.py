@@ -57,3 +57,25 @@ def write_jsonl(path: Path, rows) -> Path:
         for row in rows:
             fh.write(json.dumps(row) + "\n")
     return path
+
+
+def kill_when(proc, db, sql: str, at_least: int, timeout: float = 120) -> int:
+    """SIGKILL ``proc`` as soon as ``sql`` (a COUNT) on ``db`` reaches ``at_least``; return the
+    last count seen (for crash tests: the count shows where in the run the kill landed)."""
+    import sqlite3
+    import time
+
+    deadline, count = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            conn = sqlite3.connect(db, timeout=0.1)
+            count = conn.execute(sql).fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            pass
+        if count >= at_least:
+            break
+        time.sleep(0.02)
+    proc.kill()  # SIGKILL
+    proc.wait()
+    return count

@@ -1,17 +1,13 @@
 """`discourse annotate` and `discourse analyze` with the real pipeline."""
 
 import json
-import os
-import signal
-import sqlite3
 import subprocess
-import time
 
 import pytest
 
 from discourse import Corpus
 
-from .conftest import DISCOURSE, run_cli, write_jsonl
+from .conftest import DISCOURSE, kill_when, run_cli, write_jsonl
 
 BLOG = (
     "I spent Tuesday evening at the Marlbeck neighbourhood forum in a draughty church hall. "
@@ -106,19 +102,7 @@ def test_annotate_killed_mid_run_loses_only_the_batch_in_flight(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline, done = time.monotonic() + 120, 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            conn = sqlite3.connect(db, timeout=0.1)
-            done = conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
-            conn.close()
-        except sqlite3.Error:
-            pass
-        if done >= 4:
-            break
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    done = kill_when(proc, db, "SELECT COUNT(*) FROM annotations", 4)
     assert 4 <= done < n, "annotate finished before it could be killed; give it more work"
     with Corpus(db) as c:
         assert c.analysis.counts()["annotations"] % 2 == 0

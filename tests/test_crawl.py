@@ -1,8 +1,6 @@
 """End-to-end crawls of feeds and pages served on 127.0.0.1."""
 
 import os
-import signal
-import sqlite3
 import subprocess
 import time
 
@@ -11,7 +9,7 @@ import pytest
 from discourse import Corpus
 from discourse.store import SourceSpec
 
-from .conftest import DISCOURSE
+from .conftest import DISCOURSE, kill_when
 from .crawlkit import PARAS, article, crawl, crawl_settings, feed_xml
 from .httpserver import LocalServer, Response, html
 
@@ -311,20 +309,7 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
         stderr=subprocess.DEVNULL,
     )
     db = tmp_path / "corpus.db"
-    deadline = time.monotonic() + 60
-    stored = 0
-    while time.monotonic() < deadline:
-        try:
-            conn = sqlite3.connect(db, timeout=0.1)
-            stored = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-            conn.close()
-        except sqlite3.Error:
-            pass
-        if stored >= 5:
-            break
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    stored = kill_when(proc, db, "SELECT COUNT(*) FROM documents", 5, timeout=60)
     assert 5 <= stored < n
     # the extraction workers of the killed crawl do not outlive it
     deadline = time.monotonic() + 10

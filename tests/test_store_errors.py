@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DISCOURSE, run_cli, write_jsonl
+from .conftest import DISCOURSE, kill_when, run_cli, write_jsonl
 
 
 def test_not_sqlite_file_gives_one_clear_message_and_is_untouched(tmp_path):
@@ -117,20 +117,7 @@ def test_writer_killed_mid_batch_then_rerun_loses_and_duplicates_nothing(tmp_pat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    count = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            conn = sqlite3.connect(db, timeout=0.1)
-            count = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-            conn.close()
-        except sqlite3.Error:
-            count = 0
-        if count >= batch:
-            break
-        time.sleep(0.02)
-    proc.kill()  # SIGKILL
-    proc.wait()
+    count = kill_when(proc, db, "SELECT COUNT(*) FROM documents", batch)
     assert 0 < count < total, "the writer finished before it could be killed; make the batch bigger"
 
     from discourse import Corpus
