@@ -141,10 +141,6 @@ class DocumentStore:
         ).fetchone()
         return Document.from_row(row) if row else None
 
-    def by_url(self, url: str) -> Document | None:
-        doc_id = self.find([url])
-        return self.get(doc_id) if doc_id is not None else None
-
     def raw_html(self, doc_id: int) -> bytes | None:
         row = self.db.execute("SELECT raw_html FROM documents WHERE id=?", (doc_id,)).fetchone()
         return zlib.decompress(row[0]) if row and row[0] is not None else None

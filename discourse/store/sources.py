@@ -221,26 +221,6 @@ class SourceStore:
                 (reason, item.id),
             )
 
-    def log_fetch(
-        self,
-        url: str,
-        kind: str,
-        *,
-        final_url: str | None = None,
-        status: int | None = None,
-        content_type: str | None = None,
-        nbytes: int | None = None,
-        elapsed_ms: int | None = None,
-        error: str | None = None,
-        source_id: int | None = None,
-    ) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO fetch_log(url, final_url, kind, status, content_type, bytes, "
-                "elapsed_ms, error, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (url, final_url, kind, status, content_type, nbytes, elapsed_ms, error, source_id),
-            )
-
     def log_fetches(self, events: list[dict]) -> None:
         """Write many fetch-log rows (dicts with FetchEvent's fields) in one transaction."""
         with self.db.transaction() as conn:
@@ -250,9 +230,3 @@ class SourceStore:
                 ":nbytes, :elapsed_ms, :error)",
                 events,
             )
-
-    def fetch_log(self, limit: int = 100) -> list[dict]:
-        return [
-            dict(r)
-            for r in self.db.execute("SELECT * FROM fetch_log ORDER BY id DESC LIMIT ?", (limit,))
-        ]
