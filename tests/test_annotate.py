@@ -197,3 +197,16 @@ def test_analyze_missing_or_binary_input_is_a_clear_error(tmp_path):
     for arg, msg in (("missing.txt", "cannot be read"), ("x.bin", "looks binary")):
         res = run_cli("analyze", arg, cwd=tmp_path)
         assert res.returncode == 2 and msg in res.stderr and "Traceback" not in res.stderr
+
+
+def test_pronoun_holder_is_resolved_two_sentences_back():
+    from discourse.claims.annotate import analyze_text
+
+    text = (
+        "The first column, by Priya Raman in the Northgate Gazette, is an enthusiastic case "
+        "for co-production. She describes the time bank in Eastfield in loving detail. "
+        "Services, she writes, should stop treating people as bundles of needs."
+    )
+    rows = analyze_text(text)
+    last = next(r for r in rows if r["sentence"].startswith("Services"))
+    assert last["is_claim"] and last["holder"] == "Priya Raman"

@@ -20,6 +20,7 @@ from . import practices as _practices  # noqa: F401  (registers discourse_practi
 from .practices import SPANS_KEY as PRACTICES_KEY
 
 CLAIMS_KEY = "claims"
+PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
 
 for _name, _default in (
     ("claim_score", None),
@@ -131,9 +132,19 @@ class Attribution:
 
         for span in doc.spans.get(CLAIMS_KEY, []):
             sent = doc[span.start].sent
-            span._.holder, span._.holder_kind = find_holder(
-                sent, previous_sentence(sent), cues=self.cues
-            )
+            prev = previous_sentence(sent)
+            holder, kind = find_holder(sent, prev, cues=self.cues)
+            if kind == "quoted" and holder.lower() in PRONOUNS and prev is not None:
+                # "She describes ... . Services, she writes, should ...": the name may be
+                # two sentences back; look at both previous sentences together.
+                before = previous_sentence(prev)
+                if before is not None:
+                    wider, wider_kind = find_holder(
+                        sent, doc[before.start : prev.end], cues=self.cues
+                    )
+                    if wider.lower() not in PRONOUNS:
+                        holder, kind = wider, wider_kind
+            span._.holder, span._.holder_kind = holder, kind
         return doc
 
 
