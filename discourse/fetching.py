@@ -154,7 +154,11 @@ class Fetcher:
         # Redirects are followed by hand (every hop is checked) and bodies are decoded by
         # hand (to cap the decompressed size), so aiohttp does neither.
         self._client = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.settings.concurrency, limit_per_host=0),
+            connector=aiohttp.TCPConnector(
+                limit=self.settings.concurrency,
+                limit_per_host=0,
+                resolver=None if self.settings.allow_private_addresses else _GuardedResolver(self),
+            ),
             headers={
                 "User-Agent": self.settings.user_agent_string,
                 "Accept-Encoding": "gzip, deflate",
@@ -379,6 +383,24 @@ class Fetcher:
                 elapsed_ms=0,
                 redirects=[],
             )
+
+
+class _GuardedResolver(aiohttp.ThreadedResolver):
+    """DNS for the connection itself keeps only public addresses, so a host cannot pass the
+    guard with one answer and be connected to with another (DNS rebinding)."""
+
+    def __init__(self, fetcher: Fetcher):
+        super().__init__()
+        self.fetcher = fetcher
+
+    async def resolve(self, host: str, port: int = 0, family=socket.AF_INET):
+        results = await super().resolve(host, port, family)
+        if self.fetcher._exempt(urlsplit(f"//{host}:{port}")):
+            return results
+        public = [r for r in results if _public(r["host"])]
+        if not public:
+            raise OSError(f"refused: {host} resolves to non-public addresses only")
+        return public
 
 
 class _Decoder:

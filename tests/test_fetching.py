@@ -205,3 +205,20 @@ def test_user_agent_names_the_contact(tmp_path, server):
     fetch(crawl_settings(tmp_path, contact="research@example.ac.uk"), server.url("/ua"))
     ua = server.hits("/ua")[0][3]["User-Agent"]
     assert ua.startswith("discourse/") and "research@example.ac.uk" in ua
+
+
+def test_connection_dns_keeps_only_public_addresses(tmp_path):
+    # The guard checks a host before fetching; the connector's own resolver checks again, so
+    # a host that answers differently the second time (DNS rebinding) is still refused.
+    from discourse.fetching import _GuardedResolver
+
+    async def go(settings):
+        async with Fetcher(settings) as f:
+            return await _GuardedResolver(f).resolve("localhost", 80)
+
+    with pytest.raises(OSError, match="localhost resolves to non-public addresses only"):
+        asyncio.run(go(crawl_settings(tmp_path, allow_private_addresses=False)))
+    exempt = crawl_settings(
+        tmp_path, allow_private_addresses=False, allowed_private_hosts="localhost"
+    )
+    assert {r["host"] for r in asyncio.run(go(exempt))} <= {"127.0.0.1", "::1"}
