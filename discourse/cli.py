@@ -320,5 +320,112 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
         echo_json(row)
 
 
+# -- use ---------------------------------------------------------------------------------------
+@main.command()
+@click.argument("text", required=False, metavar="[QUERY]")
+@click.option("--documents", is_flag=True, help="Search documents instead of claims.")
+@click.option("--source", help="Only this source (name).")
+@click.option("--tag", help="Only sources with this tag (blog, newspaper, council...).")
+@click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", help="Published on or before (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--target", help="Only claims tagged for this stance target.")
+@click.option("--stance", help="Only claims with this stance (favor, against, neutral).")
+@click.option("--claim-type", help="normative, evaluative, causal, predictive or factual.")
+@click.option("--holder", help="author, quoted, or a holder's name.")
+@click.option("--hedged/--not-hedged", default=None, help="Only hedged (or unhedged) claims.")
+@click.option("--min-score", type=float, help="Only stance tags at least this confident.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "jsonl", "kwic"]), default="table"
+)
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--offset", type=int, default=0)
+@click.option(
+    "--facet",
+    "facet_names",
+    help="Comma-separated: count results per source, tag, month, year, claim_type, holder, target, stance.",
+)
+@click.option("--window", type=int, default=40, help="kwic: characters of context each side.")
+@click.option(
+    "--sort",
+    "kwic_sort",
+    type=click.Choice(["date", "left", "right"]),
+    default="date",
+    help="kwic order.",
+)
+@click.pass_context
+def query(
+    ctx,
+    text,
+    documents,
+    source,
+    tag,
+    since,
+    until,
+    target,
+    stance,
+    claim_type,
+    holder,
+    hedged,
+    min_score,
+    fmt,
+    limit,
+    offset,
+    facet_names,
+    window,
+    kwic_sort,
+) -> None:
+    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents."""
+    import csv
+    import dataclasses
+
+    from . import query as q
+
+    settings = settings_from(ctx)
+    filters = dict(
+        documents=documents,
+        source=source,
+        tag=tag,
+        since=since,
+        until=until,
+        target=target,
+        stance=stance,
+        claim_type=claim_type,
+        holder=holder,
+        hedged=hedged,
+        min_score=min_score,
+    )
+    with open_corpus(settings, readonly=True) as corpus:
+        if facet_names:
+            names = [n.strip() for n in facet_names.split(",") if n.strip()]
+            for name, counts in q.facets(corpus, names, text, **filters).items():
+                click.echo(f"{name}:")
+                for value, n in counts:
+                    click.echo(f"  {n:>7}  {value if value is not None else '(none)'}")
+            return
+        hits = q.query(corpus, text, limit=limit, offset=offset, **filters)
+    if fmt == "kwic":
+        for line in q.kwic(hits, text, window=window, sort=kwic_sort):
+            click.echo(line)
+    elif fmt == "jsonl":
+        for h in hits:
+            echo_json(h.as_dict())
+    elif fmt == "csv":
+        names = [f.name for f in dataclasses.fields(q.Hit)]
+        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=names)
+        writer.writeheader()
+        for h in hits:
+            writer.writerow(
+                {k: json.dumps(v) if isinstance(v, list) else v for k, v in h.as_dict().items()}
+            )
+    else:
+        if not hits:
+            click.echo("no results")
+        for h in hits:
+            who = "" if documents else f" [{h.claim_type}; {h.holder}]"
+            click.echo(
+                f"{(h.published or '')[:10]}  {h.source or '-'}{who}\n    {h.text[:200]}\n    {h.url}"
+            )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

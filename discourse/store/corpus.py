@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .analysis import AnalysisStore
 from .documents import DocumentStore
+from .queries import QueryStore
 from .sources import SourceStore
 from .sqlite import LATEST_VERSION, Database
 
@@ -32,6 +33,7 @@ class Corpus:
         self.sources = SourceStore(self.db)
         self.documents = DocumentStore(self.db)
         self.analysis = AnalysisStore(self.db)
+        self.queries = QueryStore(self.db)
 
     @classmethod
     def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:
@@ -50,6 +52,13 @@ class Corpus:
         for table in tables:
             out[table] = self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         return out
+
+    def query(self, text: str | None = None, *, limit: int = 50, offset: int = 0, **filters):
+        """Claims (or documents, with ``documents=True``) matching a full-text query and
+        filters, newest first, as :class:`discourse.query.Hit` records."""
+        from ..query import query
+
+        return query(self, text, limit=limit, offset=offset, **filters)
 
     def check(self) -> list[str]:
         """Integrity problems found (empty when the corpus is sound)."""

@@ -1,0 +1,167 @@
+"""Querying the corpus: full text (FTS5 syntax) with filters, facets, keyword in context."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from .errors import InputError
+from .store.queries import FACETS, Filters
+
+CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
+STANCES = ("favor", "against", "neutral")
+
+
+@dataclasses.dataclass
+class Hit:
+    """One result with its provenance."""
+
+    text: str
+    document_id: int
+    title: str | None
+    source: str | None
+    published: str | None
+    url: str
+    claim_id: int | None = None
+    start: int | None = None
+    end: int | None = None
+    claim_type: str | None = None
+    holder: str | None = None
+    holder_kind: str | None = None
+    hedged: bool | None = None
+    negated: bool | None = None
+    practices: list[str] = dataclasses.field(default_factory=list)
+    pipeline_version: str | None = None
+    target: str | None = None
+    stance: str | None = None
+    stance_score: float | None = None
+    model_version: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> Hit:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in row.items() if k in fields}
+        if isinstance(data.get("practices"), str):
+            data["practices"] = json.loads(data["practices"])
+        for flag in ("hedged", "negated"):
+            if data.get(flag) is not None:
+                data[flag] = bool(data[flag])
+        return cls(**data)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def parse_date(value: str | None, *, end: bool = False, what: str = "--since") -> str | None:
+    """YYYY, YYYY-MM or YYYY-MM-DD as an inclusive ISO date bound; a clear error otherwise."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return f"{value}-12-31" if end else f"{value}-01-01"
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            first = dt.date.fromisoformat(value + "-01")
+            if not end:
+                return first.isoformat()
+            nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            return (nxt - dt.timedelta(days=1)).isoformat()
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise InputError(f"{what} {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD.")
+
+
+def make_filters(corpus, text: str | None = None, **kw) -> Filters:
+    """Validate filters against the corpus (targets, stances, claim types, dates)."""
+    f = Filters(text=text or None, **{k: v for k, v in kw.items() if k not in ("since", "until")})
+    f.since = parse_date(kw.get("since"), what="--since")
+    f.until = parse_date(kw.get("until"), end=True, what="--until")
+    if f.since and f.until and f.since > f.until:
+        raise InputError(f"--since {f.since} is after --until {f.until}.")
+    if f.claim_type and f.claim_type not in CLAIM_TYPES:
+        raise InputError(
+            f"unknown claim type {f.claim_type!r}; use one of {', '.join(CLAIM_TYPES)}."
+        )
+    if f.stance and f.stance not in STANCES:
+        raise InputError(f"unknown stance {f.stance!r}; use one of {', '.join(STANCES)}.")
+    if f.documents and any(
+        v is not None for v in (f.claim_type, f.holder, f.hedged, f.target, f.stance, f.min_score)
+    ):
+        raise InputError(
+            "claim filters (--claim-type, --holder, --hedged, --target, --stance, "
+            "--min-score) do not apply with --documents."
+        )
+    if f.target or f.stance or f.min_score is not None:
+        if not corpus.queries.has_stance_tags():
+            raise InputError(
+                f"{corpus.path}: has no stance tags yet, so --target/--stance/--min-score "
+                "cannot match anything. Tag claims first (the stance stage)."
+            )
+        known = corpus.queries.known_targets()
+        if f.target and known and f.target not in known:
+            raise InputError(f"unknown target {f.target!r}; targets: {', '.join(sorted(known))}.")
+    return f
+
+
+def query(
+    corpus,
+    text: str | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    order: str = "date",
+    **filters,
+) -> list[Hit]:
+    f = make_filters(corpus, text, **filters)
+    if corpus.documents.count() == 0:
+        raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
+    return [
+        Hit.from_row(r) for r in corpus.queries.search(f, limit=limit, offset=offset, order=order)
+    ]
+
+
+def facets(
+    corpus, names: list[str], text: str | None = None, **filters
+) -> dict[str, list[tuple[Any, int]]]:
+    f = make_filters(corpus, text, **filters)
+    for name in names:
+        if name not in FACETS:
+            raise InputError(f"unknown facet {name!r}; facets: {', '.join(FACETS)}.")
+    return {name: corpus.queries.facet(f, name) for name in names}
+
+
+def kwic(hits: list[Hit], text: str | None, *, window: int = 40, sort: str = "date") -> list[str]:
+    """Keyword-in-context lines, keyword aligned; ``sort`` by date, left or right context."""
+    terms = [
+        t
+        for t in re.findall(r"\w+\*?", text or "")
+        if t.upper() not in ("AND", "OR", "NOT", "NEAR")
+    ]
+    if not terms:
+        raise InputError("--format kwic needs a query with at least one word.")
+    pattern = re.compile(
+        r"\b("
+        + "|".join(
+            re.escape(t.rstrip("*")) + (r"\w*" if t.endswith("*") else r"\w*") for t in terms
+        )
+        + r")\b",
+        re.IGNORECASE,
+    )
+    rows = []
+    for h in hits:
+        for m in pattern.finditer(h.text):
+            left = " ".join(h.text[: m.start()].split())[-window:]
+            right = " ".join(h.text[m.end() :].split())[:window]
+            rows.append((left, m.group(0), right, h))
+    if sort == "left":
+        rows.sort(key=lambda r: r[0][::-1].lower())
+    elif sort == "right":
+        rows.sort(key=lambda r: r[2].lower())
+    return [
+        f"{left:>{window}} [{kw}] {right:<{window}}  {(h.published or '')[:10]} {h.source or ''}"
+        for left, kw, right, h in rows
+    ]

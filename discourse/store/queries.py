@@ -1,0 +1,180 @@
+"""Full-text queries over claims or documents with metadata filters (FTS5), and facets."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+
+from ..errors import InputError
+from .sqlite import Database
+
+FACETS = ("source", "tag", "month", "year", "claim_type", "holder", "target", "stance")
+
+
+@dataclasses.dataclass
+class Filters:
+    """What `discourse query` filters on; None means no filter."""
+
+    text: str | None = None
+    documents: bool = False  # search documents instead of claims
+    source: str | None = None
+    tag: str | None = None
+    since: str | None = None  # ISO date (inclusive)
+    until: str | None = None  # ISO date (inclusive)
+    claim_type: str | None = None
+    holder: str | None = None  # "author", "quoted" or a name
+    hedged: bool | None = None
+    target: str | None = None
+    stance: str | None = None
+    min_score: float | None = None
+
+
+def _where(f: Filters) -> tuple[str, list]:
+    """FROM/JOIN/WHERE clause and parameters shared by results and facets."""
+    params: list = []
+    if f.documents:
+        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
+        if f.text:
+            sql += " JOIN documents_fts ON documents_fts.rowid = d.id"
+        conds = ["d.duplicate_of IS NULL"]
+    else:
+        sql = (
+            "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
+            "JOIN documents d ON d.id = c.document_id "
+            "JOIN annotations a ON a.document_id = d.id AND a.pipeline_version = c.pipeline_version "
+            "LEFT JOIN sources src ON src.id = d.source_id"
+        )
+        if f.text:
+            sql += " JOIN sentences_fts ON sentences_fts.rowid = s.id"
+        if f.target or f.stance or f.min_score is not None:
+            sql += (
+                " JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
+                "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
+            )
+        conds = []
+    if f.text:
+        # FTS5 wants the table's own name (not an alias) on the left of MATCH.
+        conds.append(f"{'documents_fts' if f.documents else 'sentences_fts'} MATCH ?")
+        params.append(f.text)
+    if f.source:
+        conds.append("src.name = ?")
+        params.append(f.source)
+    if f.tag:
+        conds.append("EXISTS (SELECT 1 FROM json_each(src.tags) WHERE json_each.value = ?)")
+        params.append(f.tag)
+    if f.since:
+        conds.append("substr(d.published, 1, 10) >= ?")
+        params.append(f.since)
+    if f.until:
+        conds.append("substr(d.published, 1, 10) <= ?")
+        params.append(f.until)
+    if not f.documents:
+        if f.claim_type:
+            conds.append("c.claim_type = ?")
+            params.append(f.claim_type)
+        if f.holder in ("author", "quoted"):
+            conds.append("c.holder_kind = ?")
+            params.append(f.holder)
+        elif f.holder:
+            conds.append("c.holder = ? COLLATE NOCASE")
+            params.append(f.holder)
+        if f.hedged is not None:
+            conds.append("c.hedged = ?")
+            params.append(int(f.hedged))
+        if f.target:
+            conds.append("t.target = ?")
+            params.append(f.target)
+        if f.stance:
+            conds.append("t.label = ?")
+            params.append(f.stance)
+        if f.min_score is not None:
+            conds.append("t.score >= ?")
+            params.append(f.min_score)
+    return sql + (" WHERE " + " AND ".join(conds) if conds else ""), params
+
+
+_CLAIM_COLUMNS = (
+    "c.id AS claim_id, s.text AS text, s.start, s.end, c.claim_type, c.holder, c.holder_kind, "
+    "c.hedged, c.hedge_cue, c.negated, c.negation_cue, c.practices, c.pipeline_version, "
+    "d.id AS document_id, d.title, d.published, d.canonical_url AS url, src.name AS source"
+)
+_DOC_COLUMNS = (
+    "d.id AS document_id, d.title, d.published, d.canonical_url AS url, src.name AS source, "
+    "d.author, d.language, d.word_count, d.text AS text"
+)
+_FACET_EXPR = {
+    "source": "src.name",
+    "month": "substr(d.published, 1, 7)",
+    "year": "substr(d.published, 1, 4)",
+    "claim_type": "c.claim_type",
+    "holder": "c.holder",
+    "target": "t.target",
+    "stance": "t.label",
+}
+
+
+class QueryStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def _run(self, sql: str, params: list, f: Filters) -> list[sqlite3.Row]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            msg = str(exc)
+            if "fts5" in msg or "syntax error" in msg or "no such column" in msg:
+                raise InputError(
+                    f"query {f.text!r} is not valid full-text syntax ({msg}). Use words, "
+                    '"quoted phrases", AND, OR, NOT, prefix* and parentheses.'
+                ) from None
+            raise
+
+    def search(
+        self, f: Filters, *, limit: int = 50, offset: int = 0, order: str = "date"
+    ) -> list[dict]:
+        where, params = _where(f)
+        cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
+        if f.target or f.stance or f.min_score is not None:
+            cols += ", t.target, t.label AS stance, t.score AS stance_score, t.model_version"
+        order_by = {
+            "date": "d.published DESC, d.id DESC",
+            "rank": (
+                f"{'documents_fts' if f.documents else 'sentences_fts'}.rank"
+                if f.text
+                else "d.published DESC, d.id DESC"
+            ),
+        }[order]
+        if not f.documents:
+            order_by += ", s.start"
+        sql = f"SELECT {cols} {where} ORDER BY {order_by} LIMIT ? OFFSET ?"
+        return [dict(r) for r in self._run(sql, [*params, limit, offset], f)]
+
+    def count(self, f: Filters) -> int:
+        where, params = _where(f)
+        return self._run(f"SELECT COUNT(*) {where}", params, f)[0][0]
+
+    def facet(self, f: Filters, name: str, limit: int = 50) -> list[tuple[str | None, int]]:
+        if name not in FACETS:
+            raise InputError(f"unknown facet {name!r}; facets: {', '.join(FACETS)}.")
+        if f.documents and name in ("claim_type", "holder", "target", "stance"):
+            raise InputError(f"facet {name!r} applies to claims, not --documents.")
+        if name in ("target", "stance") and not (f.target or f.stance or f.min_score is not None):
+            f = dataclasses.replace(f, min_score=f.min_score or 0.0)  # join the stance tags
+        where, params = _where(f)
+        if name == "tag":
+            sql = (
+                f"SELECT je.value, COUNT(*) AS n FROM (SELECT src.tags AS tags {where}) q, "
+                "json_each(q.tags) je GROUP BY je.value ORDER BY n DESC LIMIT ?"
+            )
+        else:
+            sql = (
+                f"SELECT {_FACET_EXPR[name]} AS value, COUNT(*) AS n {where} "
+                "GROUP BY 1 ORDER BY n DESC LIMIT ?"
+            )
+        return [(r[0], r[1]) for r in self._run(sql, [*params, limit], f)]
+
+    def has_stance_tags(self) -> bool:
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM stance_tags)").fetchone()[0] == 1
+
+    def known_targets(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM targets")}
