@@ -75,9 +75,22 @@ def parse_date(value: str | None, *, end: bool = False, what: str = "--since") -
     raise InputError(f"{what} {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD.")
 
 
+_HYPHENATED = re.compile(r"(?<![\w\"])(\w+(?:-\w+)+)(\*?)")
+
+
+def fts_query(text: str) -> str:
+    """FTS5 reads "co-production" as a column filter; quote hyphenated words (outside
+    phrases) so they match as the phrase they are."""
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # even parts are outside quotation marks
+        parts[i] = _HYPHENATED.sub(r'"\1"\2', parts[i])
+    return '"'.join(parts)
+
+
 def make_filters(corpus, text: str | None = None, **kw) -> Filters:
     """Validate filters against the corpus (targets, stances, claim types, dates)."""
-    f = Filters(text=text or None, **{k: v for k, v in kw.items() if k not in ("since", "until")})
+    text = fts_query(text) if text and text.strip() else None
+    f = Filters(text=text, **{k: v for k, v in kw.items() if k not in ("since", "until")})
     f.since = parse_date(kw.get("since"), what="--since")
     f.until = parse_date(kw.get("until"), end=True, what="--until")
     if f.since and f.until and f.since > f.until:

@@ -155,3 +155,9 @@ def test_python_api_returns_typed_hits(db):
             c.query("x", since="yesterday")
     assert hits[0].source == "Blog" and hits[0].claim_type
     assert docs[0].title == "Cuts" and docs[0].claim_id is None
+
+
+def test_hyphenated_words_are_searched_as_phrases(db):
+    hits = jsonl(q(db, "co-production", "--format", "jsonl"))
+    assert [h["source"] for h in hits] == ["Blog"] and "co-production" in hits[0]["text"]
+    assert jsonl(q(db, "co-prod*", "--format", "jsonl")) == hits
