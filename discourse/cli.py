@@ -427,5 +427,25 @@ def query(
             )
 
 
+@main.command(name="export")
+@click.argument("what", type=click.Choice(["claims", "documents"]))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--query", "text", help="Only rows matching this full-text query.")
+@click.option("--source", help="Only this source.")
+@click.option("--tag", help="Only sources with this tag.")
+@click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", help="Published on or before.")
+@click.pass_context
+def export_(ctx, what, fmt, out, text, source, tag, since, until) -> None:
+    """Export claims or documents with every provenance column (streamed, constant memory)."""
+    from .export import export
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        n = export(corpus, what, fmt, out, text, source=source, tag=tag, since=since, until=until)
+    click.echo(f"{n} {what} written to {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -161,3 +161,64 @@ def test_hyphenated_words_are_searched_as_phrases(db):
     hits = jsonl(q(db, "co-production", "--format", "jsonl"))
     assert [h["source"] for h in hits] == ["Blog"] and "co-production" in hits[0]["text"]
     assert jsonl(q(db, "co-prod*", "--format", "jsonl")) == hits
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_export_claims_round_trips_with_provenance(db, tmp_path, fmt):
+    out = tmp_path / f"claims.{fmt}"
+    res = run_cli("--db", str(db), "export", "claims", "--format", fmt, "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    if fmt == "csv":
+        import csv
+
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(out).to_pylist()
+    everything = jsonl(q(db, "--format", "jsonl", "--limit", "1000"))
+    assert len(rows) == len(everything) and f"{len(rows)} claims written" in res.stdout
+    assert {
+        "text",
+        "source",
+        "published",
+        "url",
+        "start",
+        "end",
+        "holder",
+        "pipeline_version",
+    } <= set(rows[0])
+    assert {str(r["claim_id"]) for r in rows} == {str(h["claim_id"]) for h in everything}
+
+
+def test_export_documents_with_a_filter_and_a_bad_path(db, tmp_path):
+    out = tmp_path / "docs.jsonl"
+    res = run_cli(
+        "--db",
+        str(db),
+        "export",
+        "documents",
+        "--format",
+        "jsonl",
+        "--out",
+        str(out),
+        "--tag",
+        "newspaper",
+    )
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["title"] for r in rows] == ["Cuts"]
+    bad = run_cli(
+        "--db",
+        str(db),
+        "export",
+        "claims",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "missing-folder" / "x.csv"),
+    )
+    assert bad.returncode == 2 and "cannot be written" in bad.stderr
+    assert not (tmp_path / "missing-folder").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Iterator
 
 from ..errors import InputError
 from .sqlite import Database
@@ -129,13 +130,30 @@ class QueryStore:
                 ) from None
             raise
 
+    def _columns(self, f: Filters) -> str:
+        cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
+        if f.target or f.stance or f.min_score is not None:
+            cols += ", t.target, t.label AS stance, t.score AS stance_score, t.model_version"
+        return cols
+
+    def iter_rows(self, f: Filters, *, chunk: int = 1000) -> Iterator[dict]:
+        """Every matching row in id order, fetched ``chunk`` at a time (constant memory)."""
+        where, params = _where(f)
+        key = "d.id" if f.documents else "c.id"
+        try:
+            cur = self.db.execute(f"SELECT {self._columns(f)} {where} ORDER BY {key}", params)
+        except sqlite3.OperationalError:
+            self._run(f"SELECT COUNT(*) {where}", params, f)  # raises the clear error
+            raise
+        while rows := cur.fetchmany(chunk):
+            for r in rows:
+                yield dict(r)
+
     def search(
         self, f: Filters, *, limit: int = 50, offset: int = 0, order: str = "date"
     ) -> list[dict]:
         where, params = _where(f)
-        cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
-        if f.target or f.stance or f.min_score is not None:
-            cols += ", t.target, t.label AS stance, t.score AS stance_score, t.model_version"
+        cols = self._columns(f)
         order_by = {
             "date": "d.published DESC, d.id DESC",
             "rank": (
