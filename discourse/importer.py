@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 from . import dedup
 from .errors import InputError
+from .jsonlines import read_jsonl
 from .store import Corpus, NewDocument, SourceSpec
 from .urls import canonical_url
 
@@ -18,31 +17,6 @@ class ImportReport:
     new: int = 0
     duplicates: int = 0
     near_duplicates: int = 0
-
-
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for every non-blank line; a bad line names the file and line."""
-    path = Path(path)
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
-    with fh:
-        try:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(
-                        f"{path}, line {lineno}: not valid JSON ({exc.msg})."
-                    ) from None
-                if not isinstance(obj, dict):
-                    raise InputError(f"{path}, line {lineno}: expected a JSON object.")
-                yield lineno, obj
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: is not UTF-8 text.") from None
 
 
 def import_jsonl(

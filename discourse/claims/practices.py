@@ -8,7 +8,6 @@ practice id as the span's label and ``span._.targets`` listing the targets it si
 
 from __future__ import annotations
 
-import json
 import tomllib
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ..errors import InputError
+from ..jsonlines import read_jsonl
 
 PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
 SPANS_KEY = "practices"
@@ -28,19 +28,11 @@ if not Span.has_extension("targets"):
 
 def load_practice_patterns(path: str | Path) -> dict[str, list[str]]:
     """{practice id: [phrases]} from a JSON Lines pattern file; bad lines name file and line."""
-    path = Path(path)
     out: dict[str, list[str]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for n, row in read_jsonl(path):
         try:
-            row = json.loads(line)
             phrase, pid = row["pattern"], row["id"]
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except KeyError:
             raise InputError(f'{path}, line {n}: expected {{"pattern": ..., "id": ...}}.') from None
         if not isinstance(phrase, str) or not phrase.strip():
             raise InputError(f"{path}, line {n}: pattern must be a non-empty string.")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
 from ..errors import DiscourseError, InputError
+from ..jsonlines import read_jsonl
 from .detector import MODEL_DIR, NONE, ClaimDetector, save_detector
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -31,19 +31,11 @@ CV_FOLDS = 5
 
 def load_labels(path: str | Path = LABELS_PATH) -> list[dict]:
     """The records of a claims.jsonl file; a malformed line names the file and line."""
-    path = Path(path)
     rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for n, row in read_jsonl(path):
         try:
-            row = json.loads(line)
             row["text"], row["split"], row["is_claim"]  # noqa: B018  (required keys)
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except KeyError:
             raise InputError(f"{path}, line {n}: not a claim record (see CLAIMS.md).") from None
         rows.append(row)
     return rows
