@@ -10,6 +10,7 @@ BENCHMARKS = [
     ["benchmarks.crawl"],
     ["benchmarks.claims"],
     ["benchmarks.annotate"],
+    ["benchmarks.query"],
 ]
 
 
