@@ -6,8 +6,8 @@ import dataclasses
 from pathlib import Path
 
 from . import dedup
+from .datafiles import read_jsonl
 from .errors import InputError
-from .jsonlines import read_jsonl
 from .store import Corpus, NewDocument, SourceSpec
 from .urls import canonical_url
 

@@ -13,12 +13,12 @@ drop = [".share-buttons"]          #   and drop these first
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from .datafiles import read_toml
 from .errors import InputError
 from .store.records import SourceSpec
 from .urls import is_http
@@ -36,10 +36,7 @@ def load_sources(path: str | Path) -> list[SourceSpec]:
             f"{path}: no such sources file. Create it, add a source with "
             "`discourse sources add URL`, or give --sources PATH."
         )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML ({exc}).") from None
+    data = read_toml(path)
     unknown = set(data) - {"source"}
     if unknown:
         raise InputError(

@@ -1,6 +1,6 @@
-"""The claims stage: a spaCy pipeline over documents (see pipelines/).
+"""The claims stage: a spaCy pipeline over documents, declared in pipelines/config.cfg.
 
-Built so far: loading the English model under either package name, and the
-``discourse_practices`` component that marks engagement practices and maps them to
-stance targets. Claim detection, attribution, hedging and negation are not built yet.
+Components (components.py, practices.py): engagement practices, claim sentences and their
+type (detector.py), holders (attribution.py), hedging and negation (hedging.py); running it
+over the corpus or one text is annotate.py.
 """

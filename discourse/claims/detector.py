@@ -15,7 +15,6 @@ import json
 import math
 import platform
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ..datafiles import read_toml
 from ..errors import DiscourseError, InputError
 
 PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
@@ -55,12 +55,7 @@ class ModelError(DiscourseError):
 def load_cues(path: str | Path | None = None) -> dict:
     """The parsed cue file (default ``pipelines/claim_cues.toml``), checked for its sections."""
     path = Path(path) if path else CUES_PATH
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc}).") from None
+    data = read_toml(path)
     version = data.get("format_version", 1)
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise InputError(

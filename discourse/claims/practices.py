@@ -8,7 +8,6 @@ practice id as the span's label and ``span._.targets`` listing the targets it si
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from spacy.language import Language
@@ -16,8 +15,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ..datafiles import read_jsonl, read_toml
 from ..errors import InputError
-from ..jsonlines import read_jsonl
 
 PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
 SPANS_KEY = "practices"
@@ -42,14 +41,7 @@ def load_practice_patterns(path: str | Path) -> dict[str, list[str]]:
 
 def load_targets(path: str | Path) -> list[dict]:
     """The [[target]] tables of a targets file, validated."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc}).") from None
-    targets = data.get("target", [])
+    targets = read_toml(path).get("target", [])
     seen = set()
     for i, t in enumerate(targets, 1):
         if not isinstance(t.get("id"), str) or not t["id"]:

@@ -19,8 +19,8 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
+from ..datafiles import read_jsonl
 from ..errors import DiscourseError, InputError
-from ..jsonlines import read_jsonl
 from .detector import MODEL_DIR, NONE, ClaimDetector, save_detector
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -1,9 +1,10 @@
-"""Reading JSON Lines files (documents, labels, patterns): every bad line names the file and
-the line."""
+"""Reading the project's data files (JSON Lines documents, labels and patterns; TOML sources,
+targets and cues): every error names the file, and the line where there is one."""
 
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,3 +34,14 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
                 yield lineno, obj
         except UnicodeDecodeError:
             raise InputError(f"{path}: is not UTF-8 text.") from None
+
+
+def read_toml(path: str | Path) -> dict:
+    """A TOML file as a dict; an unreadable or invalid file is an InputError naming it."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}).") from None
