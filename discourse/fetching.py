@@ -148,6 +148,9 @@ class Fetcher:
         self.on_fetch = on_fetch
         self._hosts: dict[str, _Host] = {}
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._allowed = {
+            h.strip().lower() for h in settings.allowed_private_hosts.split(",") if h.strip()
+        }
         self._client: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
@@ -241,11 +244,8 @@ class Fetcher:
                 )
 
     def _exempt(self, parts) -> bool:
-        allowed = {
-            h.strip().lower() for h in self.settings.allowed_private_hosts.split(",") if h.strip()
-        }
         host = (parts.hostname or "").lower()
-        return host in allowed or f"{host}:{parts.port}" in allowed
+        return host in self._allowed or f"{host}:{parts.port}" in self._allowed
 
     async def _load_robots(self, url: str) -> Protego:
         robots_url = urljoin(url, "/robots.txt")
