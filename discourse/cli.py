@@ -315,9 +315,164 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
     settings = settings_from(
         ctx, pipeline=pipeline_config, allow_private_addresses=allow_private_addresses
     )
+    from .stance.train import load_stance_model
+
     text = read_text_input(source, settings)
-    for row in analyze_text(text, config=settings.pipeline or None):
+    model = load_stance_model(settings.stance_model or None)
+    for row in analyze_text(text, config=settings.pipeline or None, stance_model=model):
         echo_json(row)
+
+
+# -- stance ------------------------------------------------------------------------------------
+def _label_files(
+    ctx, files, label_map, columns, split, corpus_labels: bool, settings
+) -> tuple[list, list[str]]:
+    from pathlib import Path
+
+    from .stance.labels import Label, parse_map, read_labels
+
+    labels = read_labels(
+        files,
+        label_map=parse_map(label_map, "--label-map"),
+        columns=parse_map(columns, "--columns", ("text", "target", "label", "split")),
+        split=split,
+    )
+    sources = [Path(f).name + (f" (split={split})" if split else "") for f in files]
+    if corpus_labels and Path(settings.db).exists():
+        with open_corpus(settings, readonly=True) as corpus:
+            stored = [
+                Label(r["text"], r["target"], r["label"], f"corpus label {r['id']}")
+                for r in corpus.stance.labels()
+                if r["label"] != "none"
+            ]
+        if stored:
+            labels += stored
+            sources.append(f"{settings.db} ({len(stored)} labels)")
+    return labels, sources
+
+
+_LABEL_OPTIONS = [
+    click.option(
+        "--labels",
+        "files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="CSV or JSONL file with text, target and label columns (repeatable).",
+    ),
+    click.option("--label-map", metavar="MAP", help="Map labels, e.g. PRO=favor,CON=against."),
+    click.option(
+        "--columns",
+        metavar="MAP",
+        help="Map column names, e.g. text=claims.claimCorrectedText,target=topicText.",
+    ),
+    click.option("--split", help="Use only rows whose `split` column has this value."),
+]
+
+
+def _label_options(f):
+    for option in reversed(_LABEL_OPTIONS):
+        f = option(f)
+    return f
+
+
+@main.command()
+@_label_options
+@click.option(
+    "--corpus-labels/--no-corpus-labels",
+    default=True,
+    help="Also train on the labels stored in the corpus (default: yes, if it exists).",
+)
+@click.option("--out", default="stance-model", show_default=True, help="Model folder to write.")
+@click.option("--cv-by-target", is_flag=True, help="Cross-validate holding out whole targets.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def train(ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, fmt) -> None:
+    """Train a stance model on label files (and the corpus's labels); print a cross-validated
+    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
+    from .errors import InputError
+    from .stance.train import CV_FOLDS, format_report
+    from .stance.train import train as run
+
+    settings = settings_from(ctx)
+    labels, sources = _label_files(ctx, files, label_map, columns, split, corpus_labels, settings)
+    if not labels:
+        raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
+    meta = run(labels, out, cv_by_target=cv_by_target, sources=sources)
+    if fmt == "json":
+        echo_json(meta)
+        return
+    how = "by target" if cv_by_target else f"{CV_FOLDS} folds"
+    click.echo(format_report(meta["cross_validation"], f"cross-validated ({how}):"))
+    click.echo(
+        f"\nmodel {meta['version']} written to {out} ({meta['n_labels']} labels, "
+        f'{meta["train_seconds"]:.1f} s); use it with --model {out} or stance_model = "{out}"'
+    )
+
+
+@main.command()
+@click.option("--model", "model_dir", metavar="DIR", help="Model folder (default: bundled).")
+@_label_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
+    """Score a trained stance model on held-out labels (no training)."""
+    from .errors import InputError
+    from .stance.train import evaluate as run
+    from .stance.train import format_report, load_stance_model, model_version
+
+    settings = settings_from(ctx, stance_model=model_dir)
+    if not files:
+        raise InputError("give --labels FILE with held-out labels to evaluate on.")
+    labels, _ = _label_files(ctx, files, label_map, columns, split, False, settings)
+    folder = settings.stance_model or None
+    report = run(load_stance_model(folder), labels)
+    if fmt == "json":
+        echo_json({"model_version": model_version(folder), **report})
+    else:
+        click.echo(format_report(report, f"held-out evaluation of {model_version(folder)}:"))
+
+
+@main.command()
+@click.option("--model", "model_dir", metavar="DIR", help="Model folder (default: bundled).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+@click.pass_context
+def tag(ctx, model_dir, progress) -> None:
+    """Tag the stance of every claim toward each target it mentions (claims without a tag
+    from this model); the model version is stored with each tag, older tags are kept."""
+    from .stance.tag import tag as run
+
+    settings = settings_from(ctx, stance_model=model_dir)
+    with open_corpus(settings) as corpus:
+        report = run(corpus, settings.stance_model or None, progress=progress)
+    click.echo(report.summary())
+    for target, counts in report.counts.items():
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        click.echo(f"  {target}: {shown}")
+
+
+@main.command()
+@click.option("--target", required=True, help="Target id from targets.toml.")
+@click.option("--n", "count", type=int, default=50, show_default=True, help="Claims to show.")
+@click.option("--model", "model_dir", metavar="DIR", help="Model folder (default: bundled).")
+@click.option("--annotator", help="Your name or initials, stored with each label.")
+@click.pass_context
+def label(ctx, target, count, model_dir, annotator) -> None:
+    """Label the claims the model is least sure about: f favor, a against, n neutral,
+    x not about the target, s skip, u undo, q quit. Each label is saved at once."""
+    from .stance.label import run_session
+
+    settings = settings_from(ctx, stance_model=model_dir)
+    with open_corpus(settings) as corpus:
+        summary = run_session(
+            corpus,
+            target,
+            count=count,
+            model_dir=settings.stance_model or None,
+            annotator=annotator,
+        )
+    click.echo(summary)
 
 
 # -- use ---------------------------------------------------------------------------------------
@@ -428,7 +583,7 @@ def query(
 
 
 @main.command(name="export")
-@click.argument("what", type=click.Choice(["claims", "documents"]))
+@click.argument("what", type=click.Choice(["claims", "documents", "labels"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--query", "text", help="Only rows matching this full-text query.")
@@ -438,7 +593,8 @@ def query(
 @click.option("--until", help="Published on or before.")
 @click.pass_context
 def export_(ctx, what, fmt, out, text, source, tag, since, until) -> None:
-    """Export claims or documents with every provenance column (streamed, constant memory)."""
+    """Export claims, documents or stance labels with every provenance column (streamed,
+    constant memory)."""
     from .export import export
 
     settings = settings_from(ctx)

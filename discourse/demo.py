@@ -41,20 +41,26 @@ def write_sources(manifest: Path, base: str, out: Path) -> Path:
     return out
 
 
-def _show_claims(corpus: Corpus, n: int = 6) -> None:
-    """A few claims of the archetype post: who holds what, how firmly."""
+def _show_claims(corpus: Corpus, n: int = 8) -> None:
+    """A few claims of the archetype post: who holds what, how firmly, for or against what."""
+    version = (corpus.stance.current_model() or {}).get("version")
     for doc in corpus.documents.all():
         if "long overdue" not in doc.text:
             continue
         print(f"   claims in {doc.source}: {doc.title!r} ({doc.published})")
         shown = 0
         for row in corpus.analysis.sentences(doc.id):
-            if row["claim_id"] and shown < n:
+            if row["claim_id"] and row["targets"] != "[]" and shown < n:
                 flags = "".join(
                     f" [{k}: {row[k + '_cue']}]" for k in ("hedge", "negation") if row[k + "_cue"]
                 )
+                stances = "".join(
+                    f" [{t['target']}: {t['label']}{'?' if t['uncertain'] else ''}]"
+                    for t in corpus.stance.tags_of(row["claim_id"], version)
+                )
                 print(
-                    f"   - {row['claim_type']:<10} {row['holder']:<22.22} {row['text'][:90]!r}{flags}"
+                    f"   - {row['claim_type']:<10} {row['holder']:<22.22} "
+                    f"{row['text'][:90]!r}{flags}{stances}"
                 )
                 shown += 1
         return
@@ -100,6 +106,15 @@ def main(out: str = "demo-output") -> int:
 
             report = annotate(corpus, batch_size=settings.batch_size, progress=False)
             print(f"   {report.summary()}")
+            print("\n3. stance: the bundled model over every claim that mentions a target")
+            print(f"   (discourse --db {db} tag)")
+            from .stance.tag import tag
+
+            tagged = tag(corpus, progress=False)
+            print(f"   {tagged.summary()}")
+            for target, counts in tagged.counts.items():
+                shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                print(f"   {target:<22} {shown}")
             _show_claims(corpus)
             stats = corpus.stats()
     print(f"\ncorpus: {db} ({stats['documents']} documents, {stats['claims']} claims)")

@@ -45,18 +45,34 @@ DOCUMENT_SCHEMA = [
     ("word_count", "int64"),
     ("text", "string"),
 ]
+LABEL_SCHEMA = [
+    ("label_id", "int64"),
+    ("text", "string"),
+    ("target", "string"),
+    ("label", "string"),
+    ("claim_id", "int64"),
+    ("annotator", "string"),
+    ("origin", "string"),
+    ("created_at", "string"),
+]
+KINDS = ("claims", "documents", "labels")
 
 
 def export(corpus, what: str, fmt: str, out: str | Path, text: str | None = None, **filters) -> int:
-    """Write every matching claim or document to ``out``; return the number of rows."""
-    if what not in ("claims", "documents"):
-        raise InputError(f"cannot export {what!r}: use claims or documents.")
+    """Write every matching claim, document or label to ``out``; return the number of rows.
+    Labels export as JSON Lines that ``discourse train --labels`` reads back."""
+    if what not in KINDS:
+        raise InputError(f"cannot export {what!r}: use {', '.join(KINDS)}.")
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}.")
-    f = make_filters(corpus, text, documents=what == "documents", **filters)
-    schema = DOCUMENT_SCHEMA if what == "documents" else CLAIM_SCHEMA
+    if what == "labels":
+        schema = LABEL_SCHEMA
+        rows = ({"label_id": r["id"], **r} for r in corpus.stance.labels(filters.get("target")))
+    else:
+        f = make_filters(corpus, text, documents=what == "documents", **filters)
+        schema = DOCUMENT_SCHEMA if what == "documents" else CLAIM_SCHEMA
+        rows = corpus.queries.iter_rows(f)
     names = [n for n, _ in schema]
-    rows = corpus.queries.iter_rows(f)
     out = Path(out)
     tmp = out.with_name(out.name + ".part")  # a failed export never leaves a half file behind
     try:

@@ -77,6 +77,9 @@ class Settings:
     pipeline: str = _field(
         "", "Claims pipeline config; empty means the bundled pipelines/config.cfg."
     )
+    stance_model: str = _field(
+        "", "Stance model folder; empty means the bundled pipelines/models/stance."
+    )
     # output
     log_level: str = _field("warning", "Logging level: debug, info, warning or error.")
 

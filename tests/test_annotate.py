@@ -188,7 +188,10 @@ def test_analyze_prints_one_object_per_sentence(tmp_path, kind):
     }
     assert rows and all(keys <= set(r) for r in rows)
     overdue = next(r for r in rows if "long overdue" in r["sentence"])
-    assert overdue["is_claim"] and overdue["holder"] == "author" and overdue["stances"] == []
+    assert overdue["is_claim"] and overdue["holder"] == "author"
+    # one stance per target the claim mentions, none for sentences without targets
+    assert all([s["target"] for s in r["stances"]] == r["targets"] for r in rows)
+    assert [s["target"] for s in overdue["stances"]] == ["community-engagement"]
     assert any(r["negated"] for r in rows if "invalidate" in r["sentence"])
 
 

@@ -83,6 +83,7 @@ def sentence_records(doc: Doc) -> list[SentenceRecord]:
             rec.hedge_cue = span._.hedge_cue
             rec.negation_cue = span._.negation_cue
             rec.targets = list(span._.targets)
+            rec.stance_view = span._.stance_view
         out.append(rec)
     return out
 
@@ -210,10 +211,19 @@ def _annotate_sharded(
     return report
 
 
-def analyze_text(text: str, *, config: str | None = None, nlp=None) -> list[dict]:
-    """One JSON-ready object per sentence of ``text`` (no corpus needed)."""
+def analyze_text(
+    text: str, *, config: str | None = None, nlp=None, stance_model=None
+) -> list[dict]:
+    """One JSON-ready object per sentence of ``text`` (no corpus needed); ``stances`` lists
+    the stance toward each target a claim mentions (with ``stance_model`` loaded, or the
+    default model)."""
+    from ..stance.tag import stances_for
+    from ..stance.train import load_stance_model
+
     nlp = nlp or load_pipeline(config)
     doc = nlp(clean(text))
+    records = sentence_records(doc)
+    stances = stances_for(records, stance_model or load_stance_model())
     return [
         {
             "sentence": r.text,
@@ -228,7 +238,7 @@ def analyze_text(text: str, *, config: str | None = None, nlp=None) -> list[dict
             "negation_cue": r.negation_cue,
             "practices": r.practices,
             "targets": r.targets,
-            "stances": [],
+            "stances": st,
         }
-        for r in sentence_records(doc)
+        for r, st in zip(records, stances)
     ]

@@ -9,19 +9,12 @@ beside them, and loaded only if every type in the file is on an allow-list.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import math
-import platform
 import re
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
-import skops
-import skops.io as sio
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -29,7 +22,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ..datafiles import read_toml
-from ..errors import DiscourseError, InputError
+from ..errors import InputError
+from ..modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
 
 PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
 CUES_PATH = PIPELINES / "claim_cues.toml"
@@ -39,17 +33,12 @@ CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
 # Version of the model folder layout (model.skops + metadata.json) and of the cue file.
 FORMAT_VERSION = 1
 # Types a model file may contain besides sklearn/numpy/scipy ones.
-ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
 ALLOWED_TYPES = frozenset(
     {
         "discourse.claims.detector.ClaimDetector",
         "discourse.claims.detector.CueFeatures",
     }
 )
-
-
-class ModelError(DiscourseError):
-    """A saved claim model cannot be used: missing, tampered, unsafe or incompatible."""
 
 
 def load_cues(path: str | Path | None = None) -> dict:
@@ -231,89 +220,20 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
 # ---------------------------------------------------------------- persistence
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def save_detector(model: ClaimDetector, folder: str | Path, metadata: dict) -> Path:
     """Write ``model.skops`` and ``metadata.json`` (caller's fields + versions) to ``folder``."""
     check_is_fitted(model, "pipeline_")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "model.skops"
-    sio.dump(model, path, compression=8)  # zipfile.ZIP_DEFLATED
-    meta = {
-        "format_version": FORMAT_VERSION,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "model_file": path.name,
-        "model_sha256": _sha256(path),
-        "classes": [str(c) for c in model.classes_],
-        "params": {k: v for k, v in model.get_params().items() if k != "cues_path"},
-        "versions": {
-            "sklearn": sklearn.__version__,
-            "skops": skops.__version__,
-            "numpy": np.__version__,
-            "scipy": _scipy_version(),
-            "python": platform.python_version(),
-        },
-        **metadata,
-    }
-    (folder / "metadata.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-    return folder
-
-
-def _scipy_version() -> str:
-    import scipy
-
-    return scipy.__version__
-
-
-def _allowed(type_name: str) -> bool:
-    return type_name in ALLOWED_TYPES or type_name.startswith(ALLOWED_PREFIXES)
+    params = {k: v for k, v in model.get_params().items() if k != "cues_path"}
+    return save_model(model, folder, {"params": params, **metadata}, format_version=FORMAT_VERSION)
 
 
 def load_detector(folder: str | Path = MODEL_DIR) -> ClaimDetector:
     """Load a model folder written by ``save_detector``; never runs code from the file."""
-    folder = Path(folder)
-    meta_path, path = folder / "metadata.json", folder / "model.skops"
-    if not path.is_file() or not meta_path.is_file():
-        raise ModelError(
-            f"{folder}: no claim model here (need model.skops and metadata.json). "
-            "Train one with `python -m discourse.claims.train`."
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{meta_path}: unreadable metadata ({exc}).") from None
-    version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ModelError(
-            f"{folder}: model format_version {version!r} is newer than this discourse "
-            f"supports ({FORMAT_VERSION}); upgrade discourse or retrain the model."
-        )
-    saved = str(meta.get("versions", {}).get("sklearn", ""))
-    if saved.split(".")[0] != sklearn.__version__.split(".")[0]:
-        raise ModelError(
-            f"{folder}: model was trained with scikit-learn {saved or '?'}, this is "
-            f"{sklearn.__version__} (different major version); retrain with "
-            "`python -m discourse.claims.train`."
-        )
-    if meta.get("model_sha256") and meta["model_sha256"] != _sha256(path):
-        raise ModelError(
-            f"{path}: file does not match the sha256 in metadata.json (modified or "
-            "corrupted); retrain or restore the model folder."
-        )
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # a damaged zip or schema: say so, do not go on
-        raise ModelError(f"{path}: not a readable skops file ({exc}).") from None
-    refused = sorted(t for t in untrusted if not _allowed(t))
-    if refused:
-        raise ModelError(
-            f"{path}: refusing to load types outside the allow-list: {', '.join(refused)}. "
-            "Only sklearn, numpy, scipy and discourse claim types may appear in a model."
-        )
-    model = sio.load(path, trusted=untrusted)
-    if not isinstance(model, ClaimDetector):
-        raise ModelError(f"{path}: holds a {type(model).__name__}, not a ClaimDetector.")
-    return model
+    return load_model(
+        folder,
+        cls=ClaimDetector,
+        allowed_types=ALLOWED_TYPES,
+        format_version=FORMAT_VERSION,
+        what="claim model",
+        retrain="Train one with `python -m discourse.claims.train`.",
+    )

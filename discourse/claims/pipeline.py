@@ -10,6 +10,7 @@ from spacy.util import load_config
 
 from .. import __version__
 from ..errors import InputError
+from ..stance import view as _stance_view  # noqa: F401  (registers discourse_stance_view)
 from . import components  # noqa: F401  (registers the factories)
 from .model import load_english
 from .practices import PIPELINES
@@ -29,10 +30,18 @@ def _config(path: str | Path | None):
         raise InputError(f"{path}: not a valid pipeline config ({exc}).") from None
 
 
-def load_pipeline(config: str | Path | None = None, *, disable_claims: bool = False) -> Language:
-    """The English model's components named in the config, then the project's own."""
+def load_pipeline(
+    config: str | Path | None = None,
+    *,
+    disable_claims: bool = False,
+    stance_view_only: bool = False,
+) -> Language:
+    """The English model's components named in the config, then the project's own.
+    ``disable_claims`` keeps only the practices matcher of the project's components;
+    ``stance_view_only`` keeps the practices matcher and the stance view (and drops NER), which
+    is what stance training needs to parse labelled sentences."""
     path, cfg = _config(config)
-    keep = list(cfg["nlp"]["base_components"])
+    keep = [c for c in cfg["nlp"]["base_components"] if not (stance_view_only and c == "ner")]
     nlp = load_english(
         exclude=[
             n
@@ -52,6 +61,8 @@ def load_pipeline(config: str | Path | None = None, *, disable_claims: bool = Fa
         section = dict(cfg["components"][name])
         factory = section.pop("factory")
         if disable_claims and factory != "discourse_practices":
+            continue
+        if stance_view_only and factory not in ("discourse_practices", "discourse_stance_view"):
             continue
         nlp.add_pipe(factory, name=name, config=section)
     return nlp

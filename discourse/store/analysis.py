@@ -26,6 +26,7 @@ class SentenceRecord:
     negation_cue: str | None = None
     practices: list[str] = dataclasses.field(default_factory=list)
     targets: list[str] = dataclasses.field(default_factory=list)
+    stance_view: dict | None = None
 
 
 @dataclasses.dataclass
@@ -86,7 +87,8 @@ class AnalysisStore:
                         conn.execute(
                             "INSERT INTO claims(sentence_id, document_id, claim_type, score, holder,"
                             " holder_kind, hedged, hedge_cue, negated, negation_cue, practices,"
-                            " targets, pipeline_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            " targets, pipeline_version, stance_view)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (
                                 cur.lastrowid,
                                 ann.document_id,
@@ -101,6 +103,9 @@ class AnalysisStore:
                                 json.dumps(s.practices),
                                 json.dumps(s.targets),
                                 pipeline_version,
+                                None
+                                if s.stance_view is None
+                                else json.dumps(s.stance_view, separators=(",", ":")),
                             ),
                         )
                 conn.execute(

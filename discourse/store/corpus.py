@@ -10,6 +10,7 @@ from .documents import DocumentStore
 from .queries import QueryStore
 from .sources import SourceStore
 from .sqlite import LATEST_VERSION, Database
+from .stance import StanceStore
 
 
 class Corpus:
@@ -34,6 +35,7 @@ class Corpus:
         self.documents = DocumentStore(self.db)
         self.analysis = AnalysisStore(self.db)
         self.queries = QueryStore(self.db)
+        self.stance = StanceStore(self.db)
 
     @classmethod
     def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:

@@ -1,0 +1,278 @@
+"""Stance benchmark: our StanceClassifier beside a plain TF-IDF + logistic regression, same
+data, same run.
+
+    python -m benchmarks.stance [--skip-speed]
+
+1. In-domain: train on the train split of corpora/labels/stance.jsonl, score the held-out test
+   split: F_avg (mean F1 of favor and against, SemEval-2016), macro-F1, accuracy.
+2. Cross-target: ../shared/benchmarks/claim-stance (IBM Debater Claim Stance, Bar-Haim et al.
+   2017): train on its 25 train topics, test on its 30 unseen test topics, target = topicText.
+   Accuracy and macro-F1 with every claim answered, and accuracy on the 50% of claims the model
+   is most confident about. Skipped with a message if the folder is absent.
+3. Speed: claims tagged per second by ``discourse.stance.tag.tag`` over a real SQLite corpus of
+   generated claims (stance views stored, as after `discourse annotate`), one process, with the
+   peer model run through the same loop; and the time to train on 10,000 labels (parse + fit,
+   no cross-validation).
+
+The peer is ``TfidfVectorizer(word 1-2 grams) + TfidfVectorizer(char_wb 2-5) ->
+LogisticRegression`` on "target || text".
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.pipeline import make_pipeline, make_union
+
+from discourse.stance import StanceClassifier
+from discourse.stance.model import parse_views
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpora" / "labels" / "stance.jsonl"
+IBM = ROOT.parent / "shared" / "benchmarks" / "claim-stance" / "claim_stance_dataset_v1.csv"
+TARGETS = {"in_domain_f_avg": 0.75, "cross_target_accuracy": 0.70, "claims_per_second": 5000}
+
+
+class Peer:
+    """TF-IDF word + char n-grams + logistic regression on "target || text"."""
+
+    def __init__(self):
+        self.model = make_pipeline(
+            make_union(
+                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            ),
+            LogisticRegression(C=10, max_iter=3000),
+        )
+
+    @staticmethod
+    def _x(rows):
+        return [f"{r[1]} || {r[0]}" for r in rows]
+
+    def fit(self, rows, y):
+        self.model.fit(self._x(rows), y)
+        self.classes_ = self.model.classes_
+        return self
+
+    def predict_proba(self, rows):
+        return self.model.predict_proba(self._x(rows))
+
+    def predict_stance(self, rows):
+        proba = self.predict_proba(rows)
+        return [(str(self.classes_[p.argmax()]), float(p.max()), False) for p in proba]
+
+
+def measures(y, proba, classes) -> dict:
+    y = np.asarray(y, dtype=object)
+    pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
+    conf = proba.max(1)
+    half = np.argsort(-conf, kind="stable")[: len(y) // 2]
+    f = f1_score(y, pred, labels=["favor", "against"], average=None, zero_division=0)
+    return {
+        "accuracy": float((pred == y).mean()),
+        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
+        "f_avg": float(f.mean()),
+        "accuracy_at_50": float((pred[half] == y[half]).mean()),
+    }
+
+
+def in_domain() -> dict:
+    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
+    views = parse_views([r["text"] for r in rows])
+    data = {"train": ([], []), "test": ([], [])}
+    for r, v in zip(rows, views):
+        data[r["split"]][0].append((r["text"], r["target"], v))
+        data[r["split"]][1].append(r["label"])
+    out = {"n_train": len(data["train"][0]), "n_test": len(data["test"][0])}
+    for name, model in (("ours", StanceClassifier()), ("peer", Peer())):
+        model.fit(*data["train"])
+        out[name] = measures(data["test"][1], model.predict_proba(data["test"][0]), model.classes_)
+    return out
+
+
+def ibm_rows() -> dict:
+    with IBM.open(encoding="utf-8") as fh:
+        recs = list(csv.DictReader(fh))
+    texts = [r["claims.claimCorrectedText"] for r in recs]
+    views = parse_views(texts)
+    lab = {"PRO": "favor", "CON": "against"}
+    data = {"train": ([], []), "test": ([], [])}
+    for r, t, v in zip(recs, texts, views):
+        data[r["split"]][0].append((t, r["topicText"], v))
+        data[r["split"]][1].append(lab[r["claims.stance"]])
+    return data
+
+
+def cross_target() -> dict | None:
+    if not IBM.exists():
+        print(f"cross-target benchmark skipped: {IBM} not found", file=sys.stderr)
+        return None
+    data = ibm_rows()
+    out = {
+        "n_train": len(data["train"][0]),
+        "n_test": len(data["test"][0]),
+        "topics_test": len({r[1] for r in data["test"][0]}),
+    }
+    for name, model in (("ours", StanceClassifier()), ("peer", Peer())):
+        model.fit(*data["train"])
+        out[name] = measures(data["test"][1], model.predict_proba(data["test"][0]), model.classes_)
+    return out
+
+
+def build_corpus(path: Path, n_claims: int, seed: int = 3) -> None:
+    """A corpus of ``n_claims`` claims made from the seed sentences with their real views."""
+    from discourse import Corpus
+
+    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
+    views = [json.dumps(v, separators=(",", ":")) for v in parse_views([r["text"] for r in rows])]
+    rng = random.Random(seed)
+    per_doc = 10
+    with Corpus(path) as c:
+        conn = c.db.conn
+        with c.db.transaction():
+            for d in range(n_claims // per_doc):
+                picks = [rng.randrange(len(rows)) for _ in range(per_doc)]
+                text = " ".join(rows[i]["text"] for i in picks)
+                doc = conn.execute(
+                    "INSERT INTO documents(url, canonical_url, title, published, text, "
+                    "content_hash, word_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        f"http://b.invalid/{d}",
+                        f"http://b.invalid/{d}",
+                        f"D{d}",
+                        "2010-01-01",
+                        text,
+                        f"h{d}",
+                        len(text.split()),
+                    ),
+                ).lastrowid
+                conn.execute(
+                    "INSERT INTO annotations(document_id, pipeline_version, status) "
+                    "VALUES (?, 'bench', 'done')",
+                    (doc,),
+                )
+                pos = 0
+                for k, i in enumerate(picks):
+                    s = rows[i]["text"]
+                    sid = conn.execute(
+                        "INSERT INTO sentences(document_id, idx, start, end, text, "
+                        "pipeline_version) VALUES (?, ?, ?, ?, ?, 'bench')",
+                        (doc, k, pos, pos + len(s), s),
+                    ).lastrowid
+                    pos += len(s) + 1
+                    conn.execute(
+                        "INSERT INTO claims(sentence_id, document_id, claim_type, holder, "
+                        "holder_kind, targets, pipeline_version, stance_view) "
+                        "VALUES (?, ?, 'evaluative', 'author', 'author', ?, 'bench', ?)",
+                        (sid, doc, json.dumps([rows[i]["target"]]), views[i]),
+                    )
+
+
+def speed(n_claims: int = 50_000) -> dict:
+    from discourse import Corpus
+    from discourse.stance.tag import tag
+    from discourse.stance.train import MODEL_DIR, load_stance_model
+
+    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
+    train = [r for r in rows if r["split"] == "train"]
+    peer = Peer().fit([(r["text"], r["target"]) for r in train], [r["label"] for r in train])
+    out: dict = {"claims": n_claims}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        build_corpus(db, n_claims)
+        for name, model in (("ours", load_stance_model(MODEL_DIR)), ("peer", peer)):
+            with Corpus(db) as c:
+                with c.db.transaction() as conn:
+                    conn.execute("DELETE FROM stance_tags")
+                report = tag(c, MODEL_DIR, model=model, progress=False)
+            out[name] = {"claims_per_second": report.claims / report.seconds}
+    # training on 10,000 labels: the seed labels and the IBM claims, sampled to 10,000
+    pool = [(r["text"], r["target"], r["label"]) for r in rows]
+    if IBM.exists():
+        with IBM.open(encoding="utf-8") as fh:
+            lab = {"PRO": "favor", "CON": "against"}
+            pool += [
+                (r["claims.claimCorrectedText"], r["topicText"], lab[r["claims.stance"]])
+                for r in csv.DictReader(fh)
+            ]
+    rng = random.Random(5)
+    sample = [pool[i % len(pool)] for i in range(10_000)]
+    rng.shuffle(sample)
+    # distinct texts, so the parse cannot be shared between copies
+    texts = [f"{t} ({k})" if k >= len(pool) else t for k, (t, _, _) in enumerate(sample)]
+    start = time.monotonic()
+    views = parse_views(texts)
+    parsed = time.monotonic() - start
+    StanceClassifier().fit(
+        [(t, g, v) for t, (_, g, _), v in zip(texts, sample, views)], [s[2] for s in sample]
+    )
+    ours_train = time.monotonic() - start
+    start = time.monotonic()
+    Peer().fit([(t, g) for t, (_, g, _) in zip(texts, sample)], [s[2] for s in sample])
+    out["train_10k"] = {
+        "ours_seconds": ours_train,
+        "ours_parse_seconds": parsed,
+        "peer_seconds": time.monotonic() - start,
+    }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="stance benchmark")
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--claims", type=int, default=50_000, help="claims in the speed corpus")
+    args = ap.parse_args(argv)
+    missed = []
+
+    def row(label, ours, peer, fmt="{:.3f}"):
+        ratio = f"x{ours / peer:.2f}" if peer else "-"
+        print(f"  {label:34} {fmt.format(ours):>9} {fmt.format(peer):>9} {ratio:>7}")
+
+    res = in_domain()
+    print(
+        f"in-domain: seed labels, {res['n_train']} train / {res['n_test']} held-out test "
+        f"(ours vs TF-IDF+LR)"
+    )
+    for k in ("f_avg", "macro_f1", "accuracy", "accuracy_at_50"):
+        row(k, res["ours"][k], res["peer"][k])
+    if res["ours"]["f_avg"] < TARGETS["in_domain_f_avg"]:
+        missed.append(f"in-domain F_avg {res['ours']['f_avg']:.3f} < 0.75")
+    ct = cross_target()
+    if ct:
+        print(
+            f"cross-target: IBM claim-stance, {ct['n_train']} train claims (25 topics) / "
+            f"{ct['n_test']} test claims on {ct['topics_test']} unseen topics"
+        )
+        for k in ("accuracy", "macro_f1", "accuracy_at_50"):
+            row(k, ct["ours"][k], ct["peer"][k])
+        if ct["ours"]["accuracy"] < TARGETS["cross_target_accuracy"]:
+            missed.append(f"cross-target accuracy {ct['ours']['accuracy']:.3f} < 0.70")
+    if not args.skip_speed:
+        sp = speed(args.claims)
+        print(f"speed: tagging {sp['claims']:,} stored claims, one process (ours vs peer)")
+        row("claims/s", sp["ours"]["claims_per_second"], sp["peer"]["claims_per_second"], "{:,.0f}")
+        t = sp["train_10k"]
+        row("train on 10,000 labels (s)", t["ours_seconds"], t["peer_seconds"], "{:.1f}")
+        print(f"  (of which parsing the 10,000 sentences: {t['ours_parse_seconds']:.1f} s)")
+        if sp["ours"]["claims_per_second"] < TARGETS["claims_per_second"]:
+            missed.append("tagging below 5,000 claims/s")
+        if t["ours_seconds"] >= 60:
+            missed.append("training on 10,000 labels took 60 s or more")
+    for m in missed:
+        print(f"below target: {m}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

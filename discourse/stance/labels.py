@@ -1,0 +1,148 @@
+"""Reading stance labels from CSV or JSON Lines files (columns ``text``, ``target``, ``label``),
+with a label map and a column map so public stance data sets can be used as they are. Every
+error names the file, the line and the value."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import re
+from pathlib import Path
+
+from ..datafiles import read_jsonl
+from ..errors import InputError
+from . import targets as _targets
+
+STANCES = ("favor", "against", "neutral")
+NOT_ABOUT = "none"  # "not about this target": kept in the corpus, not used to train stance
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Label:
+    text: str
+    target: str
+    label: str
+    origin: str  # "file, line N" or "corpus"
+
+
+def parse_map(spec: str | None, option: str, keys: tuple[str, ...] | None = None) -> dict:
+    """``"PRO=favor,CON=against"`` as a dict; a malformed item names the option."""
+    out: dict[str, str] = {}
+    if not spec:
+        return out
+    for item in spec.split(","):
+        if "=" not in item:
+            raise InputError(f"{option}: {item!r} is not of the form FROM=TO.")
+        src, dst = (s.strip() for s in item.split("=", 1))
+        if not src or not dst:
+            raise InputError(f"{option}: {item!r} is not of the form FROM=TO.")
+        if keys is not None and src not in keys:
+            raise InputError(f"{option}: {src!r} is not one of {', '.join(keys)}.")
+        out[src] = dst
+    return out
+
+
+def _records(path: Path):
+    """(line number, dict) for each record of a CSV or JSON Lines file."""
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        yield from read_jsonl(path)
+        return
+    try:
+        fh = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    with fh:
+        try:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames:
+                raise InputError(f"{path}: empty file, expected a CSV header line.")
+            yield 0, {"__header__": reader.fieldnames}
+            for row in reader:
+                yield reader.line_num, row
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: is not UTF-8 text.") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}, line {reader.line_num}: not valid CSV ({exc}).") from None
+
+
+def read_labels(
+    paths,
+    *,
+    label_map: dict[str, str] | None = None,
+    columns: dict[str, str] | None = None,
+    split: str | None = None,
+    registry: dict | None = None,
+    keep_not_about: bool = False,
+) -> list[Label]:
+    """Every label of the files, validated. ``columns`` maps our column names (text, target,
+    label, split) to the file's; ``split`` keeps only rows whose split column equals it."""
+    label_map = label_map or {}
+    columns = columns or {}
+    registry = registry if registry is not None else _targets.target_registry()
+    names = {k: columns.get(k, k) for k in ("text", "target", "label", "split")}
+    allowed = STANCES + ((NOT_ABOUT,) if keep_not_about else ())
+    out: list[Label] = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise InputError(f"{path}: no such label file.")
+        checked = False
+        for n, rec in _records(path):
+            if "__header__" in rec:
+                _check_columns(path, rec["__header__"], names, split)
+                checked = True
+                continue
+            if not checked:
+                _check_columns(path, list(rec), names, split)
+                checked = True
+            where = f"{path}, line {n}"
+            if split is not None and str(rec.get(names["split"], "")) != split:
+                continue
+            for key in ("text", "target", "label"):
+                if names[key] not in rec:
+                    raise InputError(f"{where}: no {names[key]!r} value.")
+            text, target = rec[names["text"]], rec[names["target"]]
+            raw = str(rec[names["label"]]).strip()
+            if not isinstance(text, str) or not text.strip():
+                raise InputError(f"{where}: empty text.")
+            if not isinstance(target, str) or not target.strip():
+                raise InputError(f"{where}: empty target.")
+            target = target.strip()
+            if _SLUG.match(target) and target not in registry:
+                raise InputError(
+                    f"{where}: target {target!r} looks like a target id but targets.toml does "
+                    f"not define it (defined: {', '.join(registry)})."
+                )
+            label = label_map.get(raw, raw).lower()
+            if label not in allowed:
+                hint = "" if label_map else "; map other labels with --label-map"
+                raise InputError(
+                    f"{where}: unknown label {raw!r} (expected {', '.join(allowed)}{hint})."
+                )
+            out.append(Label(" ".join(text.split()), target, label, where))
+        if not checked:
+            raise InputError(f"{path}: no labels in the file.")
+    return out
+
+
+def _check_columns(path: Path, have: list[str], names: dict, split: str | None) -> None:
+    need = [names[k] for k in ("text", "target", "label")]
+    if split is not None:
+        need.append(names["split"])
+    missing = [c for c in need if c not in have]
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)} (the file has: "
+            f"{', '.join(map(str, have)) or 'none'}); map columns with --columns."
+        )
+
+
+def data_hash(labels: list[Label]) -> str:
+    """sha256 over the sorted (text, target, label) triples: the training data's identity."""
+    h = hashlib.sha256()
+    for t in sorted((lb.text, lb.target, lb.label) for lb in labels):
+        h.update("\x1f".join(t).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()

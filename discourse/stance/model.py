@@ -1,0 +1,407 @@
+"""``StanceClassifier``: stance of a claim toward a target (favor / against / neutral), a
+scikit-learn estimator that also answers for targets it has no labels for.
+
+Input rows are ``(text, target)`` or ``(text, target, view)`` where ``view`` is the stance view
+stored at annotation time (:mod:`discourse.stance.view`); without it the text is parsed. The
+target is a target id of ``pipelines/targets.toml`` or free text naming the target.
+
+How it decides (Bar-Haim et al., EACL 2017: stance = target polarity x claim sentiment):
+
+- the label is turned into *effective sentiment*: for a target that names something it opposes
+  ("... should be banned"), favor and against swap; the model learns effective sentiment and
+  swaps back when it predicts;
+- target-independent features from the view: lexicon polarity (VADER plus
+  ``pipelines/stance_lexicon.tsv``) summed with the signs the parse gives each word (negation,
+  "reduces X"), conceded clauses discounted, and the part of it in the clauses that mention
+  the target; these carry over to new targets;
+- signed word n-grams shared by all targets, and n-grams specific to each target, which help
+  only where that target has labels;
+- one logistic regression over all of it for targets that had labels in training, and one over
+  the target-independent features alone for targets that had none; each calibrated by
+  cross-validation (sigmoid), so the probabilities are usable as confidence; ``predict_stance`` returns ``neutral`` flagged as uncertain when the
+  top probability is below ``neutral_threshold``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from ..claims.practices import PIPELINES
+from ..errors import InputError
+from . import targets as _targets
+from .view import load_stance_cues
+
+LABELS = ("favor", "against", "neutral")
+SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
+LEXICON_PATH = PIPELINES / "stance_lexicon.tsv"
+DENSE_FEATURES = (
+    "composed",
+    "composed_positive",
+    "composed_negative",
+    "raw",
+    "target_clauses",
+    "lexicon_hits",
+    "target_found",
+    "flipped_words",
+    "conceded_share",
+)
+_nlp_cache: dict = {}
+
+
+def fit_calibrated(base, folds: int, X, y):
+    """``base`` fitted with sigmoid calibration over up to ``folds`` stratified folds (fewer
+    when a class is small; plain ``base`` when a class has fewer than two examples)."""
+    folds = min(folds, int(min(np.unique(y, return_counts=True)[1])))
+    if folds < 2:
+        return base.fit(X, y)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False).fit(X, y)
+
+
+def vader_lexicon() -> dict[str, float]:
+    """VADER's word valences (MIT; the file ships in the vaderSentiment wheel)."""
+    import vaderSentiment
+
+    path = Path(vaderSentiment.__file__).resolve().parent / "vader_lexicon.txt"
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                out[parts[0].lower()] = float(parts[1])
+            except ValueError:
+                continue
+    return out
+
+
+def read_lexicon(path: str | Path) -> dict[str, float]:
+    """A word<TAB>polarity file; a bad line names the file and line."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    out = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        try:
+            word, value = parts[0].strip().lower(), float(parts[1])
+        except (IndexError, ValueError):
+            raise InputError(f"{path}, line {n}: expected word<TAB>polarity.") from None
+        if not word or not -4 <= value <= 4 or value != value:
+            raise InputError(f"{path}, line {n}: polarity must be within -4..4.")
+        out[word] = value
+    return out
+
+
+def as_rows(X) -> list[tuple]:
+    """(text, target, view-or-None) for each input row: tuples/lists, dicts or a DataFrame
+    with ``text`` and ``target`` (and optionally ``view``) columns."""
+    if hasattr(X, "columns"):  # a pandas DataFrame
+        cols = [c for c in ("text", "target", "view") if c in X.columns]
+        X = X[cols].to_dict("records")
+    rows = []
+    for i, row in enumerate(X):
+        if isinstance(row, dict):
+            text, target, view = row.get("text"), row.get("target"), row.get("view")
+        elif isinstance(row, (tuple, list, np.ndarray)) and len(row) in (2, 3):
+            text, target = row[0], row[1]
+            view = row[2] if len(row) == 3 else None
+        else:
+            raise ValueError(f"row {i}: expected (text, target) or (text, target, view).")
+        if not isinstance(text, str) or not isinstance(target, str):
+            raise ValueError(f"row {i}: text and target must be strings.")
+        if isinstance(view, str):
+            view = json.loads(view)
+        rows.append((text, target, view))
+    return rows
+
+
+def parse_views(texts: list[str], config: str | None = None, batch_size: int = 256) -> list[dict]:
+    """Stance views of whole texts, parsed with the claims pipeline's model and practices."""
+    from ..claims.pipeline import load_pipeline
+
+    key = config or ""
+    if key not in _nlp_cache:
+        _nlp_cache[key] = load_pipeline(config, stance_view_only=True)
+    nlp = _nlp_cache[key]
+    viewer = nlp.get_pipe(_stance_view_pipe(nlp)).viewer
+    return [viewer.view(doc[:]) for doc in nlp.pipe(texts, batch_size=batch_size)]
+
+
+def _stance_view_pipe(nlp) -> str:
+    for name, pipe in nlp.pipeline:
+        if type(pipe).__name__ == "StanceView":
+            return name
+    raise InputError("the pipeline config has no discourse_stance_view component.")
+
+
+class StanceClassifier(ClassifierMixin, BaseEstimator):
+    """Target-aware stance classifier (see the module docstring).
+
+    Parameters
+    ----------
+    C : inverse regularisation strength of the logistic regression.
+    lexicon_weight, ngram_weight, target_ngram_weight, char_weight : scale of the feature
+        blocks (composed lexicon features, shared signed word n-grams, per-target word n-grams,
+        shared character 2-5-grams within words).
+    calibration_cv : folds for the sigmoid calibration (fewer if a class is smaller).
+    neutral_threshold : ``predict_stance`` says neutral (uncertain) below this probability.
+    class_weight : passed to the logistic regression.
+    lexicon_path, cues_path, targets_path : the domain lexicon, stance cue and target files
+        (defaults in ``pipelines/``); read at ``fit`` and kept in the fitted model.
+    pipeline_config : spaCy pipeline config used to parse rows that come without a view.
+    """
+
+    def __init__(
+        self,
+        C: float = 10.0,
+        lexicon_weight: float = 1.0,
+        ngram_weight: float = 1.0,
+        target_ngram_weight: float = 1.0,
+        char_weight: float = 1.0,
+        calibration_cv: int = 5,
+        neutral_threshold: float = 0.45,
+        class_weight: str | None = "balanced",
+        lexicon_path: str | None = None,
+        cues_path: str | None = None,
+        targets_path: str | None = None,
+        pipeline_config: str | None = None,
+    ):
+        self.C = C
+        self.lexicon_weight = lexicon_weight
+        self.ngram_weight = ngram_weight
+        self.target_ngram_weight = target_ngram_weight
+        self.char_weight = char_weight
+        self.calibration_cv = calibration_cv
+        self.neutral_threshold = neutral_threshold
+        self.class_weight = class_weight
+        self.lexicon_path = lexicon_path
+        self.cues_path = cues_path
+        self.targets_path = targets_path
+        self.pipeline_config = pipeline_config
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, X, y):
+        rows = as_rows(X)
+        y = np.asarray([str(v) for v in y], dtype=object)
+        if len(rows) != len(y):
+            raise ValueError(f"X has {len(rows)} rows but y has {len(y)}.")
+        unknown = sorted(set(y) - set(LABELS))
+        if unknown:
+            raise ValueError(f"unknown stance labels {unknown}; expected {list(LABELS)}.")
+        lexicon = vader_lexicon()
+        lexicon.update(read_lexicon(self.lexicon_path or LEXICON_PATH))
+        self.lexicon_ = lexicon
+        cues = load_stance_cues(self.cues_path)
+        self.flip_words_ = sorted(w.lower() for w in cues["target_flip_words"])
+        registry = _targets.target_registry(self.targets_path)
+        self.target_polarity_ = {k: int(v["polarity"]) for k, v in registry.items()}
+        self._prepare()
+        rows = self._with_views(rows)
+        pol = np.array([self._polarity(t) for _, t, _ in rows])
+        y_eff = np.array([SWAP[v] if p < 0 else v for v, p in zip(y, pol)], dtype=object)
+        self.classes_ = np.array(sorted(set(y) | set(y_eff)), dtype=object)
+        dense = self._dense(rows)
+        self.dense_scale_ = np.where(dense.std(0) > 1e-9, dense.std(0), 1.0)
+        shared, specific = self._token_docs(rows)
+        opts = dict(
+            token_pattern=r"\S+", lowercase=False, sublinear_tf=True, dtype=np.float32, min_df=1
+        )
+        self.shared_vectorizer_ = TfidfVectorizer(**opts).fit(shared)
+        self.target_vectorizer_ = TfidfVectorizer(**opts).fit(specific)
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32, min_df=2
+        ).fit([r[0] for r in rows])
+        F = self._stack(rows, dense, shared, specific)
+        self.seen_targets_ = sorted({self._target_info(t)[0] for _, t, _ in rows})
+        self.classifier_ = fit_calibrated(self._base(self.C), self.calibration_cv, F, y_eff)
+        # for targets without labels: the target-independent features alone
+        self.general_classifier_ = fit_calibrated(
+            self._base(1.0), self.calibration_cv, self._dense_block(dense), y_eff
+        )
+        return self
+
+    def _base(self, C: float) -> LogisticRegression:
+        return LogisticRegression(C=C, max_iter=3000, class_weight=self.class_weight)
+
+    # ------------------------------------------------------------------ prediction
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, ["classifier_", "general_classifier_", "seen_targets_"])
+        self._prepare()
+        rows = self._with_views(as_rows(X))
+        if not rows:
+            return np.zeros((0, len(self.classes_)))
+        dense = self._dense(rows)
+        seen = set(self.seen_targets_)
+        known = np.array([self._target_info(t)[0] in seen for _, t, _ in rows])
+        eff = np.zeros((len(rows), len(self.classifier_.classes_)))
+        if known.any():
+            sub = [r for r, k in zip(rows, known) if k]
+            shared, specific = self._token_docs(sub)
+            F = self._stack(sub, dense[known], shared, specific)
+            eff[known] = self.classifier_.predict_proba(F)
+        if (~known).any():
+            eff[~known] = self.general_classifier_.predict_proba(self._dense_block(dense[~known]))
+        out = np.zeros((len(rows), len(self.classes_)))
+        col = {c: i for i, c in enumerate(self.classes_)}
+        pol = np.array([self._polarity(t) for _, t, _ in rows])
+        for j, c in enumerate(self.classifier_.classes_):
+            out[pol > 0, col[c]] += eff[pol > 0, j]
+            out[pol < 0, col[SWAP[c]]] += eff[pol < 0, j]
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(1)] if len(proba) else np.array([], dtype=object)
+
+    def predict_stance(self, X) -> list[tuple[str, float, bool]]:
+        """(label, probability of the top label, uncertain) per row: below
+        ``neutral_threshold`` the label is ``neutral`` and ``uncertain`` is True."""
+        proba = self.predict_proba(X)
+        out = []
+        for p in proba:
+            k = int(p.argmax())
+            if p[k] < self.neutral_threshold:
+                out.append(("neutral", float(p[k]), True))
+            else:
+                out.append((str(self.classes_[k]), float(p[k]), False))
+        return out
+
+    def confidence(self, X) -> np.ndarray:
+        """Top-label probability per row (what coverage curves sort by)."""
+        return self.predict_proba(X).max(1)
+
+    # ------------------------------------------------------------------ features
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_flip", None)  # caches, rebuilt by _prepare: not part of the model file
+        state.pop("_keyword_cache", None)
+        return state
+
+    def _prepare(self) -> None:
+        self._flip = frozenset(self.flip_words_)
+        self._keyword_cache: dict[str, tuple] = {}
+
+    def _with_views(self, rows: list[tuple]) -> list[tuple]:
+        missing = [i for i, r in enumerate(rows) if r[2] is None]
+        if missing:
+            views = parse_views([rows[i][0] for i in missing], self.pipeline_config)
+            rows = list(rows)
+            for i, v in zip(missing, views):
+                rows[i] = (rows[i][0], rows[i][1], v)
+        return rows
+
+    def _polarity(self, target: str) -> int:
+        if target in self.target_polarity_:
+            return self.target_polarity_[target]
+        return _targets.polarity(target, self._flip)
+
+    def _target_info(self, target: str) -> tuple[str, frozenset]:
+        info = self._keyword_cache.get(target)
+        if info is None:
+            if target in self.target_polarity_:
+                info = (target, frozenset())
+            else:
+                key = hashlib.sha1(_targets.normalise(target).encode()).hexdigest()[:10]
+                info = (key, _targets.keywords(target))
+            self._keyword_cache[target] = info
+        return info
+
+    def _dense(self, rows: list[tuple]) -> np.ndarray:
+        lex = self.lexicon_
+        out = np.zeros((len(rows), len(DENSE_FEATURES)))
+        for r, (_, target, view) in enumerate(rows):
+            words, lemmas, signs = view["w"], view["l"], view["s"]
+            conceded, heads = view["c"], view["h"]
+            mentions = view["m"].get(target)
+            if mentions is None:
+                _, kw = self._target_info(target)
+                mentions = [
+                    i
+                    for i, w in enumerate(words)
+                    if kw and (_targets.stem(w) in kw or (lemmas[i] and lemmas[i] in kw))
+                ]
+            clauses = {heads[i] for i in mentions}
+            comp = pos = neg = raw = local = 0.0
+            hits = flipped = conc = 0
+            for i, w in enumerate(words):
+                p = lex.get(w)
+                if p is None and lemmas[i]:
+                    p = lex.get(lemmas[i])
+                if not p:
+                    continue
+                hits += 1
+                raw += p
+                v = p * signs[i] * (0.3 if conceded[i] else 1.0)
+                flipped += signs[i] < 0
+                conc += conceded[i]
+                comp += v
+                if v > 0:
+                    pos += v
+                else:
+                    neg += v
+                if heads[i] in clauses:
+                    local += v
+            out[r] = (
+                comp / 4,
+                pos / 4,
+                neg / 4,
+                raw / 4,
+                local / 4,
+                math.log1p(hits),
+                1.0 if mentions else 0.0,
+                flipped,
+                conc / hits if hits else 0.0,
+            )
+        return out
+
+    def _token_docs(self, rows: list[tuple]) -> tuple[list[str], list[str]]:
+        shared, specific = [], []
+        for _, target, view in rows:
+            toks = [
+                w if s > 0 else "~" + w
+                for w, s in zip(view["w"], view["s"])
+                if any(ch.isalnum() for ch in w)
+            ]
+            grams = toks + [a + "_" + b for a, b in zip(toks, toks[1:])]
+            key = self._target_info(target)[0]
+            shared.append(" ".join(grams))
+            specific.append(" ".join(f"@{key}|{g}" for g in grams))
+        return shared, specific
+
+    def _dense_block(self, dense):
+        return sp.csr_matrix(dense / self.dense_scale_ * self.lexicon_weight, dtype=np.float32)
+
+    def _stack(self, rows, dense, shared, specific):
+        blocks = [
+            self._dense_block(dense),
+            self.shared_vectorizer_.transform(shared) * self.ngram_weight,
+            self.target_vectorizer_.transform(specific) * self.target_ngram_weight,
+        ]
+        if self.char_weight:
+            blocks.append(self.char_vectorizer_.transform([r[0] for r in rows]) * self.char_weight)
+        return sp.hstack(blocks, format="csr")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags

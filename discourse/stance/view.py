@@ -1,0 +1,153 @@
+"""The stance view of a claim: what the dependency parse says about each word, stored at
+annotation time so that tagging needs no parse.
+
+For every token of the claim the view records its lower-case form and lemma, a sign (-1 when
+an odd number of negations or "reducer" heads govern it: "not effective", "reduces
+isolation"), whether it sits in a conceded clause ("although it is slow, ..."), and the index
+of its clause head; plus the token positions of each target's practice mentions. The
+``discourse_stance_view`` component puts it on ``span._.stance_view`` of every claim.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..claims.practices import PIPELINES
+from ..claims.practices import SPANS_KEY as PRACTICES_KEY
+from ..datafiles import read_toml
+from ..errors import InputError
+
+CUES_PATH = PIPELINES / "stance_cues.toml"
+VIEW_VERSION = 2
+_CLAUSE_POS = frozenset({"VERB", "AUX"})
+_REDUCER_POS = frozenset({"VERB", "NOUN", "AUX", "ADP", "ADV"})
+_SCOPE_BREAKS = frozenset({"conj", "parataxis", "advcl"})
+
+if not Span.has_extension("stance_view"):
+    Span.set_extension("stance_view", default=None)
+
+
+def load_stance_cues(path: str | Path | None = None) -> dict:
+    """The stance cue file, checked: every list present and made of strings."""
+    path = Path(path) if path else CUES_PATH
+    data = read_toml(path)
+    version = data.get("format_version", 1)
+    if not isinstance(version, int) or version > 1:
+        raise InputError(f"{path}: format_version {version!r} is newer than this discourse reads.")
+    for key in ("negators", "reducers", "concessive", "contrast", "target_flip_words"):
+        words = data.get(key)
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise InputError(f"{path}: {key} must be a list of non-empty strings.")
+    return data
+
+
+class StanceViewer:
+    """Computes stance views from parsed spans with the cue words of one cue file."""
+
+    def __init__(self, cues: dict):
+        self.negators = frozenset(w.lower() for w in cues["negators"])
+        self.reducers = frozenset(w.lower() for w in cues["reducers"])
+        conc = [w.lower() for w in cues["concessive"]]
+        self.concessive = frozenset(w for w in conc if " " not in w)
+        self.concessive_phrases = [tuple(w.split()) for w in conc if " " in w]
+        self.contrast = frozenset(w.lower() for w in cues["contrast"])
+
+    def _concedes(self, tok) -> bool:
+        """Is ``tok`` the head of a concessive clause or phrase?"""
+        for child in tok.children:
+            if child.dep_ in ("mark", "advmod") and child.lower_ in self.concessive:
+                return True
+            if child.dep_ == "mark" and child.i > 0:
+                pair = (tok.doc[child.i - 1].lower_, child.lower_)
+                if pair in self.concessive_phrases:
+                    return True
+        return tok.dep_ == "prep" and tok.lower_ in self.concessive
+
+    def view(self, span: Span) -> dict:
+        tokens = [t for t in span if not t.is_space]
+        pos = {t.i: k for k, t in enumerate(tokens)}
+        turn = next(
+            (
+                k
+                for k, t in enumerate(tokens)
+                if k > 0 and t.lower_ in self.contrast and t.dep_ in ("cc", "advmod")
+            ),
+            0,
+        )
+        words, lemmas, signs, conceded, heads = [], [], [], [], []
+        for t in tokens:
+            sign, conc, clause = 1, 0, None
+            scoped = True  # still inside the scope of what governs t
+            prev = None
+            for anc in (t, *t.ancestors):
+                if anc.i not in pos:
+                    break
+                if prev is not None and prev.dep_ in _SCOPE_BREAKS:
+                    # a conjoined or adverbial clause is not under its head's negation or
+                    # reducer: "does not work, and staff are happy"; "although it is slow, ..."
+                    scoped = False
+                if scoped and any(
+                    c.dep_ == "neg" or c.lower_ in self.negators for c in anc.children
+                ):
+                    sign = -sign
+                if (
+                    scoped
+                    and anc is not t
+                    and anc.lemma_.lower() in self.reducers
+                    and anc.pos_ in _REDUCER_POS
+                ):
+                    sign = -sign
+                prev = anc
+                if self._concedes(anc):
+                    conc = 1
+                if clause is None and (anc.pos_ in _CLAUSE_POS or anc.dep_ == "ROOT"):
+                    clause = pos[anc.i]
+            if pos[t.i] < turn:
+                conc = 1
+            words.append(t.lower_)
+            lemma = t.lemma_.lower()
+            lemmas.append("" if lemma == t.lower_ else lemma)
+            signs.append(sign)
+            conceded.append(conc)
+            heads.append(clause if clause is not None else 0)
+        mentions: dict[str, list[int]] = {}
+        for p in span.doc.spans.get(PRACTICES_KEY, []):
+            if p.start >= span.start and p.end <= span.end:
+                for target in p._.targets:
+                    mentions.setdefault(target, []).extend(
+                        pos[i] for i in range(p.start, p.end) if i in pos
+                    )
+        return {
+            "v": VIEW_VERSION,
+            "w": words,
+            "l": lemmas,
+            "s": signs,
+            "c": conceded,
+            "h": heads,
+            "m": mentions,
+        }
+
+
+def dumps(view: dict) -> str:
+    return json.dumps(view, separators=(",", ":"), ensure_ascii=False)
+
+
+@Language.factory("discourse_stance_view", default_config={"cues": str(CUES_PATH)})
+def make_stance_view(nlp: Language, name: str, cues: str) -> StanceView:
+    return StanceView(StanceViewer(load_stance_cues(cues)))
+
+
+class StanceView:
+    """Sets ``span._.stance_view`` on every claim span (``doc.spans["claims"]``)."""
+
+    def __init__(self, viewer: StanceViewer):
+        self.viewer = viewer
+
+    def __call__(self, doc: Doc) -> Doc:
+        for span in doc.spans.get("claims", []):
+            span._.stance_view = self.viewer.view(span)
+        return doc

@@ -1,0 +1,187 @@
+"""Stance models, tags and human labels (the stance stage)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from .sqlite import Database
+
+
+class StanceStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # ------------------------------------------------------------------ models
+
+    def register_model(self, version: str, path: str, metadata: dict) -> None:
+        """Record a stance model and make it the current one (older tags stay queryable
+        under their own model version)."""
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE models SET is_current = 0 WHERE kind = 'stance'")
+            conn.execute(
+                "INSERT INTO models(version, kind, path, metadata, is_current) "
+                "VALUES (?, 'stance', ?, ?, 1) ON CONFLICT(version) DO UPDATE SET "
+                "path = excluded.path, metadata = excluded.metadata, is_current = 1",
+                (version, path, json.dumps(metadata, default=str)),
+            )
+
+    def current_model(self) -> dict | None:
+        row = self.db.execute(
+            "SELECT version, path, metadata, created_at FROM models "
+            "WHERE kind = 'stance' AND is_current = 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            "version": row[0],
+            "path": row[1],
+            "metadata": json.loads(row[2]),
+            "created_at": row[3],
+        }
+
+    def models(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT m.version, m.path, m.is_current, m.created_at, "
+            "(SELECT COUNT(*) FROM stance_tags t WHERE t.model_version = m.version) "
+            "FROM models m WHERE kind = 'stance' ORDER BY m.created_at, m.version"
+        )
+        return [
+            {"version": r[0], "path": r[1], "current": bool(r[2]), "created_at": r[3], "tags": r[4]}
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ tagging
+
+    def untagged(self, model_version: str, after: int = 0, limit: int = 2000) -> list[tuple]:
+        """(claim id, sentence text, targets JSON, stance view JSON) of current claims that
+        mention a target and have no tag from ``model_version``, in id order after ``after``."""
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT c.id, s.text, c.targets, c.stance_view FROM claims c "
+                "JOIN sentences s ON s.id = c.sentence_id "
+                "JOIN annotations a ON a.document_id = c.document_id "
+                "AND a.pipeline_version = c.pipeline_version "
+                "WHERE c.id > ? AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM stance_tags t "
+                "WHERE t.claim_id = c.id AND t.model_version = ?) ORDER BY c.id LIMIT ?",
+                (after, model_version, limit),
+            )
+        ]
+
+    def count_untagged(self, model_version: str) -> int:
+        return self.db.execute(
+            "SELECT COUNT(*) FROM claims c JOIN annotations a ON a.document_id = c.document_id "
+            "AND a.pipeline_version = c.pipeline_version WHERE c.targets != '[]' AND NOT EXISTS "
+            "(SELECT 1 FROM stance_tags t WHERE t.claim_id = c.id AND t.model_version = ?)",
+            (model_version,),
+        ).fetchone()[0]
+
+    def store_tags(self, tags: list[tuple], model_version: str) -> None:
+        """(claim id, target, label, score, uncertain) rows, in one transaction."""
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO stance_tags(claim_id, target, label, score, uncertain, "
+                "model_version) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(claim_id, target, model_version) DO NOTHING",
+                [(c, t, lb, s, int(u), model_version) for c, t, lb, s, u in tags],
+            )
+
+    def tags_of(self, claim_id: int, model_version: str | None) -> list[dict]:
+        """The stance tags of one claim from ``model_version``."""
+        return [
+            dict(r)
+            for r in self.db.execute(
+                "SELECT target, label, score, uncertain FROM stance_tags "
+                "WHERE claim_id = ? AND model_version = ? ORDER BY target",
+                (claim_id, model_version),
+            )
+        ]
+
+    def tag_counts(self, model_version: str) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for target, label, n in self.db.execute(
+            "SELECT target, label, COUNT(*) FROM stance_tags WHERE model_version = ? "
+            "GROUP BY 1, 2 ORDER BY 1, 2",
+            (model_version,),
+        ):
+            out.setdefault(target, {})[label] = n
+        return out
+
+    # ------------------------------------------------------------------ labelling
+
+    def candidates(self, target: str, limit: int = 5000) -> list[tuple]:
+        """(claim id, text, stance view) of current claims mentioning ``target`` that have
+        no human label for it, newest documents first."""
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT c.id, s.text, c.stance_view FROM claims c "
+                "JOIN sentences s ON s.id = c.sentence_id "
+                "JOIN annotations a ON a.document_id = c.document_id "
+                "AND a.pipeline_version = c.pipeline_version "
+                "JOIN documents d ON d.id = c.document_id "
+                "WHERE EXISTS (SELECT 1 FROM json_each(c.targets) WHERE json_each.value = ?) "
+                "AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.claim_id = c.id "
+                "AND l.target = ?) ORDER BY d.published DESC, c.id LIMIT ?",
+                (target, target, limit),
+            )
+        ]
+
+    def context(self, claim_id: int) -> dict:
+        """The claim with the sentences before and after it, its document and source."""
+        row = self.db.execute(
+            "SELECT c.id, c.document_id, c.holder, c.holder_kind, c.claim_type, s.idx, s.text, "
+            "s.pipeline_version, d.title, d.url, d.published, src.name AS source "
+            "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
+            "JOIN documents d ON d.id = c.document_id "
+            "LEFT JOIN sources src ON src.id = d.source_id WHERE c.id = ?",
+            (claim_id,),
+        ).fetchone()
+        out = dict(row)
+        around = self.db.execute(
+            "SELECT idx, text FROM sentences WHERE document_id = ? AND pipeline_version = ? "
+            "AND idx IN (?, ?)",
+            (out["document_id"], out["pipeline_version"], out["idx"] - 1, out["idx"] + 1),
+        ).fetchall()
+        out["before"] = next((t for i, t in around if i == out["idx"] - 1), None)
+        out["after"] = next((t for i, t in around if i == out["idx"] + 1), None)
+        return out
+
+    def add_label(
+        self,
+        claim_id: int | None,
+        text: str,
+        target: str,
+        label: str,
+        *,
+        annotator: str | None = None,
+        origin: str = "corpus",
+        session: str | None = None,
+    ) -> int:
+        """Store one label at once (its own transaction); a claim relabelled for the same
+        target keeps only the newest label."""
+        with self.db.transaction() as conn:
+            if claim_id is not None:
+                conn.execute(
+                    "DELETE FROM labels WHERE claim_id = ? AND target = ?", (claim_id, target)
+                )
+            cur = conn.execute(
+                "INSERT INTO labels(text, target, label, claim_id, annotator, origin, session) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (text, target, label, claim_id, annotator, origin, session),
+            )
+            return cur.lastrowid
+
+    def delete_label(self, label_id: int) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM labels WHERE id = ?", (label_id,))
+
+    def labels(self, target: str | None = None) -> Iterator[dict]:
+        sql = "SELECT id, text, target, label, claim_id, annotator, origin, created_at FROM labels"
+        params: tuple = ()
+        if target:
+            sql += " WHERE target = ?"
+            params = (target,)
+        for r in self.db.execute(sql + " ORDER BY id", params):
+            yield dict(r)

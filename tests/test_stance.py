@@ -1,0 +1,382 @@
+"""Stance: the estimator, its persistence, label files, `train`, `evaluate`, `tag`, `label`,
+`analyze`, with the real spaCy pipeline and a real SQLite corpus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from discourse import Corpus
+from discourse.errors import InputError
+from discourse.modelio import ModelError
+from discourse.stance import StanceClassifier
+from discourse.stance.labels import read_labels
+from discourse.stance.model import parse_views
+from discourse.stance.train import MODEL_DIR, load_stance_model, model_version, scores, train
+
+from .conftest import ROOT, run_cli, write_jsonl
+
+SEED = ROOT / "corpora" / "labels" / "stance.jsonl"
+
+
+def _seed(split: str, n: int | None = None) -> list[dict]:
+    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
+    rows = [r for r in rows if r["split"] == split]
+    return rows[:n] if n else rows
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    """A model trained in-process on 300 seed labels (the train split), saved with skops."""
+    out = tmp_path_factory.mktemp("model") / "stance"
+    labels = read_labels([SEED], split="train")[:300]
+    meta = train(labels, out, cv=False)
+    return out, meta
+
+
+# ------------------------------------------------------------------ the estimator
+
+
+def test_estimator_contract_clone_pipeline_and_grid_search():
+    rows = _seed("train", 120)
+    X = [(r["text"], r["target"]) for r in rows]
+    y = [r["label"] for r in rows]
+    model = StanceClassifier(C=3.0, neutral_threshold=0.4)
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and twin is not model
+    assert not hasattr(twin, "classifier_")  # clone copies parameters, not fitted state
+    search = GridSearchCV(
+        Pipeline([("stance", StanceClassifier())]), {"stance__C": [1.0, 10.0]}, cv=2
+    )
+    search.fit(X, y)
+    assert search.best_params_["stance__C"] in (1.0, 10.0)
+    pred = search.predict(X[:10])
+    assert set(pred) <= {"favor", "against", "neutral"} and len(pred) == 10
+    proba = search.predict_proba(X[:10])
+    assert proba.shape == (10, 3) and np.allclose(proba.sum(1), 1.0)
+
+
+def test_view_signs_follow_the_parse():
+    v = parse_views(
+        [
+            "Co-production does not work well for disabled residents, and the staff are happy.",
+            "The time bank reduces isolation among older residents.",
+            "There may be a lot of bad practice in community engagement but that does not "
+            "invalidate the principle.",
+        ]
+    )
+    signs = [dict(zip(x["w"], x["s"])) for x in v]
+    assert signs[0]["well"] == -1 and signs[0]["disabled"] == -1  # under "not work"
+    assert signs[0]["happy"] == 1  # a conjoined clause is outside the negation
+    assert signs[1]["isolation"] == -1  # governed by "reduces"
+    assert signs[2]["invalidate"] == -1 and signs[2]["bad"] == 1
+    conceded = dict(zip(v[2]["w"], v[2]["c"]))
+    assert conceded["bad"] == 1 and conceded["principle"] == 0  # before "but" counts less
+    assert v[2]["m"] == {"community-engagement": [9, 10]}
+
+
+def test_free_text_target_that_opposes_swaps_favor_and_against(small_model):
+    model = load_stance_model(small_model[0])
+    claim = "This scheme has transformed how people in the town feel about their libraries."
+    pro = model.predict_proba([(claim, "This house would subsidise public libraries")])
+    con = model.predict_proba([(claim, "This house would ban public libraries")])
+    col = {c: i for i, c in enumerate(model.classes_)}
+    # the same claim, toward a motion with the opposite polarity: the probabilities swap
+    assert pro[0, col["favor"]] == pytest.approx(con[0, col["against"]], abs=1e-9)
+    assert pro[0, col["against"]] == pytest.approx(con[0, col["favor"]], abs=1e-9)
+    assert pro[0, col["favor"]] != pytest.approx(pro[0, col["against"]], abs=1e-3)
+
+
+def test_uncertain_claims_become_neutral_with_a_flag(small_model):
+    model = load_stance_model(small_model[0])
+    rows = [(r["text"], r["target"]) for r in _seed("test", 40)]
+    proba = model.predict_proba(rows)
+    model.set_params(neutral_threshold=float(np.median(proba.max(1))))
+    out = model.predict_stance(rows)
+    flagged = [o for o in out if o[2]]
+    assert flagged and all(lb == "neutral" for lb, _, _ in flagged)
+    assert all(p < model.neutral_threshold for _, p, u in out if u)
+    assert all(p >= model.neutral_threshold for _, p, u in out if not u)
+
+
+def test_saved_model_round_trips_and_metadata_describes_it(small_model, tmp_path):
+    folder, meta = small_model
+    model = load_stance_model(folder)
+    rows = [(r["text"], r["target"]) for r in _seed("test", 30)]
+    again = load_stance_model(folder)
+    assert np.array_equal(model.predict_proba(rows), again.predict_proba(rows))
+    saved = json.loads((folder / "metadata.json").read_text())
+    assert saved["targets"] == ["co-production", "communities-agenda", "community-engagement"]
+    assert sum(sum(c.values()) for c in saved["label_counts"].values()) == 300
+    assert len(saved["training_data_sha256"]) == 64 and saved["versions"]["sklearn"]
+    assert model_version(folder) == "stance-" + saved["model_sha256"][:12]
+
+
+@pytest.mark.parametrize("damage", ["format", "bytes", "sklearn"])
+def test_damaged_or_newer_model_is_a_clear_error(small_model, tmp_path, damage):
+    folder = tmp_path / "m"
+    shutil.copytree(small_model[0], folder)
+    meta_path = folder / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    if damage == "format":
+        meta["format_version"] = 99
+    elif damage == "sklearn":
+        meta["versions"]["sklearn"] = "0.24.2"
+    else:
+        data = bytearray((folder / "model.skops").read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        (folder / "model.skops").write_bytes(bytes(data))
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(
+        ModelError, match={"format": "newer", "bytes": "sha256", "sklearn": "0.24"}[damage]
+    ):
+        load_stance_model(folder)
+    res = run_cli("--db", str(tmp_path / "c.db"), "tag", "--model", str(folder))
+    assert res.returncode != 0 and "Traceback" not in res.stderr and str(folder) in res.stderr
+
+
+def test_model_with_a_foreign_type_is_refused_without_running_it(tmp_path):
+    import skops.io as sio
+
+    from discourse.modelio import save_model
+
+    class Evil:
+        classes_ = ["favor"]
+
+    folder = tmp_path / "evil"
+    save_model(Evil(), folder, {}, format_version=1)
+    with pytest.raises(ModelError, match="allow-list"):
+        load_stance_model(folder)
+    assert sio.get_untrusted_types(file=folder / "model.skops")  # it really held a foreign type
+
+
+def test_bundled_model_loads_and_is_versioned():
+    model = load_stance_model(MODEL_DIR)
+    meta = json.loads((MODEL_DIR / "metadata.json").read_text())
+    assert meta["n_labels"] >= 800 and meta["cross_validation"]["overall"]["f_avg"] > 0.5
+    assert list(model.classes_) == ["against", "favor", "neutral"]
+
+
+# ------------------------------------------------------------------ label files
+
+
+def test_label_files_csv_with_label_and_column_maps(tmp_path):
+    path = tmp_path / "public.csv"
+    path.write_text(
+        "topicText,claim,stance\n"
+        '"This house would ban boxing","Boxing teaches discipline.",PRO\n'
+        '"This house would ban boxing","Boxing causes brain injuries.",CON\n',
+        encoding="utf-8",
+    )
+    labels = read_labels(
+        [path],
+        label_map={"PRO": "favor", "CON": "against"},
+        columns={"text": "claim", "target": "topicText", "label": "stance"},
+    )
+    assert [(lb.target, lb.label) for lb in labels] == [
+        ("This house would ban boxing", "favor"),
+        ("This house would ban boxing", "against"),
+    ]
+    assert labels[1].origin == f"{path}, line 3"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("text,label\nA claim.,favor\n", "missing column(s) target"),
+        ("text,target,label\nA claim.,co-production,PRO\n", "line 2: unknown label 'PRO'"),
+        ("text,target,label\n  ,co-production,favor\n", "line 2: empty text"),
+        ("text,target,label\nA claim.,,favor\n", "line 2: empty target"),
+        (
+            "text,target,label\nA claim.,co-producton,favor\n",
+            "'co-producton' looks like a target id",
+        ),
+    ],
+)
+def test_bad_label_files_name_file_line_and_value_and_write_nothing(tmp_path, content, message):
+    path = tmp_path / "labels.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(
+        InputError, match=f"{path}.*" + message.replace("(", r"\(").replace(")", r"\)")
+    ):
+        read_labels([path])
+    res = run_cli("train", "--labels", str(path), "--out", "model", cwd=tmp_path)
+    assert res.returncode == 2 and message.split(":")[-1].strip() in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "model").exists()
+
+
+# ------------------------------------------------------------------ train / evaluate
+
+
+def test_scores_match_a_hand_count():
+    gold = ["favor", "favor", "against", "against", "neutral", "neutral"]
+    pred = ["favor", "against", "against", "against", "favor", "neutral"]
+    s = scores(gold, pred, ["t"] * 6)["overall"]
+    # favor: P 1/2, R 1/2 -> F1 0.5; against: P 2/3, R 1 -> F1 0.8; neutral: P 1, R 1/2 -> 2/3
+    assert s["labels"]["favor"]["f1"] == 0.5 and s["labels"]["against"]["f1"] == 0.8
+    assert s["f_avg"] == 0.65 and s["macro_f1"] == round((0.5 + 0.8 + 2 / 3) / 3, 4)
+    assert s["confusion"] == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
+
+
+def test_train_and_evaluate_commands(tmp_path):
+    rows = _seed("train", 240)
+    test = _seed("test", 60)
+    write_jsonl(tmp_path / "train.jsonl", rows)
+    write_jsonl(tmp_path / "test.jsonl", test)
+    res = run_cli("train", "--labels", "train.jsonl", "--out", "m", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "F_avg" in res.stdout and "confusion" in res.stdout and "ALL" in res.stdout
+    for target in ("co-production", "community-engagement", "communities-agenda"):
+        assert target in res.stdout
+    res = run_cli(
+        "evaluate", "--model", "m", "--labels", "test.jsonl", "--format", "json", cwd=tmp_path
+    )
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    model = load_stance_model(tmp_path / "m")
+    pred = model.predict([(r["text"], r["target"]) for r in test])
+    gold = np.array([r["label"] for r in test])
+    assert report["overall"]["accuracy"] == round(float((pred == gold).mean()), 4)
+    assert report["overall"]["n"] == 60 and sum(map(sum, report["overall"]["confusion"])) == 60
+    assert report["model_version"] == model_version(tmp_path / "m")
+
+
+# ------------------------------------------------------------------ the corpus
+
+
+@pytest.fixture(scope="module")
+def tagged_corpus(tmp_path_factory):
+    """Seed test sentences as documents, annotated and tagged with the bundled model."""
+    tmp = tmp_path_factory.mktemp("tagged")
+    rows = _seed("test")
+    docs = [
+        {
+            "url": f"http://news.example/{i}",
+            "source": "Gazette" if i % 2 else "Blog",
+            "published": f"2010-0{1 + i % 9}-15",
+            "text": " ".join(r["text"] for r in rows[i * 6 : i * 6 + 6]),
+        }
+        for i in range(20)
+    ]
+    write_jsonl(tmp / "docs.jsonl", docs)
+    db = tmp / "corpus.db"
+    for args in (["import", "docs.jsonl"], ["annotate"]):
+        res = run_cli("--db", str(db), *args, cwd=tmp)
+        assert res.returncode == 0, res.stderr
+    res = run_cli("--db", str(db), "tag", cwd=tmp)
+    assert res.returncode == 0, res.stderr
+    return tmp, db, res.stdout
+
+
+def test_tag_tags_each_claim_for_each_target_it_mentions_once(tagged_corpus):
+    tmp, db, out = tagged_corpus
+    with Corpus(db) as c:
+        expected = sum(
+            len(json.loads(t))
+            for (t,) in c.db.execute("SELECT targets FROM claims WHERE targets != '[]'")
+        )
+        tags = c.db.execute("SELECT claim_id, target, model_version FROM stance_tags").fetchall()
+        views = c.db.execute("SELECT COUNT(*) FROM claims WHERE stance_view IS NULL").fetchone()[0]
+        current = c.stance.current_model()
+    assert expected > 20 and len(tags) == expected and views == 0
+    assert {v for _, _, v in tags} == {current["version"]} == {model_version(MODEL_DIR)}
+    assert f"{expected} tags" in out
+    res = run_cli("--db", str(db), "tag", cwd=tmp)
+    assert res.returncode == 0 and res.stdout.startswith("0 claims tagged")
+
+
+def test_retagging_with_a_new_model_keeps_the_old_tags(tagged_corpus, small_model, tmp_path):
+    tmp, db, _ = tagged_corpus
+    copy = tmp_path / "c.db"
+    shutil.copy(db, copy)
+    old = model_version(MODEL_DIR)
+    res = run_cli("--db", str(copy), "tag", "--model", str(small_model[0]), cwd=tmp)
+    assert res.returncode == 0, res.stderr
+    new = model_version(small_model[0])
+    with Corpus(copy) as c:
+        counts = dict(c.db.execute("SELECT model_version, COUNT(*) FROM stance_tags GROUP BY 1"))
+        assert c.stance.current_model()["version"] == new
+    assert counts[old] == counts[new] > 0
+    res = run_cli("--db", str(copy), "query", "--target", "co-production", "--format", "jsonl")
+    assert res.returncode == 0, res.stderr
+    hits = [json.loads(line) for line in res.stdout.splitlines()]
+    assert hits and {h["model_version"] for h in hits} == {new}
+
+
+def test_label_session_from_a_pipe_saves_at_once_undoes_and_exports(tagged_corpus, tmp_path):
+    tmp, db, _ = tagged_corpus
+    copy = tmp_path / "c.db"
+    shutil.copy(db, copy)
+    # favor, against, undo (the against), neutral, not-about, skip, unknown key, then EOF
+    res = run_cli(
+        "--db",
+        str(copy),
+        "label",
+        "--target",
+        "co-production",
+        "--n",
+        "6",
+        "--annotator",
+        "jb",
+        input="f\na\nu\nn\nx\ns\nz\n",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "unknown key 'z'" in res.stdout and "undone: against" in res.stdout
+    assert "3 labels saved" in res.stdout
+    with Corpus(copy) as c:
+        labels = list(c.stance.labels())
+    assert [lb["label"] for lb in labels] == ["favor", "neutral", "none"]
+    assert {lb["target"] for lb in labels} == {"co-production"}
+    assert all(lb["annotator"] == "jb" and lb["claim_id"] for lb in labels)
+    # the claim whose label was undone was shown again and labelled neutral
+    res = run_cli(
+        "--db",
+        str(copy),
+        "export",
+        "labels",
+        "--format",
+        "jsonl",
+        "--out",
+        str(tmp_path / "l.jsonl"),
+    )
+    assert res.returncode == 0, res.stderr
+    exported = read_labels([tmp_path / "l.jsonl"], keep_not_about=True)
+    assert [lb.label for lb in exported] == ["favor", "neutral", "none"]
+    # a second session does not show the claims labelled already
+    res = run_cli("--db", str(copy), "label", "--target", "co-production", "--n", "50", input="q\n")
+    shown = res.stdout.count("] claim ")
+    with Corpus(copy) as c:
+        candidates = len(c.stance.candidates("co-production"))
+    assert shown == 1 and candidates >= 1
+
+
+def test_label_unknown_target_is_a_clear_error(tagged_corpus):
+    _, db, _ = tagged_corpus
+    res = run_cli("--db", str(db), "label", "--target", "localism-agenda", input="q\n")
+    assert (
+        res.returncode == 2 and "'localism-agenda'" in res.stderr and "co-production" in res.stderr
+    )
+    assert "Traceback" not in res.stderr
+
+
+def test_analyze_fills_stances(tmp_path):
+    text = (
+        "Co-production has transformed the way our mental health services are designed. "
+        "The council met on Tuesday."
+    )
+    (tmp_path / "t.txt").write_text(text, encoding="utf-8")
+    res = run_cli("analyze", str(tmp_path / "t.txt"))
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    first = rows[0]
+    assert first["is_claim"] and first["targets"] == ["co-production"]
+    assert [s["target"] for s in first["stances"]] == ["co-production"]
+    assert first["stances"][0]["stance"] in ("favor", "against", "neutral")
+    assert 0 < first["stances"][0]["score"] <= 1
+    assert rows[1]["stances"] == []
