@@ -9,6 +9,7 @@ BENCHMARKS = [
     ["benchmarks.extraction"],
     ["benchmarks.crawl"],
     ["benchmarks.claims"],
+    ["benchmarks.stance"],
     ["benchmarks.annotate"],
     ["benchmarks.query"],
 ]

@@ -583,7 +583,7 @@ def query(
 
 
 @main.command(name="export")
-@click.argument("what", type=click.Choice(["claims", "documents", "labels"]))
+@click.argument("what", type=click.Choice(["claims", "documents", "labels", "summary"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
 @click.option("--query", "text", help="Only rows matching this full-text query.")
@@ -591,16 +591,169 @@ def query(
 @click.option("--tag", help="Only sources with this tag.")
 @click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", help="Published on or before.")
+@click.option("--target", help="summary: only this target.")
+@click.option("--by", "by", help="summary: group by source,tag,month,quarter,year,holder.")
+@click.option("--holder", help="summary: only author or quoted claims.")
 @click.pass_context
-def export_(ctx, what, fmt, out, text, source, tag, since, until) -> None:
-    """Export claims, documents or stance labels with every provenance column (streamed,
-    constant memory)."""
-    from .export import export
+def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, holder) -> None:
+    """Export claims, documents, stance labels or a stance summary with every provenance
+    column (claims and documents are streamed in constant memory)."""
+    from .export import export, export_summary
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
-        n = export(corpus, what, fmt, out, text, source=source, tag=tag, since=since, until=until)
-    click.echo(f"{n} {what} written to {out}")
+        if what == "summary":
+            n = export_summary(
+                corpus,
+                fmt,
+                out,
+                target=target,
+                by=_split(by),
+                holder=holder,
+                source=source,
+                tag=tag,
+                since=since,
+                until=until,
+            )
+        else:
+            n = export(
+                corpus, what, fmt, out, text, source=source, tag=tag, since=since, until=until
+            )
+    click.echo(f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+_FILTERS = [
+    click.option("--source", help="Only this source (name)."),
+    click.option("--tag", help="Only sources with this tag."),
+    click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    click.option("--until", help="Published on or before."),
+    click.option("--holder", help="Only claims held by: author, quoted, or a name."),
+]
+
+
+def _filter_options(f):
+    for option in reversed(_FILTERS):
+        f = option(f)
+    return f
+
+
+@main.command(name="summary")
+@click.option("--target", help="Only this target (default: every target).")
+@click.option("--by", "by", help="Group by any of source,tag,month,quarter,year,holder.")
+@_filter_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.pass_context
+def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> None:
+    """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
+    95% intervals, shares corrected for classifier error, documents; small groups flagged."""
+    from .export import write_summary
+    from .summary import format_table, summary
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        result = summary(
+            corpus,
+            target=target,
+            by=_split(by),
+            holder=holder,
+            source=source,
+            tag=tag,
+            since=since,
+            until=until,
+        )
+    if fmt == "table" and not out:
+        click.echo(format_table(result))
+        return
+    if fmt == "table":
+        from pathlib import Path
+
+        Path(out).write_text(format_table(result) + "\n", encoding="utf-8")
+    elif out or fmt == "parquet":
+        if not out:
+            from .errors import InputError
+
+            raise InputError("--format parquet needs --out FILE.")
+        write_summary(result, {"json": "jsonl"}.get(fmt, fmt), out)
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=result.columns())
+        writer.writeheader()
+        writer.writerows(result.rows)
+        return
+    else:
+        echo_json(
+            {"model_version": result.model_version, "notes": result.notes, "rows": result.rows}
+        )
+        return
+    click.echo(f"{len(result.rows)} summary rows written to {out}")
+
+
+@main.command()
+@click.option("--target", required=True, help="Target id.")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+)
+@_filter_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.png or FILE.svg")
+@click.pass_context
+def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
+    """Stance share over time with Wilson 95% bands, and a per-outlet comparison."""
+    from .charts import write_chart
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        write_chart(
+            corpus,
+            target,
+            out,
+            by=by,
+            source=source,
+            tag=tag,
+            since=since,
+            until=until,
+            holder=holder,
+        )
+    click.echo(f"chart written to {out}")
+
+
+@main.command()
+@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--title", default="Stance in the corpus", show_default=True)
+@click.pass_context
+def report(ctx, out, title) -> None:
+    """Write one self-contained HTML report (no network needed to open it)."""
+    from .report import write_report
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        write_report(corpus, out, title=title)
+    click.echo(f"report written to {out}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host, port) -> None:
+    """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
+    canned queries, CSV export."""
+    from .serve import serve as run
+
+    settings = settings_from(ctx)
+    click.echo(f"serving {settings.db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    ctx.exit(run(settings.db, host=host, port=port))
 
 
 if __name__ == "__main__":  # pragma: no cover

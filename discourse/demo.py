@@ -116,9 +116,18 @@ def main(out: str = "demo-output") -> int:
                 shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                 print(f"   {target:<22} {shown}")
             _show_claims(corpus)
+            print("\n4. use: stance summary by holder, and the HTML report")
+            print(f"   (discourse --db {db} summary --by holder; discourse --db {db} report)")
+            from .report import write_report
+            from .summary import format_table, summary
+
+            table = format_table(summary(corpus, by=["holder"]))
+            print("\n".join("   " + line for line in table.splitlines()[:7]))
+            report_path = write_report(corpus, out_dir / "report.html")
             stats = corpus.stats()
     print(f"\ncorpus: {db} ({stats['documents']} documents, {stats['claims']} claims)")
-    print(f"next: discourse --db {db} status")
+    print(f"report: {report_path}")
+    print(f"next: discourse --db {db} serve   # browse it at http://127.0.0.1:8001/")
     return 0
 
 

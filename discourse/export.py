@@ -111,7 +111,12 @@ def _parquet(rows, path: Path, names, schema) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"int64": pa.int64(), "string": pa.string(), "bool": pa.bool_()}
+    types = {
+        "int64": pa.int64(),
+        "string": pa.string(),
+        "bool": pa.bool_(),
+        "float64": pa.float64(),
+    }
     arrow = pa.schema([(name, types[typ]) for name, typ in schema])
     n = 0
     with pq.ParquetWriter(path, arrow) as writer:
@@ -130,4 +135,34 @@ def _parquet(rows, path: Path, names, schema) -> int:
         if batch or n == 0:
             writer.write_table(pa.Table.from_pylist(batch, schema=arrow))
             n += len(batch)
+    return n
+
+
+def export_summary(corpus, fmt: str, out: str | Path, **kw) -> int:
+    """Compute a stance summary and write it (csv, jsonl or parquet)."""
+    from .summary import summary
+
+    return write_summary(summary(corpus, **kw), fmt, out)
+
+
+def write_summary(result, fmt: str, out: str | Path) -> int:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}.")
+    names = result.columns()
+    types = {"claims": "int64", "documents": "int64", "small": "bool"}
+    for lb in ("favor", "against", "neutral"):
+        types[lb] = "int64"
+    schema = [
+        (n, types.get(n, "float64" if "share" in n or "adjusted" in n else "string")) for n in names
+    ]
+    out = Path(out)
+    tmp = out.with_name(out.name + ".part")
+    try:
+        n = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](
+            iter(result.rows), tmp, names, schema
+        )
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
     return n

@@ -17,7 +17,7 @@ from discourse.errors import InputError
 from discourse.modelio import ModelError
 from discourse.stance import StanceClassifier
 from discourse.stance.labels import read_labels
-from discourse.stance.model import parse_views
+from discourse.stance.model import as_rows, parse_views
 from discourse.stance.train import MODEL_DIR, load_stance_model, model_version, scores, train
 
 from .conftest import ROOT, run_cli, write_jsonl
@@ -380,3 +380,18 @@ def test_analyze_fills_stances(tmp_path):
     assert first["stances"][0]["stance"] in ("favor", "against", "neutral")
     assert 0 < first["stances"][0]["score"] <= 1
     assert rows[1]["stances"] == []
+
+
+def test_fast_feature_blocks_equal_sklearns_own_transforms(small_model):
+    model = load_stance_model(small_model[0])
+    rows = model._with_views(as_rows([(r["text"], r["target"]) for r in _seed("test", 50)]))
+    grams = model._grams(rows)
+    ours = model._ngram_block(grams).toarray()
+    theirs = model.ngram_vectorizer_.transform([" ".join(g) for g in grams]).toarray()
+    assert ours.shape == theirs.shape and np.allclose(ours, theirs, atol=1e-6)
+    texts = [r[0] for r in rows]
+    ours = model._char_block(texts).toarray()
+    again = model._char_block(texts).toarray()  # now from the word cache
+    counts = model.char_counter_.transform(texts)
+    theirs = model.char_tfidf_.transform(counts).toarray()
+    assert np.allclose(ours, theirs, atol=1e-6) and np.array_equal(ours, again)

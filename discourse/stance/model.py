@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
@@ -219,17 +219,19 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(sorted(set(y) | set(y_eff)), dtype=object)
         dense = self._dense(rows)
         self.dense_scale_ = np.where(dense.std(0) > 1e-9, dense.std(0), 1.0)
-        shared, specific = self._token_docs(rows)
-        opts = dict(
-            token_pattern=r"\S+", lowercase=False, sublinear_tf=True, dtype=np.float32, min_df=1
+        grams = self._grams(rows)
+        self.ngram_vectorizer_ = TfidfVectorizer(
+            token_pattern=r"\S+", lowercase=False, sublinear_tf=True, dtype=np.float32
+        ).fit([" ".join(g) for g in grams])
+        self.char_counter_ = CountVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), min_df=2, dtype=np.float32
         )
-        self.shared_vectorizer_ = TfidfVectorizer(**opts).fit(shared)
-        self.target_vectorizer_ = TfidfVectorizer(**opts).fit(specific)
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32, min_df=2
-        ).fit([r[0] for r in rows])
-        F = self._stack(rows, dense, shared, specific)
+        char_counts = self.char_counter_.fit_transform([r[0] for r in rows])
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(char_counts)
         self.seen_targets_ = sorted({self._target_info(t)[0] for _, t, _ in rows})
+        self.__dict__.pop("specific_columns_", None)
+        self._prepare()
+        F = self._stack(rows, dense, grams)
         self.classifier_ = fit_calibrated(self._base(self.C), self.calibration_cv, F, y_eff)
         # for targets without labels: the target-independent features alone
         self.general_classifier_ = fit_calibrated(
@@ -238,13 +240,14 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _base(self, C: float) -> LogisticRegression:
-        return LogisticRegression(C=C, max_iter=3000, class_weight=self.class_weight)
+        return LogisticRegression(C=C, max_iter=3000, tol=1e-3, class_weight=self.class_weight)
 
     # ------------------------------------------------------------------ prediction
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, ["classifier_", "general_classifier_", "seen_targets_"])
-        self._prepare()
+        if not hasattr(self, "_keyword_cache"):
+            self._prepare()
         rows = self._with_views(as_rows(X))
         if not rows:
             return np.zeros((0, len(self.classes_)))
@@ -254,8 +257,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         eff = np.zeros((len(rows), len(self.classifier_.classes_)))
         if known.any():
             sub = [r for r, k in zip(rows, known) if k]
-            shared, specific = self._token_docs(sub)
-            F = self._stack(sub, dense[known], shared, specific)
+            F = self._stack(sub, dense[known], self._grams(sub))
             eff[known] = self.classifier_.predict_proba(F)
         if (~known).any():
             eff[~known] = self.general_classifier_.predict_proba(self._dense_block(dense[~known]))
@@ -294,11 +296,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_flip", None)  # caches, rebuilt by _prepare: not part of the model file
         state.pop("_keyword_cache", None)
+        state.pop("_char_cache", None)
         return state
 
     def _prepare(self) -> None:
         self._flip = frozenset(self.flip_words_)
         self._keyword_cache: dict[str, tuple] = {}
+        self._char_cache: dict[str, list[int]] = {}
 
     def _with_views(self, rows: list[tuple]) -> list[tuple]:
         missing = [i for i, r in enumerate(rows) if r[2] is None]
@@ -310,11 +314,15 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return rows
 
     def _polarity(self, target: str) -> int:
+        if not hasattr(self, "_flip"):
+            self._prepare()
         if target in self.target_polarity_:
             return self.target_polarity_[target]
         return _targets.polarity(target, self._flip)
 
     def _target_info(self, target: str) -> tuple[str, frozenset]:
+        if not hasattr(self, "_keyword_cache"):
+            self._prepare()
         info = self._keyword_cache.get(target)
         if info is None:
             if target in self.target_polarity_:
@@ -373,31 +381,99 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             )
         return out
 
-    def _token_docs(self, rows: list[tuple]) -> tuple[list[str], list[str]]:
-        shared, specific = [], []
-        for _, target, view in rows:
+    @staticmethod
+    def _grams(rows: list[tuple]) -> list[list[str]]:
+        """Signed word 1- and 2-grams of each row ("~" marks a word whose sign is negative)."""
+        out = []
+        for _, _, view in rows:
             toks = [
                 w if s > 0 else "~" + w
                 for w, s in zip(view["w"], view["s"])
                 if any(ch.isalnum() for ch in w)
             ]
-            grams = toks + [a + "_" + b for a, b in zip(toks, toks[1:])]
-            key = self._target_info(target)[0]
-            shared.append(" ".join(grams))
-            specific.append(" ".join(f"@{key}|{g}" for g in grams))
-        return shared, specific
+            out.append(toks + [a + "_" + b for a, b in zip(toks, toks[1:])])
+        return out
+
+    def _ngram_block(self, grams: list[list[str]]) -> sp.csr_matrix:
+        """The fitted n-gram TfidfVectorizer's transform of the gram lists, computed from its
+        vocabulary and idf directly (the same numbers, without re-tokenising)."""
+        vocab = self.ngram_vectorizer_.vocabulary_
+        indptr, indices = [0], []
+        for g in grams:
+            indices.extend(i for i in map(vocab.get, g) if i is not None)
+            indptr.append(len(indices))
+        return self._tfidf(indices, indptr, len(vocab), self.ngram_vectorizer_.idf_)
+
+    def _char_block(self, texts: list[str]) -> sp.csr_matrix:
+        """char_wb 2-5-gram tf-idf of the texts. char_wb n-grams never cross words, so a
+        text's counts are the sum of its words' counts: each word is analysed once and
+        cached."""
+        cache = self.__dict__.setdefault("_char_cache", {})
+        if len(cache) > 500_000:
+            cache.clear()
+        words = [t.lower().split() for t in texts]
+        new = sorted({w for ws in words for w in ws if w not in cache})
+        if new:
+            m = self.char_counter_.transform(new).tocsr()
+            for k, w in enumerate(new):
+                span = slice(m.indptr[k], m.indptr[k + 1])
+                cache[w] = np.repeat(m.indices[span], m.data[span].astype(np.int64)).tolist()
+        indptr, indices = [0], []
+        for ws in words:
+            for w in ws:
+                indices.extend(cache[w])
+            indptr.append(len(indices))
+        return self._tfidf(
+            indices, indptr, len(self.char_counter_.vocabulary_), self.char_tfidf_.idf_
+        )
+
+    @staticmethod
+    def _tfidf(indices, indptr, width: int, idf) -> sp.csr_matrix:
+        """Rows of feature ids (repeats = counts) -> sublinear tf x idf, L2-normalised."""
+        counts = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), indptr),
+            shape=(len(indptr) - 1, width),
+        )
+        counts.sum_duplicates()
+        counts.data = (np.log(counts.data) + 1) * idf[counts.indices].astype(np.float32)
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(1)).ravel())
+        norms[norms == 0] = 1
+        return sp.csr_matrix(sp.diags(1 / norms.astype(np.float32)) @ counts)
+
+    def _specific(self, block: sp.csr_matrix, rows: list[tuple]) -> sp.csr_matrix:
+        """The n-gram block moved into each row's own target's columns: per-target n-grams.
+        Only (target, n-gram) columns seen in training are kept (``specific_columns_``), so
+        the width grows with the labels, not with targets x vocabulary."""
+        index = {k: i for i, k in enumerate(self.seen_targets_)}
+        width = block.shape[1]
+        offsets = np.array([index[self._target_info(t)[0]] * width for _, t, _ in rows])
+        wide = block.indices.astype(np.int64) + np.repeat(offsets, np.diff(block.indptr))
+        if not hasattr(self, "specific_columns_"):  # fitting
+            self.specific_columns_ = np.unique(wide)
+        cols = self.specific_columns_
+        pos = np.searchsorted(cols, wide)
+        keep = pos < len(cols)
+        keep[keep] = cols[pos[keep]] == wide[keep]
+        row_of = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        indptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(row_of[keep], minlength=block.shape[0]))]
+        )
+        return sp.csr_matrix(
+            (block.data[keep], pos[keep], indptr), shape=(block.shape[0], len(cols))
+        )
 
     def _dense_block(self, dense):
         return sp.csr_matrix(dense / self.dense_scale_ * self.lexicon_weight, dtype=np.float32)
 
-    def _stack(self, rows, dense, shared, specific):
+    def _stack(self, rows, dense, grams):
+        ngrams = self._ngram_block(grams)
         blocks = [
             self._dense_block(dense),
-            self.shared_vectorizer_.transform(shared) * self.ngram_weight,
-            self.target_vectorizer_.transform(specific) * self.target_ngram_weight,
+            ngrams * self.ngram_weight,
+            self._specific(ngrams, rows) * self.target_ngram_weight,
         ]
         if self.char_weight:
-            blocks.append(self.char_vectorizer_.transform([r[0] for r in rows]) * self.char_weight)
+            blocks.append(self._char_block([r[0] for r in rows]) * self.char_weight)
         return sp.hstack(blocks, format="csr")
 
     def __sklearn_tags__(self):

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ..store import Corpus
+from .targets import target_registry
 from .train import MODEL_DIR, load_stance_model, model_version
 
 
@@ -49,6 +50,7 @@ def tag(
     version = model_version(folder)
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     corpus.stance.register_model(version, str(folder.resolve()), meta)
+    corpus.stance.sync_targets(target_registry())
     report = TagReport(version)
     total = corpus.stance.count_untagged(version)
     bar = None

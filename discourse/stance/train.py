@@ -105,6 +105,7 @@ def cross_validate(
     (GroupKFold), which measures stance toward new targets."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
+    tagged = np.empty(len(rows), dtype=object)
     if by_target:
         folds = min(CV_FOLDS, len(set(targets)))
         if folds < 2:
@@ -121,8 +122,15 @@ def cross_validate(
         splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, strata)
     for train_idx, test_idx in splits:
         m = clone(model).fit([rows[i] for i in train_idx], y[train_idx])
-        pred[test_idx] = m.predict([rows[i] for i in test_idx])
-    return scores(y, pred, targets), pred
+        held = [rows[i] for i in test_idx]
+        pred[test_idx] = m.predict(held)
+        tagged[test_idx] = [label for label, _, _ in m.predict_stance(held)]
+    report = scores(y, pred, targets)
+    # what `discourse tag` stores (uncertain -> neutral): the rates summaries correct with
+    report["tag_confusion"] = {
+        t: b["confusion"] for t, b in scores(y, tagged, targets)["per_target"].items()
+    }
+    return report, pred
 
 
 def train(

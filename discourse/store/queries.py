@@ -30,7 +30,7 @@ class Filters:
     min_score: float | None = None
 
 
-def _where(f: Filters) -> tuple[str, list]:
+def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
     """FROM/JOIN/WHERE clause and parameters shared by results and facets."""
     params: list = []
     if f.documents:
@@ -52,6 +52,7 @@ def _where(f: Filters) -> tuple[str, list]:
                 " JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
                 "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
             )
+        sql += extra_join
         conds = []
     if f.text:
         # FTS5 wants the table's own name (not an alias) on the left of MATCH.
@@ -111,6 +112,27 @@ _FACET_EXPR = {
     "holder": "c.holder",
     "target": "t.target",
     "stance": "t.label",
+}
+
+
+_CURRENT_TAGS = (
+    "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
+    "JOIN documents d ON d.id = c.document_id "
+    "JOIN annotations a ON a.document_id = d.id AND a.pipeline_version = c.pipeline_version "
+    "LEFT JOIN sources src ON src.id = d.source_id "
+    "JOIN stance_tags t ON t.claim_id = c.id WHERE t.model_version = "
+    "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
+)
+_GROUP_EXPR = {
+    "source": "src.name",
+    "tag": "tg.value",
+    "month": "substr(d.published, 1, 7)",
+    "quarter": (
+        "substr(d.published, 1, 4) || '-Q' || "
+        "((CAST(substr(d.published, 6, 2) AS INTEGER) + 2) / 3)"
+    ),
+    "year": "substr(d.published, 1, 4)",
+    "holder": "c.holder_kind",
 }
 
 
@@ -190,6 +212,67 @@ class QueryStore:
                 "GROUP BY 1 ORDER BY n DESC LIMIT ?"
             )
         return [(r[0], r[1]) for r in self._run(sql, [*params, limit], f)]
+
+    def _grouped(self, f: Filters, by: list[str]) -> tuple[str, list, str]:
+        if f.min_score is None and not (f.target or f.stance):
+            f = dataclasses.replace(f, min_score=0.0)  # join the current stance tags
+        join = " JOIN json_each(src.tags) tg" if "tag" in by else ""
+        where, params = _where(f, join)
+        cols = ", ".join(["t.target AS target", *(f"{_GROUP_EXPR[g]} AS {g}" for g in by)])
+        return where, params, cols
+
+    def stance_counts(self, f: Filters, by: list[str]) -> list[dict]:
+        """(target, *by, label, n) of current stance tags, grouped."""
+        where, params, cols = self._grouped(f, by)
+        groups = ", ".join(["target", *by, "label"])
+        sql = f"SELECT {cols}, t.label AS label, COUNT(*) AS n {where} GROUP BY {groups}"
+        return [dict(r) for r in self._run(sql, params, f)]
+
+    def stance_documents(self, f: Filters, by: list[str]) -> list[tuple[tuple, int]]:
+        """((target, *by), distinct documents) of current stance tags, grouped."""
+        where, params, cols = self._grouped(f, by)
+        groups = ", ".join(["target", *by])
+        sql = f"SELECT {cols}, COUNT(DISTINCT c.document_id) {where} GROUP BY {groups}"
+        return [(tuple(r[:-1]), r[-1]) for r in self._run(sql, params, f)]
+
+    # ------------------------------------------------------------------ report
+
+    def documents_per_source(self, period: str = "year") -> list[tuple[str, str, int]]:
+        """(period, source, original documents) for dated documents."""
+        width = {"year": 4, "month": 7}[period]
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                f"SELECT substr(d.published, 1, {width}) AS p, COALESCE(src.name, '-'), "
+                "COUNT(*) FROM documents d LEFT JOIN sources src ON src.id = d.source_id "
+                "WHERE d.duplicate_of IS NULL AND d.published IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+        ]
+
+    def top_claims(self, target: str, label: str, limit: int = 5) -> list[dict]:
+        """The current model's most confident ``label`` claims about ``target``."""
+        sql = (
+            f"SELECT {_CLAIM_COLUMNS}, t.score AS stance_score {_CURRENT_TAGS} "
+            "AND t.target = ? AND t.label = ? AND t.uncertain = 0 "
+            "ORDER BY t.score DESC, d.published DESC LIMIT ?"
+        )
+        return [dict(r) for r in self.db.execute(sql, (target, label, limit))]
+
+    def quoted_holders(self, limit: int = 15) -> list[dict]:
+        """Holders most often quoted, with their claims' current stance tags counted."""
+        sql = (
+            "SELECT c.holder AS holder, COUNT(DISTINCT c.id) AS claims, "
+            "COUNT(DISTINCT c.document_id) AS documents, "
+            "SUM(t.label = 'favor') AS favor, SUM(t.label = 'against') AS against, "
+            "SUM(t.label = 'neutral') AS neutral "
+            "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
+            "AND a.pipeline_version = c.pipeline_version "
+            "LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
+            "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1) "
+            "WHERE c.holder_kind = 'quoted' GROUP BY c.holder COLLATE NOCASE "
+            "ORDER BY claims DESC, holder LIMIT ?"
+        )
+        return [dict(r) for r in self.db.execute(sql, (limit,))]
 
     def has_stance_tags(self) -> bool:
         return self.db.execute("SELECT EXISTS (SELECT 1 FROM stance_tags)").fetchone()[0] == 1

@@ -26,6 +26,18 @@ class StanceStore:
                 (version, path, json.dumps(metadata, default=str)),
             )
 
+    def sync_targets(self, registry: dict[str, dict]) -> None:
+        """Make the targets table match targets.toml (id, name, description)."""
+        with self.db.transaction() as conn:
+            for tid, t in registry.items():
+                conn.execute(
+                    "INSERT INTO targets(id, name, description) VALUES (?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                    "description = excluded.description, "
+                    "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                    (tid, t["name"], t["description"]),
+                )
+
     def current_model(self) -> dict | None:
         row = self.db.execute(
             "SELECT version, path, metadata, created_at FROM models "

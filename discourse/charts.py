@@ -1,0 +1,94 @@
+"""Charts of stance over time and by outlet (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError
+from .stance.labels import STANCES
+from .summary import summary
+
+COLOURS = {"favor": "#1b7837", "against": "#b2182b", "neutral": "#878787"}
+TIME_FIELDS = ("month", "quarter", "year")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def stance_figure(corpus, target: str, *, by: str = "month", **filters):
+    """A figure: stance shares of ``target`` over time (Wilson 95% bands), and per outlet."""
+    if by not in TIME_FIELDS:
+        raise InputError(f"--by {by!r}: charts go over time; use {', '.join(TIME_FIELDS)}.")
+    over_time = summary(corpus, target=target, by=[by], **filters)
+    per_source = summary(corpus, target=target, by=["source"], **filters)
+    rows = [r for r in over_time.rows if r[by]]
+    if not rows:
+        raise InputError(f"no dated, tagged claims about {target!r} to chart.")
+    plt = _pyplot()
+    fig, (ax, bx) = plt.subplots(
+        1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [2.2, 1]}, constrained_layout=True
+    )
+    x = list(range(len(rows)))
+    for lb in STANCES:
+        share = [r[f"share_{lb}"] for r in rows]
+        lo = [r[f"share_{lb}_low"] for r in rows]
+        hi = [r[f"share_{lb}_high"] for r in rows]
+        ax.plot(x, share, marker="o", ms=3, color=COLOURS[lb], label=lb)
+        ax.fill_between(x, lo, hi, color=COLOURS[lb], alpha=0.15, linewidth=0)
+    step = max(1, len(rows) // 12)
+    ax.set_xticks(x[::step], [r[by] for r in rows][::step], rotation=45, ha="right")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of tagged claims")
+    ax.set_title(f"Stance toward {target} by {by} (bands: Wilson 95%)")
+    ax.legend(loc="upper right", frameon=False)
+    small = [i for i, r in enumerate(rows) if r["small"]]
+    if small:
+        ax.scatter(small, [0.02] * len(small), marker="|", color="black", s=30)
+        ax.text(0, 0.05, "| fewer than 30 claims", fontsize=8)
+    sources = [r for r in per_source.rows if r["source"]]
+    names = [r["source"] for r in sources]
+    left = [0.0] * len(sources)
+    for lb in STANCES:
+        share = [r[f"share_{lb}"] for r in sources]
+        bx.barh(names, share, left=left, color=COLOURS[lb], label=lb)
+        left = [a + b for a, b in zip(left, share)]
+    for i, r in enumerate(sources):
+        bx.text(1.01, i, f"n={r['claims']}", va="center", fontsize=8)
+    bx.set_xlim(0, 1.15)
+    bx.set_title("By outlet")
+    bx.invert_yaxis()
+    return fig
+
+
+def write_chart(corpus, target: str, out: str | Path, *, by: str = "month", **filters) -> Path:
+    out = Path(out)
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise InputError(f"{out}: the chart is written as .png or .svg.")
+    fig = stance_figure(corpus, target, by=by, **filters)
+    tmp = out.with_name(out.name + ".part")
+    try:
+        fig.savefig(tmp, format=out.suffix[1:].lower(), dpi=120)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
+    finally:
+        _pyplot().close(fig)
+    return out
+
+
+def svg_of(fig) -> str:
+    """The figure as an inline <svg> element (for the self-contained report)."""
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    _pyplot().close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]

@@ -1,0 +1,115 @@
+"""`discourse report`: one self-contained HTML file (charts inline as SVG, no scripts, no
+network) with the corpus overview, stance over time per target, the top claims for and
+against each target with links, the holders most quoted, and how the numbers were made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .charts import COLOURS, TIME_FIELDS, _pyplot, stance_figure, svg_of
+from .errors import InputError
+from .stance.labels import STANCES
+from .stance.targets import target_registry
+from .summary import summary
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _overview_svg(corpus) -> str | None:
+    rows = corpus.queries.documents_per_source("year")
+    if not rows:
+        return None
+    plt = _pyplot()
+    years = sorted({r[0] for r in rows})
+    sources = sorted({r[1] for r in rows})
+    counts = {(y, s): n for y, s, n in rows}
+    fig, ax = plt.subplots(figsize=(10, 3.2), constrained_layout=True)
+    bottom = [0] * len(years)
+    for k, src in enumerate(sources):
+        vals = [counts.get((y, src), 0) for y in years]
+        ax.bar(years, vals, bottom=bottom, label=src, color=plt.cm.tab10(k % 10))
+        bottom = [a + b for a, b in zip(bottom, vals)]
+    ax.set_ylabel("documents")
+    ax.set_title("Documents per source and year")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return svg_of(fig)
+
+
+def _time_field(corpus) -> str:
+    years = {r[0] for r in corpus.queries.documents_per_source("year")}
+    return "year" if len(years) > 12 else "quarter"
+
+
+def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
+    """The report as one HTML string."""
+    if corpus.documents.count() == 0:
+        raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
+    current = corpus.stance.current_model()
+    if current is None or not corpus.queries.has_stance_tags():
+        raise InputError(
+            f"{corpus.path}: has no stance tags yet. Run `discourse annotate` and "
+            "`discourse tag` first."
+        )
+    registry = target_registry()
+    overall = summary(corpus)
+    by_holder = summary(corpus, by=["holder"])
+    period = _time_field(corpus)
+    targets = []
+    for row in overall.rows:
+        tid = row["target"]
+        try:
+            chart = svg_of(stance_figure(corpus, tid, by=period))
+        except InputError:
+            chart = None
+        targets.append(
+            {
+                "id": tid,
+                "name": registry.get(tid, {}).get("name", tid),
+                "description": registry.get(tid, {}).get("description", ""),
+                "overall": row,
+                "holders": [r for r in by_holder.rows if r["target"] == tid],
+                "chart": chart,
+                "top": {lb: corpus.queries.top_claims(tid, lb, 5) for lb in ("favor", "against")},
+            }
+        )
+    meta = current["metadata"]
+    cv = (meta.get("cross_validation") or {}).get("per_target", {})
+    stats = corpus.stats()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    return env.get_template("report.html").render(
+        title=title,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+        corpus=str(corpus.path),
+        stats=stats,
+        sources=corpus.sources.health(),
+        overview=_overview_svg(corpus),
+        period=period,
+        targets=targets,
+        holders=corpus.queries.quoted_holders(15),
+        model=current,
+        cv=cv,
+        notes=overall.notes,
+        stances=STANCES,
+        colours=COLOURS,
+        time_fields=TIME_FIELDS,
+    )
+
+
+def write_report(corpus, out: str | Path, **kw) -> Path:
+    out = Path(out)
+    html = build_report(corpus, **kw)
+    tmp = out.with_name(out.name + ".part")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
+    return out

@@ -1,0 +1,156 @@
+"""`discourse serve`: a read-only web view of the corpus on Datasette, with titles and
+descriptions for every table and column, full-text search on claims and documents, facets,
+canned queries and CSV export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import InputError
+from .store import Corpus
+
+CLAIM_COLUMNS = {
+    "claim_id": "Claim id (claims.id).",
+    "sentence_id": "Sentence id; full-text search runs over sentence text.",
+    "text": "The claim sentence as it appears in the document.",
+    "claim_type": "normative, evaluative, causal, predictive or factual.",
+    "holder": "Who makes the claim: 'author' or the person or body quoted, as written.",
+    "holder_kind": "'author' (the writer's own claim) or 'quoted'.",
+    "hedged": "1 if the claim is hedged (may, perhaps, arguably...).",
+    "negated": "1 if the claim is negated.",
+    "target": "Stance target the claim mentions (pipelines/targets.toml); empty if none.",
+    "stance": "favor, against or neutral toward the target (current stance model).",
+    "stance_score": "The model's probability for that stance.",
+    "uncertain": "1 if the model was unsure and the stance was set to neutral.",
+    "source": "Outlet the document came from.",
+    "title": "Document title.",
+    "published": "Publication date of the document.",
+    "month": "Publication month (YYYY-MM).",
+    "url": "Canonical URL of the document.",
+    "document_id": "Document id.",
+    "start": "Character offset of the sentence in the document text.",
+    "end": "Character offset where the sentence ends.",
+    "model_version": "Stance model that made the tag.",
+    "pipeline_version": "Claims pipeline that found the claim.",
+}
+DOCUMENT_COLUMNS = {
+    "document_id": "Document id.",
+    "title": "Title.",
+    "source": "Outlet.",
+    "published": "Publication date.",
+    "month": "Publication month (YYYY-MM).",
+    "author": "Author, where the page names one.",
+    "language": "Detected language.",
+    "word_count": "Words in the main text.",
+    "url": "Canonical URL.",
+    "text": "Main text extracted from the page.",
+}
+QUERIES = {
+    "stance_by_month": {
+        "title": "Stance by month for a target",
+        "description": "Claims tagged favor, against and neutral toward a target, per month "
+        "of publication (current stance model). Targets: co-production, "
+        "community-engagement, communities-agenda or any added in targets.toml.",
+        "sql": (
+            "select month, sum(stance = 'favor') as favor, sum(stance = 'against') as "
+            "against, sum(stance = 'neutral') as neutral, count(*) as claims from "
+            "claims_view where target = :target and month is not null group by month "
+            "order by month"
+        ),
+    },
+    "most_quoted_holders": {
+        "title": "Most-quoted holders",
+        "description": "People and bodies quoted most often, with the stance of their claims.",
+        "sql": (
+            "select holder, count(distinct claim_id) as claims, count(distinct document_id) "
+            "as documents, sum(stance = 'favor') as favor, sum(stance = 'against') as "
+            "against, sum(stance = 'neutral') as neutral from claims_view where holder_kind "
+            "= 'quoted' group by holder order by claims desc limit 50"
+        ),
+    },
+}
+HIDDEN = ("fetch_log", "items", "feeds", "document_aliases", "schema_version", "annotations")
+
+
+def metadata(db_name: str) -> dict:
+    tables = {
+        "claims_view": {
+            "title": "Claims",
+            "description": "Every claim about engagement practice, with its holder and its "
+            "stance toward each target it mentions (one row per claim and target).",
+            "columns": CLAIM_COLUMNS,
+            "facets": ["source", "target", "stance", "claim_type", "month"],
+            "fts_table": "sentences_fts",
+            "fts_pk": "sentence_id",
+            "sort_desc": "published",
+            "size": 50,
+        },
+        "documents_view": {
+            "title": "Documents",
+            "description": "Original documents (near-duplicates left out) with their source.",
+            "columns": DOCUMENT_COLUMNS,
+            "facets": ["source", "month", "language"],
+            "fts_table": "documents_fts",
+            "fts_pk": "document_id",
+            "sort_desc": "published",
+            "size": 50,
+        },
+        "sources": {"title": "Sources", "description": "Outlets and their crawl state."},
+        "documents": {"title": "Documents (table)", "description": "All stored documents."},
+        "claims": {"title": "Claims (table)", "description": "Claims as stored."},
+        "sentences": {"title": "Sentences", "description": "Every sentence of each document."},
+        "stance_tags": {
+            "title": "Stance tags",
+            "description": "One tag per claim, target and model version (older models kept).",
+        },
+        "labels": {"title": "Labels", "description": "Human stance labels."},
+        "models": {"title": "Models", "description": "Stance models used to tag."},
+        "targets": {"title": "Targets", "description": "Stance targets (targets.toml)."},
+    }
+    for name in HIDDEN:
+        tables[name] = {"hidden": True}
+    return {
+        "title": "discourse corpus",
+        "description": "Claims about involving local people in public services, who holds "
+        "them and their stance. Read-only.",
+        "databases": {db_name: {"tables": tables, "queries": QUERIES}},
+    }
+
+
+def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001, check: bool = False):
+    """Run Datasette on the corpus until interrupted (``check``: validate and return)."""
+    path = Path(db)
+    if not path.exists():
+        raise InputError(f"{path}: no such corpus; crawl or import documents first.")
+    with Corpus(path):  # applies pending migrations (the views) before going read-only
+        pass
+    meta = metadata(path.stem)
+    with tempfile.TemporaryDirectory() as tmp:
+        meta_path = Path(tmp) / "metadata.json"
+        meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        cmd = [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(path),
+            "--metadata",
+            str(meta_path),
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--setting",
+            "sql_time_limit_ms",
+            "5000",
+            "--setting",
+            "allow_download",
+            "off",
+        ]
+        if check:
+            return cmd, meta
+        return subprocess.call(cmd)

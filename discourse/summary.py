@@ -1,0 +1,174 @@
+"""Stance summaries: counts of favor / against / neutral claims per target and group, shares
+with Wilson 95% intervals, shares corrected for classifier error, documents per group.
+
+The correction is adjusted classify-and-count (Forman 2008; Hopkins & King 2010 showed plain
+classify-and-count is biased): with M[j, i] = P(tagged j | truly i), estimated from the
+model's cross-validated tags on its training labels, the observed tag shares q satisfy
+q = M p, so p is solved for by least squares, clipped to [0, 1] and renormalised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from .errors import InputError
+from .query import make_filters
+from .stance.labels import STANCES
+
+GROUPS = ("source", "tag", "month", "quarter", "year", "holder")
+MIN_CLAIMS = 30
+Z95 = 1.959963984540054
+
+NOTES = [
+    "share_*: raw share of the group's tagged claims (classify and count), with Wilson 95% "
+    "intervals (*_low, *_high).",
+    "adjusted_*: shares corrected for the model's errors (adjusted classify-and-count, using "
+    "its cross-validated confusion on its training labels); blank when the model has no "
+    "cross-validated rates for the target.",
+    f"small = true: fewer than {MIN_CLAIMS} tagged claims in the group; read its shares "
+    "with care (the intervals say how much).",
+    "holder: 'author' is the writer's own claims, 'quoted' claims attributed to someone else.",
+]
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def adjusted_shares(counts: dict[str, int], confusion) -> dict[str, float] | None:
+    """Adjusted classify-and-count. ``confusion``: rows = true, columns = tagged, in
+    STANCES order. None if the rates cannot be inverted."""
+    n = sum(counts.values())
+    if not n or confusion is None:
+        return None
+    c = np.asarray(confusion, dtype=float)
+    totals = c.sum(1, keepdims=True)
+    if (totals == 0).any():
+        return None
+    M = (c / totals).T  # M[j, i] = P(tagged j | true i)
+    if np.linalg.cond(M) > 1e6:
+        return None
+    q = np.array([counts.get(lb, 0) / n for lb in STANCES])
+    p = np.linalg.lstsq(M, q, rcond=None)[0]
+    p = np.clip(p, 0, 1)
+    if p.sum() == 0:
+        return None
+    p = p / p.sum()
+    return {lb: float(v) for lb, v in zip(STANCES, p)}
+
+
+@dataclasses.dataclass
+class Summary:
+    rows: list[dict]
+    by: list[str]
+    model_version: str
+    notes: list[str]
+
+    def columns(self) -> list[str]:
+        cols = ["target", *self.by, "claims", "documents"]
+        cols += STANCES
+        for lb in STANCES:
+            cols += [f"share_{lb}", f"share_{lb}_low", f"share_{lb}_high"]
+        cols += [f"adjusted_{lb}" for lb in STANCES]
+        return [*cols, "small", "model_version"]
+
+
+def summary(
+    corpus,
+    *,
+    target: str | None = None,
+    by: list[str] | None = None,
+    min_claims: int = MIN_CLAIMS,
+    **filters,
+) -> Summary:
+    """Stance counts and shares per target and group (see the module docstring)."""
+    by = list(by or [])
+    for name in by:
+        if name not in GROUPS:
+            raise InputError(f"--by {name!r}: unknown field; use {', '.join(GROUPS)}.")
+    if len(set(by)) != len(by):
+        raise InputError(f"--by {','.join(by)}: a field is named twice.")
+    if corpus.documents.count() == 0:
+        raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
+    current = corpus.stance.current_model()
+    if current is None or not corpus.queries.has_stance_tags():
+        raise InputError(
+            f"{corpus.path}: has no stance tags yet. Run `discourse annotate` and "
+            "`discourse tag` first."
+        )
+    f = make_filters(corpus, None, target=target, **filters)
+    rows = corpus.queries.stance_counts(f, by)
+    rates = current["metadata"].get("cross_validation", {}) or {}
+    rates = rates.get("tag_confusion", {})
+    groups: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["target"], *(r[g] for g in by))
+        g = groups.setdefault(key, {"counts": {}, "documents": 0})
+        g["counts"][r["label"]] = r["n"]
+    for key, docs in corpus.queries.stance_documents(f, by):
+        if key in groups:
+            groups[key]["documents"] = docs
+    out = []
+    for key in sorted(groups, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        counts, n = groups[key]["counts"], sum(groups[key]["counts"].values())
+        row = {"target": key[0], **{g: key[1 + i] for i, g in enumerate(by)}}
+        row["claims"] = n
+        row["documents"] = groups[key]["documents"]
+        for lb in STANCES:
+            row[lb] = counts.get(lb, 0)
+        for lb in STANCES:
+            lo, hi = wilson(row[lb], n)
+            row[f"share_{lb}"] = row[lb] / n if n else None
+            row[f"share_{lb}_low"], row[f"share_{lb}_high"] = lo, hi
+        adj = adjusted_shares(counts, rates.get(key[0]))
+        for lb in STANCES:
+            row[f"adjusted_{lb}"] = adj[lb] if adj else None
+        row["small"] = n < min_claims
+        row["model_version"] = current["version"]
+        out.append(row)
+    return Summary(out, by, current["version"], NOTES)
+
+
+def format_table(s: Summary) -> str:
+    def pct(v):
+        return "  -  " if v is None else f"{100 * v:4.0f}%"
+
+    head = ["target", *s.by, "claims", "docs"]
+    lines = []
+    widths = (
+        [
+            max(
+                len(h), *(len(str(r.get(h if h != "docs" else "documents") or "-")) for r in s.rows)
+            )
+            for h in head
+        ]
+        if s.rows
+        else [len(h) for h in head]
+    )
+    header = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    header += "  " + "  ".join(f"{lb:^19}" for lb in STANCES)
+    header += "  " + "  ".join(f"adj {lb[:3]}" for lb in STANCES)
+    lines.append(header)
+    for r in s.rows:
+        cells = [str(r.get(h if h != "docs" else "documents") or "-") for h in head]
+        line = "  ".join(c.ljust(w) for c, w in zip(cells, widths))
+        for lb in STANCES:
+            line += f"  {pct(r[f'share_{lb}'])} [{pct(r[f'share_{lb}_low'])}-{pct(r[f'share_{lb}_high'])}]"
+        line += "  " + "  ".join(f"{pct(r[f'adjusted_{lb}']):>7}" for lb in STANCES)
+        if r["small"]:
+            line += "  * small"
+        lines.append(line)
+    lines.append("")
+    lines.append(f"model {s.model_version}; shares as % with [Wilson 95% interval].")
+    lines += [f"- {n}" for n in s.notes]
+    return "\n".join(lines)
