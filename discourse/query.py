@@ -55,6 +55,21 @@ class Hit:
         return dataclasses.asdict(self)
 
 
+class Hits(list):
+    """A list of :class:`Hit` records, with ``to_pandas()`` for those who use pandas."""
+
+    def to_pandas(self):
+        """A pandas DataFrame, one row per hit (pandas is optional: not a dependency)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                "to_pandas() needs pandas, which discourse does not install: pip install pandas"
+            ) from None
+        columns = [f.name for f in dataclasses.fields(Hit)]
+        return pd.DataFrame([h.as_dict() for h in self], columns=columns)
+
+
 def parse_date(value: str | None, *, end: bool = False, what: str = "--since") -> str | None:
     """YYYY, YYYY-MM or YYYY-MM-DD as an inclusive ISO date bound; a clear error otherwise."""
     if value is None:
@@ -112,7 +127,7 @@ def make_filters(corpus, text: str | None = None, **kw) -> Filters:
         if not corpus.queries.has_stance_tags():
             raise InputError(
                 f"{corpus.path}: has no stance tags yet, so --target/--stance/--min-score "
-                "cannot match anything. Tag claims first (the stance stage)."
+                "cannot match anything. Run `discourse tag` first."
             )
         known = corpus.queries.known_targets()
         if f.target and known and f.target not in known:
@@ -128,13 +143,13 @@ def query(
     offset: int = 0,
     order: str = "date",
     **filters,
-) -> list[Hit]:
+) -> Hits:
     f = make_filters(corpus, text, **filters)
     if corpus.documents.count() == 0:
         raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
-    return [
+    return Hits(
         Hit.from_row(r) for r in corpus.queries.search(f, limit=limit, offset=offset, order=order)
-    ]
+    )
 
 
 def facets(

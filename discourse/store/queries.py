@@ -218,20 +218,24 @@ class QueryStore:
             f = dataclasses.replace(f, min_score=0.0)  # join the current stance tags
         join = " JOIN json_each(src.tags) tg" if "tag" in by else ""
         where, params = _where(f, join)
-        cols = ", ".join(["t.target AS target", *(f"{_GROUP_EXPR[g]} AS {g}" for g in by)])
+        # aliases must not be column names: GROUP BY would pick the column (c.holder)
+        cols = ", ".join(["t.target AS target", *(f"{_GROUP_EXPR[g]} AS grp_{g}" for g in by)])
         return where, params, cols
 
     def stance_counts(self, f: Filters, by: list[str]) -> list[dict]:
         """(target, *by, label, n) of current stance tags, grouped."""
         where, params, cols = self._grouped(f, by)
-        groups = ", ".join(["target", *by, "label"])
+        groups = ", ".join(["target", *(f"grp_{g}" for g in by), "label"])
         sql = f"SELECT {cols}, t.label AS label, COUNT(*) AS n {where} GROUP BY {groups}"
-        return [dict(r) for r in self._run(sql, params, f)]
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self._run(sql, params, f)
+        ]
 
     def stance_documents(self, f: Filters, by: list[str]) -> list[tuple[tuple, int]]:
         """((target, *by), distinct documents) of current stance tags, grouped."""
         where, params, cols = self._grouped(f, by)
-        groups = ", ".join(["target", *by])
+        groups = ", ".join(["target", *(f"grp_{g}" for g in by)])
         sql = f"SELECT {cols}, COUNT(DISTINCT c.document_id) {where} GROUP BY {groups}"
         return [(tuple(r[:-1]), r[-1]) for r in self._run(sql, params, f)]
 
