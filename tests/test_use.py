@@ -297,7 +297,7 @@ def test_serve_binds_to_loopback_and_is_read_only(server):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM:
-        if os.environ.get("DISCOURSE_REQUIRE_BROWSER"):
+        if os.environ.get("CI_REQUIRE_BROWSER"):
             pytest.fail("chromium is not installed (apt-get install chromium)")
         pytest.skip("chromium is not installed; .ci/run installs it")
     from playwright.sync_api import sync_playwright
