@@ -222,3 +222,31 @@ def test_export_documents_with_a_filter_and_a_bad_path(db, tmp_path):
     )
     assert bad.returncode == 2 and "cannot be written" in bad.stderr
     assert not (tmp_path / "missing-folder").exists()
+
+
+@pytest.mark.parametrize(
+    "text, filters",
+    [
+        ("consultation OR residents OR people", {}),
+        ("the OR a", {"holder": "author"}),
+        ("council* OR local", {"since": "2009", "source": "Gazette"}),
+        ("overdue", {}),
+    ],
+)
+def test_common_words_walk_by_date_and_give_the_same_page(db, monkeypatch, text, filters):
+    """A first page of a common word is found by walking documents newest first; it must be
+    the very page the full-text-first plan gives, in the same order, for every offset."""
+    import discourse.store.queries as queries
+
+    with Corpus(db, readonly=True) as c:
+        monkeypatch.setattr(queries, "COMMON", 10**9)  # never common: FTS index first
+        by_index = [
+            [h.claim_id for h in c.query(text, limit=2, offset=k, **filters)] for k in range(4)
+        ]
+        monkeypatch.setattr(queries, "COMMON", 1)  # always common: walk documents by date
+        f = queries.Filters(text=text)
+        assert c.queries._common(f) == bool(c.query(text, limit=1))
+        by_date = [
+            [h.claim_id for h in c.query(text, limit=2, offset=k, **filters)] for k in range(4)
+        ]
+    assert by_date == by_index and any(by_index)

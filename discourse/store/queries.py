@@ -10,6 +10,7 @@ from ..errors import InputError
 from .sqlite import Database
 
 FACETS = ("source", "tag", "month", "year", "claim_type", "holder", "target", "stance")
+COMMON = 2000  # full-text matches above which a newest-first page walks documents by date
 
 
 @dataclasses.dataclass
@@ -30,8 +31,12 @@ class Filters:
     min_score: float | None = None
 
 
-def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
-    """FROM/JOIN/WHERE clause and parameters shared by results and facets."""
+def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple[str, list]:
+    """FROM/JOIN/WHERE clause and parameters shared by results and facets.
+
+    ``date_driven`` (claims with a full-text query): documents are walked newest first and
+    the full-text matches become an IN set, so a first page of a common word stops after 50
+    hits instead of joining and sorting every match."""
     params: list = []
     if f.documents:
         sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
@@ -39,13 +44,21 @@ def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
             sql += " JOIN documents_fts ON documents_fts.rowid = d.id"
         conds = ["d.duplicate_of IS NULL"]
     else:
-        sql = (
-            "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
-            "JOIN documents d ON d.id = c.document_id "
+        if date_driven:  # CROSS JOIN fixes the loop order: documents by date, outermost
+            sql = (
+                "FROM documents d CROSS JOIN claims c ON c.document_id = d.id "
+                "CROSS JOIN sentences s ON s.id = c.sentence_id "
+            )
+        else:
+            sql = (
+                "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
+                "JOIN documents d ON d.id = c.document_id "
+            )
+        sql += (
             "JOIN annotations a ON a.document_id = d.id AND a.pipeline_version = c.pipeline_version "
             "LEFT JOIN sources src ON src.id = d.source_id"
         )
-        if f.text:
+        if f.text and not date_driven:
             sql += " JOIN sentences_fts ON sentences_fts.rowid = s.id"
         if f.target or f.stance or f.min_score is not None:
             sql += (
@@ -54,7 +67,10 @@ def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
             )
         sql += extra_join
         conds = []
-    if f.text:
+    if f.text and date_driven:
+        conds.append("s.id IN (SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ?)")
+        params.append(f.text)
+    elif f.text:
         # FTS5 wants the table's own name (not an alias) on the left of MATCH.
         conds.append(f"{'documents_fts' if f.documents else 'sentences_fts'} MATCH ?")
         params.append(f.text)
@@ -171,10 +187,19 @@ class QueryStore:
             for r in rows:
                 yield dict(r)
 
+    def _common(self, f: Filters) -> bool:
+        """Does the full-text query match many sentences (at least COMMON)? A bounded count
+        over the FTS index: well under a millisecond for rare words."""
+        sql = "SELECT COUNT(*) FROM (SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ? LIMIT ?)"
+        return self._run(sql, [f.text, COMMON], f)[0][0] >= COMMON
+
     def search(
         self, f: Filters, *, limit: int = 50, offset: int = 0, order: str = "date"
     ) -> list[dict]:
-        where, params = _where(f)
+        # Newest first: rare words are found through the FTS index and sorted; common ones by
+        # walking documents newest first (the same rows, in the same order).
+        date_driven = bool(f.text) and not f.documents and order == "date" and self._common(f)
+        where, params = _where(f, date_driven=date_driven)
         cols = self._columns(f)
         order_by = {
             "date": "d.published DESC, d.id DESC",
@@ -186,8 +211,10 @@ class QueryStore:
         }[order]
         if not f.documents:
             order_by += ", s.start"
-        sql = f"SELECT {cols} {where} ORDER BY {order_by} LIMIT ? OFFSET ?"
-        return [dict(r) for r in self._run(sql, [*params, limit, offset], f)]
+        # LIMIT and OFFSET inline (validated ints): bound as parameters, SQLite 3.4x cannot
+        # stop the date-ordered walk early (16 s instead of 30 ms on 1M claims).
+        sql = f"SELECT {cols} {where} ORDER BY {order_by} LIMIT {int(limit)} OFFSET {int(offset)}"
+        return [dict(r) for r in self._run(sql, params, f)]
 
     def count(self, f: Filters) -> int:
         where, params = _where(f)
