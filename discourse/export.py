@@ -33,6 +33,11 @@ CLAIM_SCHEMA = [
     ("published", "string"),
     ("url", "string"),
     ("source", "string"),
+    ("target", "string"),
+    ("stance", "string"),
+    ("stance_score", "float64"),
+    ("stance_uncertain", "bool"),
+    ("model_version", "string"),
 ]
 DOCUMENT_SCHEMA = [
     ("document_id", "int64"),
@@ -70,6 +75,7 @@ def export(corpus, what: str, fmt: str, out: str | Path, text: str | None = None
         rows = ({"label_id": r["id"], **r} for r in corpus.stance.labels(filters.get("target")))
     else:
         f = make_filters(corpus, text, documents=what == "documents", **filters)
+        f.with_stance = what == "claims"  # one row per claim and current stance tag
         schema = DOCUMENT_SCHEMA if what == "documents" else CLAIM_SCHEMA
         rows = corpus.queries.iter_rows(f)
     names = [n for n, _ in schema]

@@ -370,3 +370,25 @@ def test_browser_screenshot_of_the_report_shows_its_charts(tagged, browser, tmp_
     assert near((0x1B, 0x78, 0x37)) > 2000  # favor green: lines, bands and outlet bars drawn
     assert near((0xB2, 0x18, 0x2B)) > 2000  # against red
     assert img.height > 2000  # the whole report, not a blank first screen
+
+
+def test_claims_export_carries_the_current_stance_tags(tagged, tmp_path):
+    pd = pytest.importorskip("pandas")
+    out = tmp_path / "claims.parquet"
+    res = run_cli("--db", str(tagged), "export", "claims", "--format", "parquet", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    df = pd.read_parquet(out)
+    with Corpus(tagged) as c:
+        tags = c.db.execute(
+            "SELECT COUNT(*) FROM stance_tags t JOIN models m ON m.version = t.model_version "
+            "AND m.is_current = 1"
+        ).fetchone()[0]
+        claims = c.db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+        untagged = c.db.execute(
+            "SELECT COUNT(*) FROM claims c WHERE NOT EXISTS "
+            "(SELECT 1 FROM stance_tags t WHERE t.claim_id = c.id)"
+        ).fetchone()[0]
+    assert df["stance"].notna().sum() == tags and df["stance"].isna().sum() == untagged
+    assert df["claim_id"].nunique() == claims
+    assert set(df["stance"].dropna()) <= {"favor", "against", "neutral"}
+    assert {"target", "stance_score", "stance_uncertain", "model_version", "url"} <= set(df.columns)

@@ -29,6 +29,7 @@ class Filters:
     target: str | None = None
     stance: str | None = None
     min_score: float | None = None
+    with_stance: bool = False  # exports: one row per claim and current tag (untagged kept)
 
 
 def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple[str, list]:
@@ -63,6 +64,11 @@ def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple
         if f.target or f.stance or f.min_score is not None:
             sql += (
                 " JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
+                "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
+            )
+        elif f.with_stance:
+            sql += (
+                " LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
                 "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
             )
         sql += extra_join
@@ -170,8 +176,11 @@ class QueryStore:
 
     def _columns(self, f: Filters) -> str:
         cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
-        if f.target or f.stance or f.min_score is not None:
-            cols += ", t.target, t.label AS stance, t.score AS stance_score, t.model_version"
+        if f.target or f.stance or f.min_score is not None or (f.with_stance and not f.documents):
+            cols += (
+                ", t.target, t.label AS stance, t.score AS stance_score, "
+                "t.uncertain AS stance_uncertain, t.model_version"
+            )
         return cols
 
     def iter_rows(self, f: Filters, *, chunk: int = 1000) -> Iterator[dict]:
