@@ -14,7 +14,7 @@ from .charts import COLOURS, TIME_FIELDS, _pyplot, stance_figure, svg_of
 from .errors import InputError
 from .stance.labels import STANCES
 from .stance.targets import target_registry
-from .summary import summary
+from .summary import require_tags, summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -46,14 +46,7 @@ def _time_field(corpus) -> str:
 
 def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
     """The report as one HTML string."""
-    if corpus.documents.count() == 0:
-        raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
-    current = corpus.stance.current_model()
-    if current is None or not corpus.queries.has_stance_tags():
-        raise InputError(
-            f"{corpus.path}: has no stance tags yet. Run `discourse annotate` and "
-            "`discourse tag` first."
-        )
+    current = require_tags(corpus)
     registry = target_registry()
     overall = summary(corpus)
     by_holder = summary(corpus, by=["holder"])

@@ -67,6 +67,20 @@ def adjusted_shares(counts: dict[str, int], confusion) -> dict[str, float] | Non
     return {lb: float(v) for lb, v in zip(STANCES, p)}
 
 
+def require_tags(corpus) -> dict:
+    """The current stance model of a corpus that has documents and stance tags; otherwise
+    an InputError saying which is missing and what to run."""
+    if corpus.documents.count() == 0:
+        raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
+    current = corpus.stance.current_model()
+    if current is None or not corpus.queries.has_stance_tags():
+        raise InputError(
+            f"{corpus.path}: has no stance tags yet. Run `discourse annotate` and "
+            "`discourse tag` first."
+        )
+    return current
+
+
 @dataclasses.dataclass
 class Summary:
     rows: list[dict]
@@ -98,14 +112,7 @@ def summary(
             raise InputError(f"--by {name!r}: unknown field; use {', '.join(GROUPS)}.")
     if len(set(by)) != len(by):
         raise InputError(f"--by {','.join(by)}: a field is named twice.")
-    if corpus.documents.count() == 0:
-        raise InputError(f"{corpus.path}: the corpus is empty. Crawl or import documents first.")
-    current = corpus.stance.current_model()
-    if current is None or not corpus.queries.has_stance_tags():
-        raise InputError(
-            f"{corpus.path}: has no stance tags yet. Run `discourse annotate` and "
-            "`discourse tag` first."
-        )
+    current = require_tags(corpus)
     f = make_filters(corpus, None, target=target, **filters)
     rows = corpus.queries.stance_counts(f, by)
     rates = current["metadata"].get("cross_validation", {}) or {}
