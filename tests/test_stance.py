@@ -395,3 +395,32 @@ def test_fast_feature_blocks_equal_sklearns_own_transforms(small_model):
     counts = model.char_counter_.transform(texts)
     theirs = model.char_tfidf_.transform(counts).toarray()
     assert np.allclose(ours, theirs, atol=1e-6) and np.array_equal(ours, again)
+
+
+def test_tag_killed_mid_run_then_rerun_tags_everything_once(tmp_path):
+    import subprocess
+
+    from benchmarks.stance import build_corpus
+
+    from .conftest import DISCOURSE, kill_when
+
+    db = tmp_path / "big.db"
+    build_corpus(db, 30_000)
+    with Corpus(db) as c:  # the builder's claims are current for their annotation version
+        expected = c.stance.count_untagged(model_version(MODEL_DIR))
+    proc = subprocess.Popen(
+        [DISCOURSE, "--db", str(db), "tag", "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    seen = kill_when(proc, db, "SELECT COUNT(*) FROM stance_tags", 2000)
+    with Corpus(db) as c:
+        after_kill = c.db.execute("SELECT COUNT(*) FROM stance_tags").fetchone()[0]
+    assert 0 < after_kill < expected and after_kill % 2000 == 0  # whole batches only
+    res = run_cli("--db", str(db), "tag")
+    assert res.returncode == 0, res.stderr
+    with Corpus(db) as c:
+        total, distinct = c.db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT claim_id || '|' || target) FROM stance_tags"
+        ).fetchone()
+    assert total == distinct == expected and seen >= 2000
