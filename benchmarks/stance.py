@@ -1,7 +1,7 @@
 """Stance benchmark: our StanceClassifier beside a plain TF-IDF + logistic regression, same
 data, same run.
 
-    python -m benchmarks.stance [--skip-speed]
+    python -m benchmarks.stance [--skip-speed] [--curve]
 
 1. In-domain: train on the train split of corpora/labels/stance.jsonl, score the held-out test
    split: F_avg (mean F1 of favor and against, SemEval-2016), macro-F1, accuracy.
@@ -98,6 +98,34 @@ def in_domain() -> dict:
     for name, model in (("ours", StanceClassifier()), ("peer", Peer())):
         model.fit(*data["train"])
         out[name] = measures(data["test"][1], model.predict_proba(data["test"][0]), model.classes_)
+    return out
+
+
+def learning_curve(fractions=(0.25, 0.5, 0.75, 1.0), repeats: int = 3) -> list[tuple]:
+    """Held-out F_avg of ours and the peer trained on growing random shares of the train split
+    (mean over ``repeats`` draws; one at 100%): do more labels of this kind help?"""
+    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
+    views = parse_views([r["text"] for r in rows])
+    train = [
+        (r["text"], r["target"], v, r["label"])
+        for r, v in zip(rows, views)
+        if r["split"] == "train"
+    ]
+    test = [(r["text"], r["target"], v) for r, v in zip(rows, views) if r["split"] == "test"]
+    gold = [r["label"] for r in rows if r["split"] == "test"]
+    out = []
+    for frac in fractions:
+        scores = {"ours": [], "peer": []}
+        for seed in range(repeats if frac < 1 else 1):
+            idx = np.random.default_rng(seed).permutation(len(train))[: int(len(train) * frac)]
+            X = [train[i][:3] for i in idx]
+            y = [train[i][3] for i in idx]
+            for name, model in (("ours", StanceClassifier()), ("peer", Peer())):
+                model.fit(X, y)
+                scores[name].append(
+                    measures(gold, model.predict_proba(test), model.classes_)["f_avg"]
+                )
+        out.append((len(idx), float(np.mean(scores["ours"])), float(np.mean(scores["peer"]))))
     return out
 
 
@@ -232,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="stance benchmark")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--claims", type=int, default=50_000, help="claims in the speed corpus")
+    ap.add_argument("--curve", action="store_true", help="also the in-domain learning curve")
     args = ap.parse_args(argv)
     missed = []
 
@@ -248,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
         row(k, res["ours"][k], res["peer"][k])
     if res["ours"]["f_avg"] < TARGETS["in_domain_f_avg"]:
         missed.append(f"in-domain F_avg {res['ours']['f_avg']:.3f} < 0.75")
+    if args.curve:
+        print("in-domain learning curve: held-out F_avg by training labels (ours, peer)")
+        for n, ours, peer in learning_curve():
+            row(f"{n} labels", ours, peer)
     ct = cross_target()
     if ct:
         print(
