@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
-from .charts import COLOURS, TIME_FIELDS, _pyplot, stance_figure, svg_of
+from .charts import COLOURS, _pyplot, stance_figure, svg_of
 from .errors import InputError
 from .stance.labels import STANCES
 from .stance.targets import target_registry
@@ -91,7 +91,6 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
         notes=overall.notes,
         stances=STANCES,
         colours=COLOURS,
-        time_fields=TIME_FIELDS,
     )
 
 

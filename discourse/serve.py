@@ -121,8 +121,8 @@ def metadata(db_name: str) -> dict:
     }
 
 
-def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001, check: bool = False):
-    """Run Datasette on the corpus until interrupted (``check``: validate and return)."""
+def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> int:
+    """Run Datasette on the corpus until interrupted; its exit code."""
     path = Path(db)
     if not path.exists():
         raise InputError(f"{path}: no such corpus; crawl or import documents first.")
@@ -151,6 +151,4 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001, check: b
             "allow_download",
             "off",
         ]
-        if check:
-            return cmd, meta
         return subprocess.call(cmd)

@@ -286,10 +286,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 out.append((str(self.classes_[k]), float(p[k]), False))
         return out
 
-    def confidence(self, X) -> np.ndarray:
-        """Top-label probability per row (what coverage curves sort by)."""
-        return self.predict_proba(X).max(1)
-
     # ------------------------------------------------------------------ features
 
     def __getstate__(self):

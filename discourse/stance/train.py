@@ -31,7 +31,6 @@ MODEL_DIR = ROOT / "pipelines" / "models" / "stance"
 FORMAT_VERSION = 1
 ALLOWED_TYPES = frozenset({"discourse.stance.model.StanceClassifier"})
 CV_FOLDS = 5
-DEFAULT_PARAMS: dict = {}
 
 
 def load_stance_model(folder: str | Path | None = None) -> StanceClassifier:
@@ -150,7 +149,7 @@ def train(
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
     start = time.monotonic()
     rows, y = rows_of(labels)
-    model = StanceClassifier(**{**DEFAULT_PARAMS, **(params or {})})
+    model = StanceClassifier(**(params or {}))
     report = None
     if cv:
         report, _ = cross_validate(model, rows, y, by_target=cv_by_target)

@@ -10,7 +10,6 @@ of its clause head; plus the token positions of each target's practice mentions.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from spacy.language import Language
@@ -130,10 +129,6 @@ class StanceViewer:
             "h": heads,
             "m": mentions,
         }
-
-
-def dumps(view: dict) -> str:
-    return json.dumps(view, separators=(",", ":"), ensure_ascii=False)
 
 
 @Language.factory("discourse_stance_view", default_config={"cues": str(CUES_PATH)})

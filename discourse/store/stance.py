@@ -52,17 +52,6 @@ class StanceStore:
             "created_at": row[3],
         }
 
-    def models(self) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT m.version, m.path, m.is_current, m.created_at, "
-            "(SELECT COUNT(*) FROM stance_tags t WHERE t.model_version = m.version) "
-            "FROM models m WHERE kind = 'stance' ORDER BY m.created_at, m.version"
-        )
-        return [
-            {"version": r[0], "path": r[1], "current": bool(r[2]), "created_at": r[3], "tags": r[4]}
-            for r in rows
-        ]
-
     # ------------------------------------------------------------------ tagging
 
     def untagged(self, model_version: str, after: int = 0, limit: int = 2000) -> list[tuple]:
