@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError
+from .export import partial_file
 from .stance.labels import STANCES
 from .summary import summary
 
@@ -71,13 +72,9 @@ def write_chart(corpus, target: str, out: str | Path, *, by: str = "month", **fi
     if out.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"{out}: the chart is written as .png or .svg.")
     fig = stance_figure(corpus, target, by=by, **filters)
-    tmp = out.with_name(out.name + ".part")
     try:
-        fig.savefig(tmp, format=out.suffix[1:].lower(), dpi=120)
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
+        with partial_file(out) as tmp:
+            fig.savefig(tmp, format=out.suffix[1:].lower(), dpi=120)
     finally:
         _pyplot().close(fig)
     return out

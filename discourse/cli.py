@@ -604,16 +604,7 @@ def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, ho
     with open_corpus(settings, readonly=True) as corpus:
         if what == "summary":
             n = export_summary(
-                corpus,
-                fmt,
-                out,
-                target=target,
-                by=_split(by),
-                holder=holder,
-                source=source,
-                tag=tag,
-                since=since,
-                until=until,
+                corpus, fmt, out, **_summary_args(target, by, source, tag, since, until, holder)
             )
         else:
             n = export(
@@ -624,6 +615,19 @@ def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, ho
 
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _summary_args(target, by, source, tag, since, until, holder) -> dict:
+    """`summary` and `export summary` take the same options."""
+    return dict(
+        target=target,
+        by=_split(by),
+        source=source,
+        tag=tag,
+        since=since,
+        until=until,
+        holder=holder,
+    )
 
 
 _FILTERS = [
@@ -658,16 +662,7 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> No
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
-        result = summary(
-            corpus,
-            target=target,
-            by=_split(by),
-            holder=holder,
-            source=source,
-            tag=tag,
-            since=since,
-            until=until,
-        )
+        result = summary(corpus, **_summary_args(target, by, source, tag, since, until, holder))
     if fmt == "table" and not out:
         click.echo(format_table(result))
         return

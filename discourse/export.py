@@ -3,8 +3,10 @@ stays constant: CSV, JSON Lines or Parquet (readable by pandas and DuckDB)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError
@@ -78,11 +80,17 @@ def export(corpus, what: str, fmt: str, out: str | Path, text: str | None = None
         f.with_stance = what == "claims"  # one row per claim and current stance tag
         schema = DOCUMENT_SCHEMA if what == "documents" else CLAIM_SCHEMA
         rows = corpus.queries.iter_rows(f)
-    names = [n for n, _ in schema]
+    return _write(rows, fmt, out, schema)
+
+
+@contextlib.contextmanager
+def partial_file(out: str | Path) -> Iterator[Path]:
+    """Yield ``FILE.part`` to write; it becomes ``FILE`` only when the block succeeds, so a
+    failed write never leaves a half file behind. An OSError names ``FILE``."""
     out = Path(out)
-    tmp = out.with_name(out.name + ".part")  # a failed export never leaves a half file behind
+    tmp = out.with_name(out.name + ".part")
     try:
-        n = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, tmp, names, schema)
+        yield tmp
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -90,7 +98,12 @@ def export(corpus, what: str, fmt: str, out: str | Path, text: str | None = None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return n
+
+
+def _write(rows, fmt: str, out: str | Path, schema) -> int:
+    names = [n for n, _ in schema]
+    with partial_file(out) as tmp:
+        return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, tmp, names, schema)
 
 
 def _csv(rows, path: Path, names, schema) -> int:
@@ -161,14 +174,4 @@ def write_summary(result, fmt: str, out: str | Path) -> int:
     schema = [
         (n, types.get(n, "float64" if "share" in n or "adjusted" in n else "string")) for n in names
     ]
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    try:
-        n = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](
-            iter(result.rows), tmp, names, schema
-        )
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
-    return n
+    return _write(iter(result.rows), fmt, out, schema)

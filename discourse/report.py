@@ -12,6 +12,7 @@ import jinja2
 from . import __version__
 from .charts import COLOURS, _pyplot, stance_figure, svg_of
 from .errors import InputError
+from .export import partial_file
 from .stance.labels import STANCES
 from .stance.targets import target_registry
 from .summary import require_tags, summary
@@ -19,8 +20,8 @@ from .summary import require_tags, summary
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _overview_svg(corpus) -> str | None:
-    rows = corpus.queries.documents_per_source("year")
+def _overview_svg(rows: list[tuple[str, str, int]]) -> str | None:
+    """Stacked bars of (year, source, documents) rows."""
     if not rows:
         return None
     plt = _pyplot()
@@ -39,18 +40,14 @@ def _overview_svg(corpus) -> str | None:
     return svg_of(fig)
 
 
-def _time_field(corpus) -> str:
-    years = {r[0] for r in corpus.queries.documents_per_source("year")}
-    return "year" if len(years) > 12 else "quarter"
-
-
 def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
     """The report as one HTML string."""
     current = require_tags(corpus)
     registry = target_registry()
     overall = summary(corpus)
     by_holder = summary(corpus, by=["holder"])
-    period = _time_field(corpus)
+    per_year = corpus.queries.documents_per_source("year")
+    period = "year" if len({r[0] for r in per_year}) > 12 else "quarter"
     targets = []
     for row in overall.rows:
         tid = row["target"]
@@ -82,7 +79,7 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
         corpus=str(corpus.path),
         stats=stats,
         sources=corpus.sources.health(),
-        overview=_overview_svg(corpus),
+        overview=_overview_svg(per_year),
         period=period,
         targets=targets,
         holders=corpus.queries.quoted_holders(15),
@@ -95,13 +92,7 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
 
 
 def write_report(corpus, out: str | Path, **kw) -> Path:
-    out = Path(out)
     html = build_report(corpus, **kw)
-    tmp = out.with_name(out.name + ".part")
-    try:
+    with partial_file(out) as tmp:
         tmp.write_text(html, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
-    return out
+    return Path(out)

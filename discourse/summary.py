@@ -17,8 +17,8 @@ import numpy as np
 from .errors import InputError
 from .query import make_filters
 from .stance.labels import STANCES
+from .store.queries import GROUPS
 
-GROUPS = ("source", "tag", "month", "quarter", "year", "holder")
 MIN_CLAIMS = 30
 Z95 = 1.959963984540054
 
@@ -150,25 +150,17 @@ def format_table(s: Summary) -> str:
     def pct(v):
         return "  -  " if v is None else f"{100 * v:4.0f}%"
 
-    head = ["target", *s.by, "claims", "docs"]
+    keys = ["target", *s.by, "claims", "documents"]
+    head = [*keys[:-1], "docs"]
+    cells = [[str(r.get(k) or "-") for k in keys] for r in s.rows]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(head)]
     lines = []
-    widths = (
-        [
-            max(
-                len(h), *(len(str(r.get(h if h != "docs" else "documents") or "-")) for r in s.rows)
-            )
-            for h in head
-        ]
-        if s.rows
-        else [len(h) for h in head]
-    )
     header = "  ".join(h.ljust(w) for h, w in zip(head, widths))
     header += "  " + "  ".join(f"{lb:^19}" for lb in STANCES)
     header += "  " + "  ".join(f"adj {lb[:3]}" for lb in STANCES)
     lines.append(header)
-    for r in s.rows:
-        cells = [str(r.get(h if h != "docs" else "documents") or "-") for h in head]
-        line = "  ".join(c.ljust(w) for c, w in zip(cells, widths))
+    for r, row_cells in zip(s.rows, cells):
+        line = "  ".join(c.ljust(w) for c, w in zip(row_cells, widths))
         for lb in STANCES:
             line += f"  {pct(r[f'share_{lb}'])} [{pct(r[f'share_{lb}_low'])}-{pct(r[f'share_{lb}_high'])}]"
         line += "  " + "  ".join(f"{pct(r[f'adjusted_{lb}']):>7}" for lb in STANCES)

@@ -3,7 +3,6 @@ about, with their context, and save each label to the corpus at once."""
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 import uuid
@@ -42,7 +41,7 @@ def least_certain(corpus: Corpus, target: str, model, count: int, pool: int = 50
     candidates = corpus.stance.candidates(target, limit=pool)
     if not candidates:
         return []
-    rows = [(text, target, json.loads(view) if view else None) for _, text, view in candidates]
+    rows = [(text, target, view) for _, text, view in candidates]
     proba = model.predict_proba(rows)
     order = proba.max(1).argsort(kind="stable")[:count]
     return [

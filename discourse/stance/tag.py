@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..modelio import read_metadata
 from ..store import Corpus
 from .targets import target_registry
 from .train import MODEL_DIR, load_stance_model, model_version
@@ -48,7 +49,7 @@ def tag(
     folder = resolve_model_dir(model_dir)
     model = model or load_stance_model(folder)
     version = model_version(folder)
-    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    meta = read_metadata(folder)
     corpus.stance.register_model(version, str(folder.resolve()), meta)
     corpus.stance.sync_targets(target_registry())
     report = TagReport(version)
@@ -67,7 +68,6 @@ def tag(
         after = claims[-1][0]
         keys, rows = [], []
         for claim_id, text, targets, view in claims:
-            view = json.loads(view) if view else None
             for target in json.loads(targets):
                 keys.append((claim_id, target))
                 rows.append((text, target, view))

@@ -10,7 +10,8 @@ from ..errors import InputError
 from .sqlite import Database
 
 FACETS = ("source", "tag", "month", "year", "claim_type", "holder", "target", "stance")
-COMMON = 2000  # full-text matches above which a newest-first page walks documents by date
+COMMON = 2000
+CURRENT_MODEL = "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"  # full-text matches above which a newest-first page walks documents by date
 
 
 @dataclasses.dataclass
@@ -62,15 +63,9 @@ def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple
         if f.text and not date_driven:
             sql += " JOIN sentences_fts ON sentences_fts.rowid = s.id"
         if f.target or f.stance or f.min_score is not None:
-            sql += (
-                " JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
-                "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
-            )
+            sql += f" JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL}"
         elif f.with_stance:
-            sql += (
-                " LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
-                "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
-            )
+            sql += f" LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL}"
         sql += extra_join
         conds = []
     if f.text and date_driven:
@@ -142,8 +137,7 @@ _CURRENT_TAGS = (
     "JOIN documents d ON d.id = c.document_id "
     "JOIN annotations a ON a.document_id = d.id AND a.pipeline_version = c.pipeline_version "
     "LEFT JOIN sources src ON src.id = d.source_id "
-    "JOIN stance_tags t ON t.claim_id = c.id WHERE t.model_version = "
-    "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1)"
+    f"JOIN stance_tags t ON t.claim_id = c.id WHERE t.model_version = {CURRENT_MODEL}"
 )
 _GROUP_EXPR = {
     "source": "src.name",
@@ -156,6 +150,9 @@ _GROUP_EXPR = {
     "year": "substr(d.published, 1, 4)",
     "holder": "c.holder_kind",
 }
+
+
+GROUPS = tuple(_GROUP_EXPR)
 
 
 class QueryStore:
@@ -307,8 +304,7 @@ class QueryStore:
             "SUM(t.label = 'neutral') AS neutral "
             "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
             "AND a.pipeline_version = c.pipeline_version "
-            "LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = "
-            "(SELECT version FROM models WHERE kind = 'stance' AND is_current = 1) "
+            f"LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
             "WHERE c.holder_kind = 'quoted' GROUP BY c.holder COLLATE NOCASE "
             "ORDER BY claims DESC, holder LIMIT ?"
         )

@@ -7,6 +7,12 @@ from collections.abc import Iterator
 
 from .sqlite import Database
 
+# Claims of each document's current annotation (older pipeline versions' claims are kept).
+_CURRENT_CLAIMS = (
+    "claims c JOIN annotations a ON a.document_id = c.document_id "
+    "AND a.pipeline_version = c.pipeline_version"
+)
+
 
 class StanceStore:
     def __init__(self, db: Database):
@@ -60,10 +66,8 @@ class StanceStore:
         return [
             tuple(r)
             for r in self.db.execute(
-                "SELECT c.id, s.text, c.targets, c.stance_view FROM claims c "
+                f"SELECT c.id, s.text, c.targets, c.stance_view FROM {_CURRENT_CLAIMS} "
                 "JOIN sentences s ON s.id = c.sentence_id "
-                "JOIN annotations a ON a.document_id = c.document_id "
-                "AND a.pipeline_version = c.pipeline_version "
                 "WHERE c.id > ? AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM stance_tags t "
                 "WHERE t.claim_id = c.id AND t.model_version = ?) ORDER BY c.id LIMIT ?",
                 (after, model_version, limit),
@@ -72,8 +76,7 @@ class StanceStore:
 
     def count_untagged(self, model_version: str) -> int:
         return self.db.execute(
-            "SELECT COUNT(*) FROM claims c JOIN annotations a ON a.document_id = c.document_id "
-            "AND a.pipeline_version = c.pipeline_version WHERE c.targets != '[]' AND NOT EXISTS "
+            f"SELECT COUNT(*) FROM {_CURRENT_CLAIMS} WHERE c.targets != '[]' AND NOT EXISTS "
             "(SELECT 1 FROM stance_tags t WHERE t.claim_id = c.id AND t.model_version = ?)",
             (model_version,),
         ).fetchone()[0]
@@ -117,10 +120,8 @@ class StanceStore:
         return [
             tuple(r)
             for r in self.db.execute(
-                "SELECT c.id, s.text, c.stance_view FROM claims c "
+                f"SELECT c.id, s.text, c.stance_view FROM {_CURRENT_CLAIMS} "
                 "JOIN sentences s ON s.id = c.sentence_id "
-                "JOIN annotations a ON a.document_id = c.document_id "
-                "AND a.pipeline_version = c.pipeline_version "
                 "JOIN documents d ON d.id = c.document_id "
                 "WHERE EXISTS (SELECT 1 FROM json_each(c.targets) WHERE json_each.value = ?) "
                 "AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.claim_id = c.id "
