@@ -212,7 +212,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.flip_words_ = sorted(w.lower() for w in cues["target_flip_words"])
         registry = _targets.target_registry(self.targets_path)
         self.target_polarity_ = {k: int(v["polarity"]) for k, v in registry.items()}
-        self._prepare()
+        self.__dict__.pop("_runtime", None)  # caches of an earlier fit
         rows = self._with_views(rows)
         pol = np.array([self._polarity(t) for _, t, _ in rows])
         y_eff = np.array([SWAP[v] if p < 0 else v for v, p in zip(y, pol)], dtype=object)
@@ -229,9 +229,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         char_counts = self.char_counter_.fit_transform([r[0] for r in rows])
         self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(char_counts)
         self.seen_targets_ = sorted({self._target_info(t)[0] for _, t, _ in rows})
-        self.__dict__.pop("specific_columns_", None)
-        self._prepare()
-        F = self._stack(rows, dense, grams)
+        F = self._stack(rows, dense, grams, fit=True)
         self.classifier_ = fit_calibrated(self._base(self.C), self.calibration_cv, F, y_eff)
         # for targets without labels: the target-independent features alone
         self.general_classifier_ = fit_calibrated(
@@ -246,8 +244,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, ["classifier_", "general_classifier_", "seen_targets_"])
-        if not hasattr(self, "_keyword_cache"):
-            self._prepare()
         rows = self._with_views(as_rows(X))
         if not rows:
             return np.zeros((0, len(self.classes_)))
@@ -290,15 +286,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_flip", None)  # caches, rebuilt by _prepare: not part of the model file
-        state.pop("_keyword_cache", None)
-        state.pop("_char_cache", None)
+        state.pop("_runtime", None)  # per-process caches: not part of the model file
         return state
 
-    def _prepare(self) -> None:
-        self._flip = frozenset(self.flip_words_)
-        self._keyword_cache: dict[str, tuple] = {}
-        self._char_cache: dict[str, list[int]] = {}
+    @property
+    def _cache(self) -> dict:
+        """Per-process caches, built on first use: the flip words as a set, each target's
+        key and keywords, each word's char n-gram ids."""
+        cache = self.__dict__.get("_runtime")
+        if cache is None:
+            cache = {"flip": frozenset(self.flip_words_), "targets": {}, "chars": {}}
+            self.__dict__["_runtime"] = cache
+        return cache
 
     def _with_views(self, rows: list[tuple]) -> list[tuple]:
         missing = [i for i, r in enumerate(rows) if r[2] is None]
@@ -310,23 +309,19 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return rows
 
     def _polarity(self, target: str) -> int:
-        if not hasattr(self, "_flip"):
-            self._prepare()
         if target in self.target_polarity_:
             return self.target_polarity_[target]
-        return _targets.polarity(target, self._flip)
+        return _targets.polarity(target, self._cache["flip"])
 
     def _target_info(self, target: str) -> tuple[str, frozenset]:
-        if not hasattr(self, "_keyword_cache"):
-            self._prepare()
-        info = self._keyword_cache.get(target)
+        info = self._cache["targets"].get(target)
         if info is None:
             if target in self.target_polarity_:
                 info = (target, frozenset())
             else:
                 key = hashlib.sha1(_targets.normalise(target).encode()).hexdigest()[:10]
                 info = (key, _targets.keywords(target))
-            self._keyword_cache[target] = info
+            self._cache["targets"][target] = info
         return info
 
     def _dense(self, rows: list[tuple]) -> np.ndarray:
@@ -404,7 +399,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         """char_wb 2-5-gram tf-idf of the texts. char_wb n-grams never cross words, so a
         text's counts are the sum of its words' counts: each word is analysed once and
         cached."""
-        cache = self.__dict__.setdefault("_char_cache", {})
+        cache = self._cache["chars"]
         if len(cache) > 500_000:
             cache.clear()
         words = [t.lower().split() for t in texts]
@@ -436,7 +431,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         norms[norms == 0] = 1
         return sp.csr_matrix(sp.diags(1 / norms.astype(np.float32)) @ counts)
 
-    def _specific(self, block: sp.csr_matrix, rows: list[tuple]) -> sp.csr_matrix:
+    def _specific(
+        self, block: sp.csr_matrix, rows: list[tuple], fit: bool = False
+    ) -> sp.csr_matrix:
         """The n-gram block moved into each row's own target's columns: per-target n-grams.
         Only (target, n-gram) columns seen in training are kept (``specific_columns_``), so
         the width grows with the labels, not with targets x vocabulary."""
@@ -444,7 +441,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         width = block.shape[1]
         offsets = np.array([index[self._target_info(t)[0]] * width for _, t, _ in rows])
         wide = block.indices.astype(np.int64) + np.repeat(offsets, np.diff(block.indptr))
-        if not hasattr(self, "specific_columns_"):  # fitting
+        if fit:
             self.specific_columns_ = np.unique(wide)
         cols = self.specific_columns_
         pos = np.searchsorted(cols, wide)
@@ -461,12 +458,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     def _dense_block(self, dense):
         return sp.csr_matrix(dense / self.dense_scale_ * self.lexicon_weight, dtype=np.float32)
 
-    def _stack(self, rows, dense, grams):
+    def _stack(self, rows, dense, grams, fit: bool = False):
         ngrams = self._ngram_block(grams)
         blocks = [
             self._dense_block(dense),
             ngrams * self.ngram_weight,
-            self._specific(ngrams, rows) * self.target_ngram_weight,
+            self._specific(ngrams, rows, fit) * self.target_ngram_weight,
         ]
         if self.char_weight:
             blocks.append(self._char_block([r[0] for r in rows]) * self.char_weight)
