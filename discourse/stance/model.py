@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..claims.practices import PIPELINES
 from ..errors import InputError
 from . import targets as _targets
-from .view import load_stance_cues
+from .view import StanceView, load_stance_cues
 
 LABELS = ("favor", "against", "neutral")
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
@@ -145,7 +145,7 @@ def parse_views(texts: list[str], config: str | None = None, batch_size: int = 2
 
 def _stance_view_pipe(nlp) -> str:
     for name, pipe in nlp.pipeline:
-        if type(pipe).__name__ == "StanceView":
+        if isinstance(pipe, StanceView):
             return name
     raise InputError("the pipeline config has no discourse_stance_view component.")
 
