@@ -213,3 +213,26 @@ def test_pronoun_holder_is_resolved_two_sentences_back():
     rows = analyze_text(text)
     last = next(r for r in rows if r["sentence"].startswith("Services"))
     assert last["is_claim"] and last["holder"] == "Priya Raman"
+
+
+def test_a_pronoun_subject_takes_the_target_named_in_the_sentence_before():
+    from discourse.claims.annotate import analyze_text
+
+    def targets_of(text, start):
+        rows = analyze_text(text)
+        row = next(r for r in rows if r["sentence"].startswith(start))
+        return row["is_claim"], row["targets"], [s["target"] for s in row["stances"]]
+
+    named = "The Big Society was launched by the government in 2010."
+    claim = "It is nothing more than a cloak for cuts."
+    target = ["communities-agenda"]
+    # the same paragraph: the claim is about what the sentence before named, and is tagged
+    assert targets_of(f"{named} {claim}", "It is") == (True, target, target)
+    # a new paragraph starts a new subject
+    assert targets_of(f"{named}\n{claim}", "It is") == (True, [], [])
+    # a dummy subject refers to nothing
+    dummy = "It is clear that the budget will be cut again next year."
+    assert targets_of(f"{named} {dummy}", "It is")[1] == []
+    # two targets named before: ambiguous, nothing is carried over
+    both = "The Big Society and every citizens' jury since were launched with fanfare."
+    assert targets_of(f"{both} {claim}", "It is") == (True, [], [])

@@ -51,6 +51,36 @@ if not Span.has_extension("practices"):
     )
 if not Span.has_extension("targets"):
     Span.set_extension("targets", default=[])
+if not Span.has_extension("target_refs"):
+    # {target: [token index]}: targets a claim refers to by a pronoun subject, not by name
+    Span.set_extension("target_refs", default=None)
+
+# Subjects that refer back to what the previous sentence named: "The Big Society was
+# launched in 2010. It is a cloak for cuts."
+REFERRING_SUBJECTS = frozenset({"it", "this", "they", "these", "that"})
+
+
+def anaphoric_targets(span: Span) -> dict[str, list[int]]:
+    """The target of a claim that names none, taken from the sentence before it when the
+    claim's subject is a pronoun (it, this, they, these, that), that sentence is in the same
+    paragraph, and its practice mentions signal exactly one target. Dummy subjects ("it is
+    clear that ...", "it is important to ...") refer to nothing and are skipped."""
+    prev = previous_sentence(span)
+    if prev is None or "\n" in span.doc[prev.start : span.start + 1].text_with_ws[:-1]:
+        return {}
+    targets = {t for p in _practices_in(prev) for t in p._.targets}
+    if len(targets) != 1:
+        return {}
+    for tok in span:
+        if tok.dep_ not in ("nsubj", "nsubjpass") or tok.lower_ not in REFERRING_SUBJECTS:
+            continue
+        head = tok.head
+        if head.lemma_ == "be" and any(
+            c.dep_ in ("ccomp", "xcomp", "csubj") for c in head.children
+        ):
+            continue
+        return {targets.pop(): [tok.i]}
+    return {}
 
 
 def previous_sentence(span: Span) -> Span | None:
@@ -102,6 +132,11 @@ class Claims:
                         span._.targets = sorted(
                             {t for p in _practices_in(span) for t in p._.targets}
                         )
+                        if not span._.targets:
+                            refs = anaphoric_targets(span)
+                            if refs:
+                                span._.targets = sorted(refs)
+                                span._.target_refs = refs
                         found[id(sent.doc)].append(span)
             for doc in docs:
                 doc.spans[CLAIMS_KEY] = found[id(doc)]

@@ -83,6 +83,10 @@ def pipeline_version(config: str | Path | None = None) -> str:
     cues = path.resolve().parent / "claim_cues.toml"
     if cues.exists():
         files.append(cues)
+    # the components' own code: a change to how claims, targets or views are found redoes
+    # the documents even before the package version moves
+    package = Path(__file__).resolve().parent.parent
+    files += sorted((package / "claims").glob("*.py")) + [package / "stance" / "view.py"]
     for f in files:
         if f.is_file():
             h.update(f.name.encode())

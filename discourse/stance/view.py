@@ -120,6 +120,8 @@ class StanceViewer:
                     mentions.setdefault(target, []).extend(
                         pos[i] for i in range(p.start, p.end) if i in pos
                     )
+        for target, refs in (span._.target_refs or {}).items():
+            mentions.setdefault(target, []).extend(pos[i] for i in refs if i in pos)
         return {
             "v": VIEW_VERSION,
             "w": words,
