@@ -5,6 +5,7 @@ canned queries and CSV export."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -151,4 +152,42 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> int:
             "allow_download",
             "off",
         ]
-        return subprocess.call(cmd)
+        return _run_child(cmd)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the child gets SIGTERM if discourse itself is killed, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _run_child(cmd: list[str]) -> int:
+    """Run Datasette as a child that lives exactly as long as this process: SIGTERM and SIGHUP
+    are passed on, Ctrl-C waits for it, and it is stopped if this process dies."""
+    proc = subprocess.Popen(
+        cmd, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None
+    )
+
+    def forward(signum, frame):
+        proc.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:  # the child got the same Ctrl-C: let it finish
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -8,10 +8,13 @@ import io
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -257,11 +260,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tagged):
+def _start_serve(db):
+    """`discourse serve` on a free loopback port, once it answers: (process, base URL)."""
     port = _free_port()
     proc = subprocess.Popen(
-        [DISCOURSE, "--db", str(tagged), "serve", "--port", str(port)],
+        [DISCOURSE, "--db", str(db), "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -270,15 +273,43 @@ def server(tagged):
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
+            return proc, base
         except OSError:
             time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("discourse serve did not start: " + proc.stdout.read().decode())
+    proc.kill()
+    pytest.fail("discourse serve did not start: " + proc.stdout.read().decode())
+
+
+@pytest.fixture(scope="module")
+def server(tagged):
+    proc, base = _start_serve(tagged)
     yield base, tagged
     proc.terminate()
     proc.wait(10)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_serve_stops_its_datasette(tagged, sig):
+    proc, base = _start_serve(tagged)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    assert len(children) == 1 and _alive(int(children[0]))
+    proc.send_signal(sig)
+    proc.wait(10)
+    deadline = time.monotonic() + 15
+    while _alive(int(children[0])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(int(children[0])), f"datasette outlived discourse serve after {sig!r}"
+    with pytest.raises(OSError):
+        urllib.request.urlopen(base + "/-/versions.json", timeout=2)
 
 
 def test_serve_binds_to_loopback_and_is_read_only(server):
