@@ -384,20 +384,27 @@ def _label_options(f):
 )
 @click.option("--out", default="stance-model", show_default=True, help="Model folder to write.")
 @click.option("--cv-by-target", is_flag=True, help="Cross-validate holding out whole targets.")
+@click.option(
+    "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
-def train(ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, fmt) -> None:
+def train(
+    ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, processes, fmt
+) -> None:
     """Train a stance model on label files (and the corpus's labels); print a cross-validated
     report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
     from .errors import InputError
     from .stance.train import CV_FOLDS, format_report
     from .stance.train import train as run
 
-    settings = settings_from(ctx)
+    settings = settings_from(ctx, processes=processes)
     labels, sources = _label_files(ctx, files, label_map, columns, split, corpus_labels, settings)
     if not labels:
         raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
-    meta = run(labels, out, cv_by_target=cv_by_target, sources=sources)
+    meta = run(
+        labels, out, cv_by_target=cv_by_target, sources=sources, processes=settings.processes
+    )
     if fmt == "json":
         echo_json(meta)
         return

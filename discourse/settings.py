@@ -73,7 +73,11 @@ class Settings:
         "Share of the shorter text found in another (MinHash estimate) that makes a near-duplicate.",
     )
     batch_size: int = _field(64, "Documents written (or processed) per transaction.")
-    processes: int = _field(1, "Processes running the claims pipeline in `discourse annotate`.")
+    processes: int = _field(
+        1,
+        "Processes running the claims pipeline in `discourse annotate`, and fitting in parallel "
+        "in `discourse train`.",
+    )
     pipeline: str = _field(
         "", "Claims pipeline config; empty means the bundled pipelines/config.cfg."
     )

@@ -118,6 +118,18 @@ def test_saved_model_round_trips_and_metadata_describes_it(small_model, tmp_path
     assert model_version(folder) == "stance-" + saved["model_sha256"][:12]
 
 
+def test_training_in_two_processes_writes_the_same_model(small_model, tmp_path):
+    folder, meta = small_model
+    labels = read_labels([SEED], split="train")[:300]
+    out = tmp_path / "two"
+    again = train(labels, out, cv=False, processes=2)
+    assert again["params"] == meta["params"] and again["params"]["n_jobs"] is None
+    rows = [(r["text"], r["target"]) for r in _seed("test", 60)]
+    assert np.array_equal(
+        load_stance_model(folder).predict_proba(rows), load_stance_model(out).predict_proba(rows)
+    )
+
+
 @pytest.mark.parametrize("damage", ["format", "bytes", "sklearn"])
 def test_damaged_or_newer_model_is_a_clear_error(small_model, tmp_path, damage):
     folder = tmp_path / "m"

@@ -37,6 +37,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, T
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from ..claims.practices import PIPELINES
 from ..errors import InputError
@@ -60,14 +61,19 @@ DENSE_FEATURES = (
 _nlp_cache: dict = {}
 
 
-def fit_calibrated(base, folds: int, X, y):
+def fit_calibrated(base, folds: int, X, y, n_jobs: int | None = None):
     """``base`` fitted with sigmoid calibration over up to ``folds`` stratified folds (fewer
-    when a class is small; plain ``base`` when a class has fewer than two examples)."""
+    when a class is small; plain ``base`` when a class has fewer than two examples). The
+    folds are fitted in ``n_jobs`` processes. BLAS runs single-threaded throughout, so the
+    numbers are the same whether the folds run here or in worker processes."""
     folds = min(folds, int(min(np.unique(y, return_counts=True)[1])))
-    if folds < 2:
-        return base.fit(X, y)
-    cv = StratifiedKFold(folds, shuffle=True, random_state=0)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False).fit(X, y)
+    with threadpool_limits(1):
+        if folds < 2:
+            return base.fit(X, y)
+        cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+        return CalibratedClassifierCV(
+            base, method="sigmoid", cv=cv, ensemble=False, n_jobs=n_jobs
+        ).fit(X, y)
 
 
 def vader_lexicon() -> dict[str, float]:
@@ -165,6 +171,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     lexicon_path, cues_path, targets_path : the domain lexicon, stance cue and target files
         (defaults in ``pipelines/``); read at ``fit`` and kept in the fitted model.
     pipeline_config : spaCy pipeline config used to parse rows that come without a view.
+    n_jobs : processes fitting the calibration folds (``None``: one). The fitted model is the
+        same for any value.
     """
 
     def __init__(
@@ -181,6 +189,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         cues_path: str | None = None,
         targets_path: str | None = None,
         pipeline_config: str | None = None,
+        n_jobs: int | None = None,
     ):
         self.C = C
         self.lexicon_weight = lexicon_weight
@@ -194,6 +203,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.cues_path = cues_path
         self.targets_path = targets_path
         self.pipeline_config = pipeline_config
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
 
@@ -221,7 +231,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.dense_scale_ = np.where(dense.std(0) > 1e-9, dense.std(0), 1.0)
         grams = self._grams(rows)
         self.ngram_vectorizer_ = TfidfVectorizer(
-            token_pattern=r"\S+", lowercase=False, sublinear_tf=True, dtype=np.float32
+            token_pattern=r"\S+", lowercase=False, sublinear_tf=True, dtype=np.float32, min_df=2
         ).fit([" ".join(g) for g in grams])
         self.char_counter_ = CountVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), min_df=2, dtype=np.float32
@@ -230,8 +240,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(char_counts)
         self.seen_targets_ = sorted({self._target_info(t)[0] for _, t, _ in rows})
         F = self._stack(rows, dense, grams, fit=True)
-        self.classifier_ = fit_calibrated(self._base(self.C), self.calibration_cv, F, y_eff)
-        # for targets without labels: the target-independent features alone
+        self.classifier_ = fit_calibrated(
+            self._base(self.C), self.calibration_cv, F, y_eff, self.n_jobs
+        )
+        # for targets without labels: the target-independent features alone (small: one
+        # process is faster than starting more)
         self.general_classifier_ = fit_calibrated(
             self._base(1.0), self.calibration_cv, self._dense_block(dense), y_eff
         )

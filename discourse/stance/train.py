@@ -140,8 +140,10 @@ def train(
     cv: bool = True,
     cv_by_target: bool = False,
     sources: list[str] | None = None,
+    processes: int = 1,
 ) -> dict:
-    """Fit a model on ``labels``, cross-validate it, save it to ``out``; return the metadata."""
+    """Fit a model on ``labels``, cross-validate it, save it to ``out``; return the metadata.
+    ``processes`` fit the calibration folds in parallel; the saved model is the same."""
     if not labels:
         raise InputError("no labels to train on.")
     counts = Counter(lb.label for lb in labels)
@@ -149,11 +151,12 @@ def train(
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
     start = time.monotonic()
     rows, y = rows_of(labels)
-    model = StanceClassifier(**(params or {}))
+    model = StanceClassifier(**{**(params or {}), "n_jobs": processes if processes > 1 else None})
     report = None
     if cv:
         report, _ = cross_validate(model, rows, y, by_target=cv_by_target)
     model.fit(rows, y)
+    model.set_params(n_jobs=None)  # how it was fitted is not part of the model
     seconds = time.monotonic() - start
     targets = sorted({lb.target for lb in labels})
     per_target: dict = {}
