@@ -747,15 +747,20 @@ def report(ctx, out, title) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8001, show_default=True, type=int)
+@click.option(
+    "--allow-sql",
+    is_flag=True,
+    help="Let visitors run their own (read-only) SQL queries; off by default.",
+)
 @click.pass_context
-def serve(ctx, host, port) -> None:
+def serve(ctx, host, port, allow_sql) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
     canned queries, CSV export."""
     from .serve import serve as run
 
     settings = settings_from(ctx)
     click.echo(f"serving {settings.db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    ctx.exit(run(settings.db, host=host, port=port))
+    ctx.exit(run(settings.db, host=host, port=port, allow_sql=allow_sql))
 
 
 if __name__ == "__main__":  # pragma: no cover

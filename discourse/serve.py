@@ -122,8 +122,11 @@ def metadata(db_name: str) -> dict:
     }
 
 
-def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> int:
-    """Run Datasette on the corpus until interrupted; its exit code."""
+def serve(
+    db: str | Path, *, host: str = "127.0.0.1", port: int = 8001, allow_sql: bool = False
+) -> int:
+    """Run Datasette on the corpus until interrupted; its exit code. Visitors browse, search,
+    facet, export and run the canned queries; their own SQL only with ``allow_sql``."""
     path = Path(db)
     if not path.exists():
         raise InputError(f"{path}: no such corpus; crawl or import documents first.")
@@ -151,6 +154,9 @@ def serve(db: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> int:
             "--setting",
             "allow_download",
             "off",
+            "--setting",
+            "default_allow_sql",
+            "on" if allow_sql else "off",
         ]
         return _run_child(cmd)
 

@@ -260,11 +260,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_serve(db):
+def _start_serve(db, *args):
     """`discourse serve` on a free loopback port, once it answers: (process, base URL)."""
     port = _free_port()
     proc = subprocess.Popen(
-        [DISCOURSE, "--db", str(db), "serve", "--port", str(port)],
+        [DISCOURSE, "--db", str(db), "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -312,15 +312,35 @@ def test_stopping_serve_stops_its_datasette(tagged, sig):
         urllib.request.urlopen(base + "/-/versions.json", timeout=2)
 
 
-def test_serve_binds_to_loopback_and_is_read_only(server):
+def _status(url: str) -> int:
+    try:
+        return urllib.request.urlopen(url).status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_serve_binds_to_loopback_and_is_read_only(server, tagged):
     base, db = server
     data = json.load(urllib.request.urlopen(base + "/-/databases.json"))
     assert data[0]["name"] == "corpus" and data[0]["is_mutable"] is True
-    req = urllib.request.Request(
-        base + "/corpus/-/query.json?sql=" + urllib.request.quote("delete from stance_tags"),
-    )
-    with pytest.raises(urllib.error.HTTPError):
-        urllib.request.urlopen(req)
+    sql = base + "/corpus.json?sql="
+    # visitors' own SQL is off by default; the canned queries still run
+    assert _status(sql + urllib.request.quote("select count(*) from documents")) == 403
+    rows = json.load(urllib.request.urlopen(base + "/corpus/most_quoted_holders.json?_shape=array"))
+    assert rows and all("holder" in r for r in rows)
+    # with --allow-sql they may read, and still never write
+    proc, open_base = _start_serve(tagged, "--allow-sql")
+    try:
+        sql = open_base + "/corpus.json?_shape=array&sql="
+        got = json.load(
+            urllib.request.urlopen(sql + urllib.request.quote("select count(*) n from documents"))
+        )
+        with Corpus(db) as c:
+            assert got == [{"n": c.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]}]
+        assert _status(sql + urllib.request.quote("delete from stance_tags")) >= 400
+    finally:
+        proc.terminate()
+        proc.wait(10)
     with Corpus(db) as c:
         assert c.db.execute("SELECT COUNT(*) FROM stance_tags").fetchone()[0] > 0
 
