@@ -151,7 +151,8 @@ def train(
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
     start = time.monotonic()
     rows, y = rows_of(labels)
-    model = StanceClassifier(**{**(params or {}), "n_jobs": processes if processes > 1 else None})
+    model = StanceClassifier(**(params or {}))
+    model.set_params(n_jobs=processes if processes > 1 else None)
     report = None
     if cv:
         report, _ = cross_validate(model, rows, y, by_target=cv_by_target)
