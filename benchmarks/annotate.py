@@ -22,7 +22,7 @@ from pathlib import Path
 
 def texts(copies: int) -> list[str]:
     from discourse.demo import SAMPLE
-    from discourse.extraction import extract_html, read_html_file
+    from discourse.gather.extraction import extract_html, read_html_file
 
     out = []
     site = SAMPLE / "site"
@@ -57,7 +57,7 @@ def discourse_annotate(docs: list[str], processes: int) -> tuple[float, float, i
     from discourse import Corpus
     from discourse.claims.annotate import annotate
     from discourse.claims.pipeline import load_pipeline
-    from discourse.dedup import content_hash
+    from discourse.gather.dedup import content_hash
     from discourse.store import NewDocument
 
     with tempfile.TemporaryDirectory() as tmp, Corpus(Path(tmp) / "c.db") as corpus:

@@ -9,7 +9,7 @@ subprocess (clean peak RSS; the server's CPU is not counted against it):
 
 - discourse: Crawler.run_once() = feed polling + fetching + main-text extraction + dedup
   + SQLite storage;
-- scrapy (fetch+extract): the same feeds, discourse.extraction.extract_html on every page:
+- scrapy (fetch+extract): the same feeds, discourse.gather.extraction.extract_html on every page:
   the apples-to-apples peer;
 - scrapy (fetch only): for information, the cost of fetching alone.
 
@@ -225,7 +225,7 @@ def tree_cpu() -> float:
 
 def crawl_discourse(feeds: list[str], tmp: Path, profile: Path | None) -> dict:
     from discourse import Corpus, Settings
-    from discourse.crawler import Crawler
+    from discourse.gather.crawler import Crawler
     from discourse.store import SourceSpec
 
     flags = {"db": str(tmp / "corpus.db"), "allow_private_addresses": True, "per_host_delay": 0.0}
@@ -252,7 +252,7 @@ def crawl_scrapy(feeds: list[str], extract: bool) -> dict:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from discourse.extraction import extract_html
+    from discourse.gather.extraction import extract_html
 
     class Bench(scrapy.Spider):
         name = "bench"

@@ -1,4 +1,4 @@
-"""Main-text extraction benchmark: discourse.maintext vs trafilatura vs readability-lxml.
+"""Main-text extraction benchmark: discourse.gather.maintext vs trafilatura vs readability-lxml.
 
 Data: the ScrapingHub article-extraction benchmark (181 pages), read in place from
 ``../shared/benchmarks/article-extraction/`` relative to the project root; never
@@ -146,7 +146,7 @@ def trafilatura_text(html: str) -> str:
 
 
 def discourse_text(html: str, url: str | None = None) -> str:
-    from discourse.maintext import main_text
+    from discourse.gather.maintext import main_text
 
     return main_text(html, url)[0]
 
@@ -267,7 +267,7 @@ def pin(res: dict) -> dict:
         "f1_measured": round(m["f1"], 4),
         "pages": res["pages"],
         "speed_ratio_vs_trafilatura": round(res.get("ratios", {}).get("pages_per_s", 0), 3),
-        "note": "discourse.maintext F1 on the article-extraction benchmark; "
+        "note": "discourse.gather.maintext F1 on the article-extraction benchmark; "
         "`python -m benchmarks.extraction --check` fails below f1_floor",
     }
     data = _read_baselines()

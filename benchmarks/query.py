@@ -140,8 +140,8 @@ def like_pattern(text: str) -> str:
 
 def run(claims: int = 1_000_000, queries: int = 200, db: str | None = None) -> dict:
     from discourse import Corpus
-    from discourse.query import make_filters
     from discourse.store.queries import _where
+    from discourse.use.query import make_filters
 
     tmp = None
     path = Path(db) if db else Path(tmp := tempfile.mkdtemp(prefix="querybench-")) / "c.db"

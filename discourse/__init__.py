@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .settings import Settings  # noqa: E402
-from .store import Corpus  # noqa: E402
+from discourse.settings import Settings  # noqa: E402
+from discourse.store import Corpus  # noqa: E402
 
 __all__ = ["Corpus", "Settings", "__version__"]

@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import DiscourseError
-from .settings import Settings
+from discourse import __version__
+from discourse.errors import DiscourseError
+from discourse.settings import Settings
 
 
 class _Group(click.Group):
@@ -47,7 +47,7 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
 
 
 def open_corpus(settings: Settings, *, readonly: bool = False):
-    from .store import Corpus
+    from discourse.store import Corpus
 
     return Corpus.from_settings(settings, readonly=readonly)
 
@@ -122,7 +122,7 @@ def import_(
     """Import documents from JSON Lines files (url, text; optional title, author, date, source).
 
     Each batch is one transaction; re-importing skips documents already stored."""
-    from .importer import import_jsonl
+    from discourse.gather.importer import import_jsonl
 
     settings = settings_from(ctx, batch_size=batch_size)
     with open_corpus(settings) as corpus:
@@ -153,7 +153,7 @@ def sources() -> None:
 @click.pass_context
 def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> None:
     """Find the feeds of a homepage and add them as a source."""
-    from .crawler import add_source
+    from discourse.gather.crawler import add_source
 
     settings = settings_from(
         ctx, sources=sources_file, allow_private_addresses=allow_private_addresses
@@ -220,8 +220,8 @@ def crawl(
     """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
     from pathlib import Path
 
-    from .crawler import Crawler
-    from .sources import load_sources
+    from discourse.gather.crawler import Crawler
+    from discourse.gather.sources import load_sources
 
     settings = settings_from(
         ctx,
@@ -237,7 +237,7 @@ def crawl(
         if Path(settings.sources).exists() or sources_file:
             crawler.sync_sources(load_sources(settings.sources))
         elif not corpus.sources.all():
-            from .errors import InputError
+            from discourse.errors import InputError
 
             raise InputError(
                 f"{settings.sources}: no such sources file and the corpus has no sources. "
@@ -256,7 +256,7 @@ def crawl(
 @click.pass_context
 def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
     """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed)."""
-    from .extraction import extract_inputs
+    from discourse.gather.extraction import extract_inputs
 
     settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
     failed = 0
@@ -286,7 +286,7 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
 @click.pass_context
 def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
     """Find claims, holders, hedging and negation in every document not yet annotated."""
-    from .claims.annotate import annotate as run
+    from discourse.claims.annotate import annotate as run
 
     settings = settings_from(
         ctx, batch_size=batch_size, processes=processes, pipeline=pipeline_config
@@ -309,13 +309,13 @@ def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
 @click.pass_context
 def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
     """Analyse one text or page without a corpus: JSON Lines, one object per sentence."""
-    from .claims.annotate import analyze_text
-    from .extraction import read_text_input
+    from discourse.claims.annotate import analyze_text
+    from discourse.gather.extraction import read_text_input
 
     settings = settings_from(
         ctx, pipeline=pipeline_config, allow_private_addresses=allow_private_addresses
     )
-    from .stance.train import load_stance_model
+    from discourse.stance.train import load_stance_model
 
     text = read_text_input(source, settings)
     model = load_stance_model(settings.stance_model or None)
@@ -329,7 +329,7 @@ def _label_files(
 ) -> tuple[list, list[str]]:
     from pathlib import Path
 
-    from .stance.labels import Label, parse_map, read_labels
+    from discourse.stance.labels import Label, parse_map, read_labels
 
     labels = read_labels(
         files,
@@ -394,9 +394,9 @@ def train(
 ) -> None:
     """Train a stance model on label files (and the corpus's labels); print a cross-validated
     report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
-    from .errors import InputError
-    from .stance.train import CV_FOLDS, format_report
-    from .stance.train import train as run
+    from discourse.errors import InputError
+    from discourse.stance.train import CV_FOLDS, format_report
+    from discourse.stance.train import train as run
 
     settings = settings_from(ctx, processes=processes)
     labels, sources = _label_files(ctx, files, label_map, columns, split, corpus_labels, settings)
@@ -423,9 +423,9 @@ def train(
 @click.pass_context
 def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
     """Score a trained stance model on held-out labels (no training)."""
-    from .errors import InputError
-    from .stance.train import evaluate as run
-    from .stance.train import format_report, load_stance_model, model_version
+    from discourse.errors import InputError
+    from discourse.stance.train import evaluate as run
+    from discourse.stance.train import format_report, load_stance_model, model_version
 
     settings = settings_from(ctx, stance_model=model_dir)
     if not files:
@@ -448,7 +448,7 @@ def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
 def tag(ctx, model_dir, progress) -> None:
     """Tag the stance of every claim toward each target it mentions (claims without a tag
     from this model); the model version is stored with each tag, older tags are kept."""
-    from .stance.tag import tag as run
+    from discourse.stance.tag import tag as run
 
     settings = settings_from(ctx, stance_model=model_dir)
     with open_corpus(settings) as corpus:
@@ -468,7 +468,7 @@ def tag(ctx, model_dir, progress) -> None:
 def label(ctx, target, count, model_dir, annotator) -> None:
     """Label the claims the model is least sure about: f favor, a against, n neutral,
     x not about the target, s skip, u undo, q quit. Each label is saved at once."""
-    from .stance.label import run_session
+    from discourse.stance.label import run_session
 
     settings = settings_from(ctx, stance_model=model_dir)
     with open_corpus(settings) as corpus:
@@ -540,7 +540,7 @@ def query(
     import csv
     import dataclasses
 
-    from . import query as q
+    from discourse.use import query as q
 
     settings = settings_from(ctx)
     filters = dict(
@@ -605,7 +605,7 @@ def query(
 def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, holder) -> None:
     """Export claims, documents, stance labels or a stance summary with every provenance
     column (claims and documents are streamed in constant memory)."""
-    from .export import export, export_summary
+    from discourse.use.export import export, export_summary
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
@@ -664,8 +664,8 @@ def _filter_options(f):
 def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> None:
     """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
     95% intervals, shares corrected for classifier error, documents; small groups flagged."""
-    from .export import write_summary
-    from .summary import format_table, summary
+    from discourse.use.export import write_summary
+    from discourse.use.summary import format_table, summary
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
@@ -679,7 +679,7 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> No
         Path(out).write_text(format_table(result) + "\n", encoding="utf-8")
     elif out or fmt == "parquet":
         if not out:
-            from .errors import InputError
+            from discourse.errors import InputError
 
             raise InputError("--format parquet needs --out FILE.")
         write_summary(result, {"json": "jsonl"}.get(fmt, fmt), out)
@@ -712,7 +712,7 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> No
 @click.pass_context
 def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
     """Stance share over time with Wilson 95% bands, and a per-outlet comparison."""
-    from .charts import write_chart
+    from discourse.use.charts import write_chart
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
@@ -736,7 +736,7 @@ def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
 @click.pass_context
 def report(ctx, out, title) -> None:
     """Write one self-contained HTML report (no network needed to open it)."""
-    from .report import write_report
+    from discourse.use.report import write_report
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
@@ -756,7 +756,7 @@ def report(ctx, out, title) -> None:
 def serve(ctx, host, port, allow_sql) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
     canned queries, CSV export."""
-    from .serve import serve as run
+    from discourse.use.serve import serve as run
 
     settings = settings_from(ctx)
     click.echo(f"serving {settings.db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)

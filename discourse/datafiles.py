@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InputError
+from discourse.errors import InputError
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:

@@ -11,11 +11,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from .crawler import Crawler
-from .sampleserver import SampleServer
-from .settings import Settings
-from .sources import load_sources
-from .store import Corpus
+from discourse.gather.crawler import Crawler
+from discourse.gather.sources import load_sources
+from discourse.sampleserver import SampleServer
+from discourse.settings import Settings
+from discourse.store import Corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "corpora" / "sample"
@@ -102,13 +102,13 @@ def main(out: str = "demo-output") -> int:
                 )
             print("\n2. claims: the spaCy pipeline over every original document")
             print(f"   (discourse --db {db} annotate)")
-            from .claims.annotate import annotate
+            from discourse.claims.annotate import annotate
 
             report = annotate(corpus, batch_size=settings.batch_size, progress=False)
             print(f"   {report.summary()}")
             print("\n3. stance: the bundled model over every claim that mentions a target")
             print(f"   (discourse --db {db} tag)")
-            from .stance.tag import tag
+            from discourse.stance.tag import tag
 
             tagged = tag(corpus, progress=False)
             print(f"   {tagged.summary()}")
@@ -118,8 +118,8 @@ def main(out: str = "demo-output") -> int:
             _show_claims(corpus)
             print("\n4. use: stance summary by holder, and the HTML report")
             print(f"   (discourse --db {db} summary --by holder; discourse --db {db} report)")
-            from .report import write_report
-            from .summary import format_table, summary
+            from discourse.use.report import write_report
+            from discourse.use.summary import format_table, summary
 
             table = format_table(summary(corpus, by=["holder"]))
             print("\n".join("   " + line for line in table.splitlines()[:7]))

@@ -17,7 +17,7 @@ import sklearn
 import skops
 import skops.io as sio
 
-from .errors import DiscourseError
+from discourse.errors import DiscourseError
 
 ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import SettingsError
+from discourse.errors import SettingsError
 
 SETTINGS_FILE = "discourse.toml"
 ENV_PREFIX = "DISCOURSE_"
@@ -191,7 +191,7 @@ class Settings:
 
     @property
     def user_agent_string(self) -> str:
-        from . import __version__
+        from discourse import __version__
 
         return self.user_agent.format(version=__version__, contact=self.contact or "no contact set")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from discourse import Corpus, Settings
-from discourse.crawler import Crawler
+from discourse.gather.crawler import Crawler
 from discourse.store import SourceSpec
 
 

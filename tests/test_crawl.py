@@ -274,8 +274,8 @@ def test_sitemap_source(tmp_path, server):
 def test_second_crawl_is_refused_while_one_holds_the_lock(tmp_path):
     from filelock import FileLock
 
-    from discourse.crawler import Crawler
     from discourse.errors import CorpusLockedError
+    from discourse.gather.crawler import Crawler
 
     s = crawl_settings(tmp_path)
     with Corpus(s.db) as c:
@@ -330,7 +330,7 @@ def test_crawl_killed_mid_way_then_rerun_loses_and_duplicates_nothing(tmp_path, 
 
 
 def test_loop_mode_polls_again_only_when_due(tmp_path, server):
-    from discourse.crawler import Crawler
+    from discourse.gather.crawler import Crawler
 
     server.routes["/feed.xml"] = rss(feed_xml(server.base, [("g", server.url("/a.html"), "A")]))
     server.routes["/a.html"] = html(article("A", PARAS))

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from discourse.errors import FetchError
-from discourse.fetching import Fetcher
+from discourse.gather.fetching import Fetcher
 
 from .crawlkit import crawl_settings
 from .httpserver import LocalServer, Response, html
@@ -210,7 +210,7 @@ def test_user_agent_names_the_contact(tmp_path, server):
 def test_connection_dns_keeps_only_public_addresses(tmp_path):
     # The guard checks a host before fetching; the connector's own resolver checks again, so
     # a host that answers differently the second time (DNS rebinding) is still refused.
-    from discourse.fetching import _GuardedResolver
+    from discourse.gather.fetching import _GuardedResolver
 
     async def go(settings):
         async with Fetcher(settings) as f:

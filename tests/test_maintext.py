@@ -1,4 +1,4 @@
-"""discourse.maintext.main_text on small hand-written pages, and the benchmark metric.
+"""discourse.gather.maintext.main_text on small hand-written pages, and the benchmark metric.
 
 None of these need the shared benchmark data."""
 
@@ -11,7 +11,7 @@ import pytest
 import trafilatura
 
 from benchmarks import extraction as bench
-from discourse.maintext import main_text
+from discourse.gather.maintext import main_text
 
 P1 = (
     "The city council voted on Tuesday to expand the community garden programme to four "

@@ -42,7 +42,7 @@ DOCS = [
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     from discourse.claims.annotate import annotate
-    from discourse.importer import import_jsonl
+    from discourse.gather.importer import import_jsonl
 
     tmp = tmp_path_factory.mktemp("query")
     path = tmp / "corpus.db"

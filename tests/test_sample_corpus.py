@@ -5,10 +5,10 @@ import json
 import pytest
 
 from discourse import Corpus
-from discourse.crawler import Crawler
 from discourse.demo import SAMPLE, write_sources
+from discourse.gather.crawler import Crawler
+from discourse.gather.sources import load_sources
 from discourse.sampleserver import SampleServer
-from discourse.sources import load_sources
 
 from .crawlkit import crawl_settings
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from discourse.errors import InputError
-from discourse.sources import load_sources
+from discourse.gather.sources import load_sources
 
 from .crawlkit import PARAS, article, feed_xml
 from .httpserver import LocalServer, Response, html

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from discourse import Corpus
-from discourse.summary import adjusted_shares, summary, wilson
+from discourse.use.summary import adjusted_shares, summary, wilson
 
 from .conftest import DISCOURSE, ROOT, run_cli, write_jsonl
 
@@ -244,7 +244,7 @@ def test_query_results_to_pandas(tagged):
 
 
 def test_every_view_column_has_a_description(tagged):
-    from discourse.serve import metadata
+    from discourse.use.serve import metadata
 
     meta = metadata("corpus")["databases"]["corpus"]["tables"]
     with Corpus(tagged) as c:

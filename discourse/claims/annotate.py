@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc
 
-from ..extraction import detect_language
-from ..store import Corpus
-from ..store.analysis import Annotation, SentenceRecord
-from .components import CLAIMS_KEY, PRACTICES_KEY
-from .pipeline import load_pipeline, pipeline_version
+from discourse.claims.components import CLAIMS_KEY, PRACTICES_KEY
+from discourse.claims.pipeline import load_pipeline, pipeline_version
+from discourse.gather.extraction import detect_language
+from discourse.store import Corpus
+from discourse.store.analysis import Annotation, SentenceRecord
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CHARS = 1_000_000
@@ -217,8 +217,8 @@ def analyze_text(
     """One JSON-ready object per sentence of ``text`` (no corpus needed); ``stances`` lists
     the stance toward each target a claim mentions (with ``stance_model`` loaded, or the
     default model)."""
-    from ..stance.tag import stances_for
-    from ..stance.train import load_stance_model
+    from discourse.stance.tag import stances_for
+    from discourse.stance.train import load_stance_model
 
     nlp = nlp or load_pipeline(config)
     doc = nlp(clean(text))

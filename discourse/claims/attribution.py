@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from .detector import load_cues
+from discourse.claims.detector import load_cues
 
 AUTHOR = "author"
 QUOTED = "quoted"

@@ -16,8 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from . import practices as _practices  # noqa: F401  (registers discourse_practices)
-from .practices import SPANS_KEY as PRACTICES_KEY
+from discourse.claims import practices as _practices  # noqa: F401  (registers discourse_practices)
+from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
 
 CLAIMS_KEY = "claims"
 PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
@@ -95,7 +95,7 @@ def previous_sentence(span: Span) -> Span | None:
     default_config={"model": "", "threshold": 0.5, "max_tokens": 150},
 )
 def make_claims(nlp: Language, name: str, model: str, threshold: float, max_tokens: int) -> Claims:
-    from .detector import load_detector
+    from discourse.claims.detector import load_detector
 
     return Claims(load_detector(model), threshold, max_tokens)
 
@@ -144,14 +144,14 @@ class Claims:
 
 
 def _cues(path: str) -> dict:
-    from .detector import load_cues
+    from discourse.claims.detector import load_cues
 
     return load_cues(path or None)
 
 
 @Language.factory("discourse_attribution", default_config={"cues": ""})
 def make_attribution(nlp: Language, name: str, cues: str) -> Attribution:
-    from .attribution import AttributionCues
+    from discourse.claims.attribution import AttributionCues
 
     return Attribution(AttributionCues.from_cues(_cues(cues)))
 
@@ -163,7 +163,7 @@ class Attribution:
         self.cues = cues
 
     def __call__(self, doc: Doc) -> Doc:
-        from .attribution import find_holder
+        from discourse.claims.attribution import find_holder
 
         for span in doc.spans.get(CLAIMS_KEY, []):
             sent = doc[span.start].sent
@@ -185,7 +185,7 @@ class Attribution:
 
 @Language.factory("discourse_hedging", default_config={"cues": ""})
 def make_hedging(nlp: Language, name: str, cues: str) -> Hedging:
-    from .hedging import HedgeCues
+    from discourse.claims.hedging import HedgeCues
 
     return Hedging(HedgeCues.from_cues(_cues(cues)))
 
@@ -197,7 +197,7 @@ class Hedging:
         self.cues = cues
 
     def __call__(self, doc: Doc) -> Doc:
-        from .hedging import find_hedge, find_negation
+        from discourse.claims.hedging import find_hedge, find_negation
 
         for span in doc.spans.get(CLAIMS_KEY, []):
             sent = doc[span.start].sent

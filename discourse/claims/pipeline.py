@@ -8,12 +8,12 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.util import load_config
 
-from .. import __version__
-from ..errors import InputError
-from ..stance import view as _stance_view  # noqa: F401  (registers discourse_stance_view)
-from . import components  # noqa: F401  (registers the factories)
-from .model import load_english
-from .practices import PIPELINES
+from discourse import __version__
+from discourse.claims import components  # noqa: F401  (registers the factories)
+from discourse.claims.model import load_english
+from discourse.claims.practices import PIPELINES
+from discourse.errors import InputError
+from discourse.stance import view as _stance_view  # noqa: F401  (registers discourse_stance_view)
 
 DEFAULT_CONFIG = PIPELINES / "config.cfg"
 

@@ -15,8 +15,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..datafiles import read_jsonl, read_toml
-from ..errors import InputError
+from discourse.datafiles import read_jsonl, read_toml
+from discourse.errors import InputError
 
 PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
 SPANS_KEY = "practices"

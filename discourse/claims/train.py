@@ -19,9 +19,9 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from ..datafiles import read_jsonl
-from ..errors import DiscourseError, InputError
-from .detector import MODEL_DIR, NONE, ClaimDetector, save_detector
+from discourse.claims.detector import MODEL_DIR, NONE, ClaimDetector, save_detector
+from discourse.datafiles import read_jsonl
+from discourse.errors import DiscourseError, InputError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LABELS_PATH = ROOT / "corpora" / "labels" / "claims.jsonl"

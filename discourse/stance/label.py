@@ -10,10 +10,10 @@ from collections import Counter
 
 import click
 
-from ..errors import InputError
-from ..store import Corpus
-from .targets import check_target
-from .train import load_stance_model
+from discourse.errors import InputError
+from discourse.stance.targets import check_target
+from discourse.stance.train import load_stance_model
+from discourse.store import Corpus
 
 KEYS = {"f": "favor", "a": "against", "n": "neutral", "x": "none"}
 HELP = "[f]avor [a]gainst [n]eutral [x] not about target  [s]kip [u]ndo [q]uit"

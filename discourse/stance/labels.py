@@ -10,9 +10,9 @@ import hashlib
 import re
 from pathlib import Path
 
-from ..datafiles import read_jsonl
-from ..errors import InputError
-from . import targets as _targets
+from discourse.datafiles import read_jsonl
+from discourse.errors import InputError
+from discourse.stance import targets as _targets
 
 STANCES = ("favor", "against", "neutral")
 NOT_ABOUT = "none"  # "not about this target": kept in the corpus, not used to train stance

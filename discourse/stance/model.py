@@ -39,10 +39,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from ..claims.practices import PIPELINES
-from ..errors import InputError
-from . import targets as _targets
-from .view import StanceView, load_stance_cues
+from discourse.claims.practices import PIPELINES
+from discourse.errors import InputError
+from discourse.stance import targets as _targets
+from discourse.stance.view import StanceView, load_stance_cues
 
 LABELS = ("favor", "against", "neutral")
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
@@ -139,7 +139,7 @@ def as_rows(X) -> list[tuple]:
 
 def parse_views(texts: list[str], config: str | None = None, batch_size: int = 256) -> list[dict]:
     """Stance views of whole texts, parsed with the claims pipeline's model and practices."""
-    from ..claims.pipeline import load_pipeline
+    from discourse.claims.pipeline import load_pipeline
 
     key = config or ""
     if key not in _nlp_cache:

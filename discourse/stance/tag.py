@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..modelio import read_metadata
-from ..store import Corpus
-from .targets import target_registry
-from .train import MODEL_DIR, load_stance_model, model_version
+from discourse.modelio import read_metadata
+from discourse.stance.targets import target_registry
+from discourse.stance.train import MODEL_DIR, load_stance_model, model_version
+from discourse.store import Corpus
 
 
 @dataclasses.dataclass

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..claims.practices import PIPELINES, load_targets
-from ..errors import InputError
+from discourse.claims.practices import PIPELINES, load_targets
+from discourse.errors import InputError
 
 TARGETS_PATH = PIPELINES / "targets.toml"
 _MOTION = re.compile(

@@ -20,10 +20,10 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from ..errors import DiscourseError, InputError
-from ..modelio import load_model, read_metadata, save_model, sha256
-from .labels import Label, data_hash, read_labels
-from .model import LABELS, StanceClassifier, parse_views
+from discourse.errors import DiscourseError, InputError
+from discourse.modelio import load_model, read_metadata, save_model, sha256
+from discourse.stance.labels import Label, data_hash, read_labels
+from discourse.stance.model import LABELS, StanceClassifier, parse_views
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LABELS_PATH = ROOT / "corpora" / "labels" / "stance.jsonl"

@@ -15,10 +15,10 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..claims.practices import PIPELINES
-from ..claims.practices import SPANS_KEY as PRACTICES_KEY
-from ..datafiles import read_toml
-from ..errors import InputError
+from discourse.claims.practices import PIPELINES
+from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
+from discourse.datafiles import read_toml
+from discourse.errors import InputError
 
 CUES_PATH = PIPELINES / "stance_cues.toml"
 VIEW_VERSION = 2

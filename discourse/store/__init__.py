@@ -1,7 +1,7 @@
 """Storage: the only part of discourse that speaks SQL."""
 
-from .corpus import Corpus
-from .records import NewDocument, SourceSpec
-from .sqlite import LATEST_VERSION, Database
+from discourse.store.corpus import Corpus
+from discourse.store.records import NewDocument, SourceSpec
+from discourse.store.sqlite import LATEST_VERSION, Database
 
 __all__ = ["Corpus", "Database", "LATEST_VERSION", "NewDocument", "SourceSpec"]

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 
-from .sqlite import Database
+from discourse.store.sqlite import Database
 
 
 @dataclasses.dataclass

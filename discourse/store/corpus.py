@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .analysis import AnalysisStore
-from .documents import DocumentStore
-from .queries import QueryStore
-from .sources import SourceStore
-from .sqlite import LATEST_VERSION, Database
-from .stance import StanceStore
+from discourse.store.analysis import AnalysisStore
+from discourse.store.documents import DocumentStore
+from discourse.store.queries import QueryStore
+from discourse.store.sources import SourceStore
+from discourse.store.sqlite import LATEST_VERSION, Database
+from discourse.store.stance import StanceStore
 
 
 class Corpus:
@@ -57,8 +57,8 @@ class Corpus:
 
     def query(self, text: str | None = None, *, limit: int = 50, offset: int = 0, **filters):
         """Claims (or documents, with ``documents=True``) matching a full-text query and
-        filters, newest first, as :class:`discourse.query.Hit` records."""
-        from ..query import query
+        filters, newest first, as :class:`discourse.use.query.Hit` records."""
+        from discourse.use.query import query
 
         return query(self, text, limit=limit, offset=offset, **filters)
 

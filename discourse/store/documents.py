@@ -5,8 +5,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Iterator
 
-from .records import Document, Item, NewDocument, StoredDocument
-from .sqlite import Database
+from discourse.store.records import Document, Item, NewDocument, StoredDocument
+from discourse.store.sqlite import Database
 
 _DOC_COLUMNS = (
     "d.id, s.name AS source, d.url, d.canonical_url, d.title, d.author, d.published, "

@@ -6,8 +6,8 @@ import dataclasses
 import sqlite3
 from collections.abc import Iterator
 
-from ..errors import InputError
-from .sqlite import Database
+from discourse.errors import InputError
+from discourse.store.sqlite import Database
 
 FACETS = ("source", "tag", "month", "year", "claim_type", "holder", "target", "stance")
 COMMON = 2000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .records import Feed, Item, ItemSpec, Source, SourceHealth, SourceSpec, now_iso
-from .sqlite import Database
+from discourse.store.records import Feed, Item, ItemSpec, Source, SourceHealth, SourceSpec, now_iso
+from discourse.store.sqlite import Database
 
 
 class SourceStore:

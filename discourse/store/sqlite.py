@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from ..errors import CorpusError, CorpusLockedError
+from discourse.errors import CorpusError, CorpusLockedError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 

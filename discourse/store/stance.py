@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from .sqlite import Database
+from discourse.store.sqlite import Database
 
 # Claims of each document's current annotation (older pipeline versions' claims are kept).
 _CURRENT_CLAIMS = (

@@ -1,6 +1,6 @@
 """Main-text extraction: the article body of a news or blog page, without boilerplate.
 
-Contract used by discourse.extraction (and benchmarks/extraction.py):
+Contract used by discourse.gather.extraction (and benchmarks/extraction.py):
     main_text(html: str, url: str | None = None) -> tuple[str, str]
 returns (text, method): paragraphs separated by newlines, and the name of the
 extractor whose output was chosen ("trafilatura", "readability" or "none").

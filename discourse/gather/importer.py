@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from . import dedup
-from .datafiles import read_jsonl
-from .errors import InputError
-from .store import Corpus, NewDocument, SourceSpec
-from .urls import canonical_url
+from discourse.datafiles import read_jsonl
+from discourse.errors import InputError
+from discourse.gather import dedup
+from discourse.gather.urls import canonical_url
+from discourse.store import Corpus, NewDocument, SourceSpec
 
 
 @dataclasses.dataclass

@@ -27,16 +27,16 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from . import dedup
-from .errors import CorpusLockedError, FetchError
-from .extraction import Extracted, SiteRules, extract_html
-from .feeds import failure_delay, next_interval, parse_feed
-from .fetching import Fetcher, FetchEvent, is_html, looks_binary
-from .settings import Settings
-from .sitemaps import parse_sitemap
-from .store import Corpus, NewDocument
-from .store.records import Feed, Item, ItemSpec, SourceSpec, now_iso
-from .urls import canonical_url
+from discourse.errors import CorpusLockedError, FetchError
+from discourse.gather import dedup
+from discourse.gather.extraction import Extracted, SiteRules, extract_html
+from discourse.gather.feeds import failure_delay, next_interval, parse_feed
+from discourse.gather.fetching import Fetcher, FetchEvent, is_html, looks_binary
+from discourse.gather.sitemaps import parse_sitemap
+from discourse.gather.urls import canonical_url
+from discourse.settings import Settings
+from discourse.store import Corpus, NewDocument
+from discourse.store.records import Feed, Item, ItemSpec, SourceSpec, now_iso
 
 log = logging.getLogger("discourse.crawl")
 MAX_ITEM_ATTEMPTS = 5
@@ -435,7 +435,7 @@ class Crawler:
 async def find_feeds(fetcher: Fetcher, url: str) -> list[str]:
     """Feeds a homepage announces (<link rel="alternate">), else those found at the usual
     paths (/feed, /rss.xml, /atom.xml, ...). A URL that is itself a feed is returned as is."""
-    from .feeds import discover_feeds, usual_feed_urls
+    from discourse.gather.feeds import discover_feeds, usual_feed_urls
 
     res = await fetcher.fetch(url, kind="page")
     if not is_html(res) or res.content_type.endswith("xml"):
@@ -467,8 +467,8 @@ def add_source(
     """Find the feeds of a homepage, add them as one source to the sources file and corpus."""
     from urllib.parse import urlsplit
 
-    from .errors import InputError
-    from .sources import append_source
+    from discourse.errors import InputError
+    from discourse.gather.sources import append_source
 
     async def _find() -> list[str]:
         async with Fetcher(settings) as fetcher:

@@ -10,9 +10,9 @@ import random
 import feedparser
 from bs4 import BeautifulSoup
 
-from .settings import Settings
-from .store.records import ItemSpec
-from .urls import canonical_url, resolve
+from discourse.gather.urls import canonical_url, resolve
+from discourse.settings import Settings
+from discourse.store.records import ItemSpec
 
 FEED_LINK_TYPES = {
     "application/rss+xml",

@@ -25,8 +25,8 @@ from multidict import CIMultiDictProxy
 from protego import Protego
 from w3lib.encoding import html_to_unicode
 
-from .errors import FetchError
-from .settings import Settings
+from discourse.errors import FetchError
+from discourse.settings import Settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (

@@ -6,8 +6,8 @@ import dataclasses
 
 from lxml import etree
 
-from .store.records import ItemSpec
-from .urls import canonical_url, resolve
+from discourse.gather.urls import canonical_url, resolve
+from discourse.store.records import ItemSpec
 
 
 @dataclasses.dataclass

@@ -18,10 +18,10 @@ from typing import Any
 
 import tomli_w
 
-from .datafiles import read_toml
-from .errors import InputError
-from .store.records import SourceSpec
-from .urls import is_http
+from discourse.datafiles import read_toml
+from discourse.errors import InputError
+from discourse.gather.urls import is_http
+from discourse.store.records import SourceSpec
 
 KINDS = ("feed", "sitemap", "pages")
 _KEYS = {"name", "kind", "urls", "homepage", "tags", "per_host_delay", "select", "drop"}

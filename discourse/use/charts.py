@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
-from .export import partial_file
-from .stance.labels import STANCES
-from .summary import summary
+from discourse.errors import InputError
+from discourse.stance.labels import STANCES
+from discourse.use.export import partial_file
+from discourse.use.summary import summary
 
 COLOURS = {"favor": "#1b7837", "against": "#b2182b", "neutral": "#878787"}
 TIME_FIELDS = ("month", "quarter", "year")

@@ -8,8 +8,8 @@ import json
 import re
 from typing import Any
 
-from .errors import InputError
-from .store.queries import FACETS, Filters
+from discourse.errors import InputError
+from discourse.store.queries import FACETS, Filters
 
 CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
 STANCES = ("favor", "against", "neutral")

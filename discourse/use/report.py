@@ -9,13 +9,13 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__
-from .charts import COLOURS, _pyplot, stance_figure, svg_of
-from .errors import InputError
-from .export import partial_file
-from .stance.labels import STANCES
-from .stance.targets import target_registry
-from .summary import require_tags, summary
+from discourse import __version__
+from discourse.errors import InputError
+from discourse.stance.labels import STANCES
+from discourse.stance.targets import target_registry
+from discourse.use.charts import COLOURS, _pyplot, stance_figure, svg_of
+from discourse.use.export import partial_file
+from discourse.use.summary import require_tags, summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from lxml import html as lxml_html
 from trafilatura import extract_metadata
 
-from .errors import InputError
-from .maintext import main_text
+from discourse.errors import InputError
+from discourse.gather.maintext import main_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -163,9 +163,9 @@ def extract_inputs(inputs, settings) -> list[dict]:
     ``{"input": ..., "error": ...}`` and the others still come out."""
     import asyncio
 
-    from .errors import FetchError
-    from .fetching import Fetcher, is_html
-    from .urls import is_http
+    from discourse.errors import FetchError
+    from discourse.gather.fetching import Fetcher, is_html
+    from discourse.gather.urls import is_http
 
     urls = [i for i in inputs if is_http(i)]
     fetched: dict[str, object] = {}
@@ -207,7 +207,7 @@ def read_text_input(source: str, settings) -> str:
     """Plain text or the main text of an HTML page, from a path, a URL or "-" (stdin)."""
     import sys
 
-    from .urls import is_http
+    from discourse.gather.urls import is_http
 
     if is_http(source):
         item = extract_inputs([source], settings)[0]

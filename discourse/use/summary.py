@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-from .errors import InputError
-from .query import make_filters
-from .stance.labels import STANCES
-from .store.queries import GROUPS
+from discourse.errors import InputError
+from discourse.stance.labels import STANCES
+from discourse.store.queries import GROUPS
+from discourse.use.query import make_filters
 
 MIN_CLAIMS = 30
 Z95 = 1.959963984540054

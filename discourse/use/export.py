@@ -9,8 +9,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InputError
-from .query import make_filters
+from discourse.errors import InputError
+from discourse.use.query import make_filters
 
 FORMATS = ("csv", "jsonl", "parquet")
 CHUNK = 10_000
@@ -159,7 +159,7 @@ def _parquet(rows, path: Path, names, schema) -> int:
 
 def export_summary(corpus, fmt: str, out: str | Path, **kw) -> int:
     """Compute a stance summary and write it (csv, jsonl or parquet)."""
-    from .summary import summary
+    from discourse.use.summary import summary
 
     return write_summary(summary(corpus, **kw), fmt, out)
 

@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
-from .store import Corpus
+from discourse.errors import InputError
+from discourse.store import Corpus
 
 CLAIM_COLUMNS = {
     "claim_id": "Claim id (claims.id).",

@@ -1,0 +1,1 @@
+"""Use: search the tagged corpus, summarise stance, export, chart, report and serve it."""
