@@ -25,7 +25,7 @@ from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline
 
 from discourse.claims.attribution import AttributionCues, find_holder
-from discourse.claims.detector import MODEL_DIR, load_cues, load_detector
+from discourse.claims.detector import default_model_dir, load_cues, load_detector
 from discourse.claims.hedging import HedgeCues, find_hedge, find_negation
 from discourse.claims.model import load_english
 from discourse.claims.train import LABELS_PATH, claim_scores, label_of, load_labels
@@ -156,12 +156,12 @@ def print_table(result: dict) -> None:
         print(f"{label:36} {ours:7.3f} {peer:7.3f} {ratio:>6}  {peer_name}")
 
 
-def run(labels_path: str | Path = LABELS_PATH, model_dir: str | Path = MODEL_DIR) -> dict:
+def run(labels_path: str | Path = LABELS_PATH, model_dir: str | Path | None = None) -> dict:
     """Evaluate on the test split, print the table, return the figures."""
     rows = load_labels(labels_path)
     train = [r for r in rows if r["split"] == "train"]
     test = [r for r in rows if r["split"] == "test"]
-    result = evaluate(test, train, load_detector(model_dir), load_english())
+    result = evaluate(test, train, load_detector(model_dir or default_model_dir()), load_english())
     print_table(result)
     return result
 

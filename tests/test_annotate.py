@@ -121,12 +121,13 @@ def test_annotate_killed_mid_run_loses_only_the_batch_in_flight(tmp_path):
 
 
 def test_new_pipeline_version_reannotates_and_keeps_old_sentences(tmp_path):
-    from discourse.claims.pipeline import DEFAULT_CONFIG
+    from discourse import pipelines
 
+    default_config = pipelines.path("config.cfg")
     db = _docs(tmp_path, [{"url": "http://b.example/1", "text": BLOG}])
     assert run_cli("--db", str(db), "annotate").returncode == 0
-    cfg = DEFAULT_CONFIG.read_text().replace("threshold = 0.5", "threshold = 0.9")
-    folder = DEFAULT_CONFIG.parent
+    cfg = default_config.read_text().replace("threshold = 0.5", "threshold = 0.9")
+    folder = default_config.parent
     alt = folder / "test-alt-config.cfg"
     alt.write_text(cfg)
     try:

@@ -10,9 +10,9 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from discourse.claims.detector import (
-    MODEL_DIR,
     ClaimDetector,
     ModelError,
+    default_model_dir,
     load_detector,
     save_detector,
 )
@@ -59,7 +59,7 @@ def fitted():
 
 @pytest.fixture(scope="module")
 def shipped():
-    return load_detector(MODEL_DIR)
+    return load_detector(default_model_dir())
 
 
 def test_init_only_stores_params_and_clone_gives_an_unfitted_copy():
@@ -150,7 +150,7 @@ def test_missing_model_folder_says_how_to_train(tmp_path):
 
 
 def test_shipped_model_is_small_and_described_by_its_metadata(tmp_path):
-    shutil.copytree(MODEL_DIR, tmp_path / "m")
+    shutil.copytree(default_model_dir(), tmp_path / "m")
     assert (tmp_path / "m" / "model.skops").stat().st_size < 2_000_000
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["training_data"]["split"] == "train"

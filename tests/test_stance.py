@@ -18,7 +18,13 @@ from discourse.modelio import ModelError
 from discourse.stance import StanceClassifier
 from discourse.stance.labels import read_labels
 from discourse.stance.model import as_rows, parse_views
-from discourse.stance.train import MODEL_DIR, load_stance_model, model_version, scores, train
+from discourse.stance.train import (
+    default_model_dir,
+    load_stance_model,
+    model_version,
+    scores,
+    train,
+)
 
 from .conftest import ROOT, run_cli, write_jsonl
 
@@ -169,8 +175,8 @@ def test_model_with_a_foreign_type_is_refused_without_running_it(tmp_path):
 
 
 def test_bundled_model_loads_and_is_versioned():
-    model = load_stance_model(MODEL_DIR)
-    meta = json.loads((MODEL_DIR / "metadata.json").read_text())
+    model = load_stance_model(default_model_dir())
+    meta = json.loads((default_model_dir() / "metadata.json").read_text())
     assert meta["n_labels"] >= 800 and meta["cross_validation"]["overall"]["f_avg"] > 0.5
     assert list(model.classes_) == ["against", "favor", "neutral"]
 
@@ -297,7 +303,7 @@ def test_tag_tags_each_claim_for_each_target_it_mentions_once(tagged_corpus):
         views = c.db.execute("SELECT COUNT(*) FROM claims WHERE stance_view IS NULL").fetchone()[0]
         current = c.stance.current_model()
     assert expected > 20 and len(tags) == expected and views == 0
-    assert {v for _, _, v in tags} == {current["version"]} == {model_version(MODEL_DIR)}
+    assert {v for _, _, v in tags} == {current["version"]} == {model_version(default_model_dir())}
     assert f"{expected} tags" in out
     res = run_cli("--db", str(db), "tag", cwd=tmp)
     assert res.returncode == 0 and res.stdout.startswith("0 claims tagged")
@@ -307,7 +313,7 @@ def test_retagging_with_a_new_model_keeps_the_old_tags(tagged_corpus, small_mode
     tmp, db, _ = tagged_corpus
     copy = tmp_path / "c.db"
     shutil.copy(db, copy)
-    old = model_version(MODEL_DIR)
+    old = model_version(default_model_dir())
     res = run_cli("--db", str(copy), "tag", "--model", str(small_model[0]), cwd=tmp)
     assert res.returncode == 0, res.stderr
     new = model_version(small_model[0])
@@ -419,7 +425,7 @@ def test_tag_killed_mid_run_then_rerun_tags_everything_once(tmp_path):
     db = tmp_path / "big.db"
     build_corpus(db, 30_000)
     with Corpus(db) as c:  # the builder's claims are current for their annotation version
-        expected = c.stance.count_untagged(model_version(MODEL_DIR))
+        expected = c.stance.count_untagged(model_version(default_model_dir()))
     proc = subprocess.Popen(
         [DISCOURSE, "--db", str(db), "tag", "--no-progress"],
         stdout=subprocess.DEVNULL,

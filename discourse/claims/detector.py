@@ -21,13 +21,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from discourse import pipelines
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 from discourse.modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
 
-PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
-CUES_PATH = PIPELINES / "claim_cues.toml"
-MODEL_DIR = PIPELINES / "models" / "claims"
 NONE = "none"
 CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
 # Version of the model folder layout (model.skops + metadata.json) and of the cue file.
@@ -43,7 +41,7 @@ ALLOWED_TYPES = frozenset(
 
 def load_cues(path: str | Path | None = None) -> dict:
     """The parsed cue file (default ``pipelines/claim_cues.toml``), checked for its sections."""
-    path = Path(path) if path else CUES_PATH
+    path = Path(path) if path else pipelines.path("claim_cues.toml")
     data = read_toml(path)
     version = data.get("format_version", 1)
     if not isinstance(version, int) or version > FORMAT_VERSION:
@@ -227,10 +225,15 @@ def save_detector(model: ClaimDetector, folder: str | Path, metadata: dict) -> P
     return save_model(model, folder, {"params": params, **metadata}, format_version=FORMAT_VERSION)
 
 
-def load_detector(folder: str | Path = MODEL_DIR) -> ClaimDetector:
+def default_model_dir() -> Path:
+    """The bundled claim model folder."""
+    return pipelines.path("models", "claims")
+
+
+def load_detector(folder: str | Path | None = None) -> ClaimDetector:
     """Load a model folder written by ``save_detector``; never runs code from the file."""
     return load_model(
-        folder,
+        folder or default_model_dir(),
         cls=ClaimDetector,
         allowed_types=ALLOWED_TYPES,
         format_version=FORMAT_VERSION,

@@ -8,18 +8,15 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.util import load_config
 
-from discourse import __version__
+from discourse import __version__, pipelines
 from discourse.claims import components  # noqa: F401  (registers the factories)
 from discourse.claims.model import load_english
-from discourse.claims.practices import PIPELINES
 from discourse.errors import InputError
 from discourse.stance import view as _stance_view  # noqa: F401  (registers discourse_stance_view)
 
-DEFAULT_CONFIG = PIPELINES / "config.cfg"
-
 
 def _config(path: str | Path | None):
-    path = Path(path) if path else DEFAULT_CONFIG
+    path = Path(path) if path else pipelines.path("config.cfg")
     if not path.exists():
         raise InputError(f"{path}: no such pipeline config.")
     try:

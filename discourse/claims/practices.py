@@ -15,10 +15,10 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from discourse import pipelines
 from discourse.datafiles import read_jsonl, read_toml
 from discourse.errors import InputError
 
-PIPELINES = Path(__file__).resolve().parent.parent.parent / "pipelines"
 SPANS_KEY = "practices"
 
 if not Span.has_extension("targets"):
@@ -57,12 +57,16 @@ def load_targets(path: str | Path) -> list[dict]:
 @Language.factory(
     "discourse_practices",
     default_config={
-        "patterns": str(PIPELINES / "practices.jsonl"),
-        "targets": str(PIPELINES / "targets.toml"),
+        "patterns": "",
+        "targets": "",
     },
 )
 def make_practices(nlp: Language, name: str, patterns: str, targets: str) -> Practices:
-    return Practices(nlp, load_practice_patterns(patterns), load_targets(targets))
+    return Practices(
+        nlp,
+        load_practice_patterns(patterns or pipelines.path("practices.jsonl")),
+        load_targets(targets or pipelines.path("targets.toml")),
+    )
 
 
 class Practices:

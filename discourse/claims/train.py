@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from discourse.claims.detector import MODEL_DIR, NONE, ClaimDetector, save_detector
+from discourse.claims.detector import NONE, ClaimDetector, default_model_dir, save_detector
 from discourse.datafiles import read_jsonl
 from discourse.errors import DiscourseError, InputError
 
@@ -86,7 +86,7 @@ def cross_validate(model: ClaimDetector, rows: list[dict], folds: int = CV_FOLDS
 
 
 def train_detector(
-    labels_path: str | Path = LABELS_PATH, out_folder: str | Path = MODEL_DIR, **params
+    labels_path: str | Path = LABELS_PATH, out_folder: str | Path | None = None, **params
 ) -> dict:
     """Cross-validate, fit on the train split only, save to ``out_folder``; return CV scores."""
     labels_path = Path(labels_path)
@@ -105,7 +105,7 @@ def train_detector(
         },
         "cv_scores": scores,
     }
-    folder = save_detector(model, out_folder, metadata)
+    folder = save_detector(model, out_folder or default_model_dir(), metadata)
     size = (folder / "model.skops").stat().st_size
     if size > MAX_MODEL_BYTES:
         raise DiscourseError(
@@ -125,7 +125,7 @@ def _display(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m discourse.claims.train", description=__doc__)
     parser.add_argument("--labels", default=str(LABELS_PATH), help="claims.jsonl to train on")
-    parser.add_argument("--out", default=str(MODEL_DIR), help="model folder to write")
+    parser.add_argument("--out", default=str(default_model_dir()), help="model folder to write")
     args = parser.parse_args(argv)
     try:
         scores = train_detector(args.labels, args.out)

@@ -39,14 +39,13 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from discourse.claims.practices import PIPELINES
+from discourse import pipelines
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
 from discourse.stance.view import StanceView, load_stance_cues
 
 LABELS = ("favor", "against", "neutral")
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
-LEXICON_PATH = PIPELINES / "stance_lexicon.tsv"
 DENSE_FEATURES = (
     "composed",
     "composed_positive",
@@ -216,7 +215,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"unknown stance labels {unknown}; expected {list(LABELS)}.")
         lexicon = vader_lexicon()
-        lexicon.update(read_lexicon(self.lexicon_path or LEXICON_PATH))
+        lexicon.update(read_lexicon(self.lexicon_path or pipelines.path("stance_lexicon.tsv")))
         self.lexicon_ = lexicon
         cues = load_stance_cues(self.cues_path)
         self.flip_words_ = sorted(w.lower() for w in cues["target_flip_words"])

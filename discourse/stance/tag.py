@@ -10,7 +10,7 @@ from pathlib import Path
 
 from discourse.modelio import read_metadata
 from discourse.stance.targets import target_registry
-from discourse.stance.train import MODEL_DIR, load_stance_model, model_version
+from discourse.stance.train import default_model_dir, load_stance_model, model_version
 from discourse.store import Corpus
 
 
@@ -32,7 +32,7 @@ class TagReport:
 
 
 def resolve_model_dir(model: str | Path | None) -> Path:
-    return Path(model) if model else MODEL_DIR
+    return Path(model) if model else default_model_dir()
 
 
 def tag(

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from discourse.claims.practices import PIPELINES, load_targets
+from discourse import pipelines
+from discourse.claims.practices import load_targets
 from discourse.errors import InputError
 
-TARGETS_PATH = PIPELINES / "targets.toml"
 _MOTION = re.compile(
     r"^\s*(this house|we)\s+(believes? that|believes?|would|should|supports?)\s*", re.I
 )
@@ -24,7 +24,7 @@ STOPWORDS = frozenset(
 
 def target_registry(path: str | Path | None = None) -> dict[str, dict]:
     """{id: {"name", "description", "polarity"}} for every target in the targets file."""
-    path = Path(path) if path else TARGETS_PATH
+    path = Path(path) if path else pipelines.path("targets.toml")
     out = {}
     for t in load_targets(path):
         polarity = t.get("polarity", 1)
@@ -40,7 +40,7 @@ def target_registry(path: str | Path | None = None) -> dict[str, dict]:
 
 def check_target(target_id: str, path: str | Path | None = None) -> dict:
     """The registry entry of ``target_id``, or an InputError listing the defined ids."""
-    path = Path(path) if path else TARGETS_PATH
+    path = Path(path) if path else pipelines.path("targets.toml")
     registry = target_registry(path)
     if target_id not in registry:
         raise InputError(

@@ -20,6 +20,7 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from discourse import pipelines
 from discourse.errors import DiscourseError, InputError
 from discourse.modelio import load_model, read_metadata, save_model, sha256
 from discourse.stance.labels import Label, data_hash, read_labels
@@ -27,15 +28,19 @@ from discourse.stance.model import LABELS, StanceClassifier, parse_views
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LABELS_PATH = ROOT / "corpora" / "labels" / "stance.jsonl"
-MODEL_DIR = ROOT / "pipelines" / "models" / "stance"
 FORMAT_VERSION = 1
 ALLOWED_TYPES = frozenset({"discourse.stance.model.StanceClassifier"})
 CV_FOLDS = 5
 
 
+def default_model_dir() -> Path:
+    """The bundled stance model folder."""
+    return pipelines.path("models", "stance")
+
+
 def load_stance_model(folder: str | Path | None = None) -> StanceClassifier:
     return load_model(
-        folder or MODEL_DIR,
+        folder or default_model_dir(),
         cls=StanceClassifier,
         allowed_types=ALLOWED_TYPES,
         format_version=FORMAT_VERSION,
@@ -46,7 +51,7 @@ def load_stance_model(folder: str | Path | None = None) -> StanceClassifier:
 
 def model_version(folder: str | Path | None = None) -> str:
     """``stance-`` + the first 12 hex digits of the model file's sha256."""
-    meta = read_metadata(folder or MODEL_DIR)
+    meta = read_metadata(folder or default_model_dir())
     return "stance-" + str(meta.get("model_sha256", ""))[:12]
 
 
@@ -216,7 +221,7 @@ def format_report(report: dict, title: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--labels", default=str(LABELS_PATH))
-    ap.add_argument("--out", default=str(MODEL_DIR))
+    ap.add_argument("--out", default=str(default_model_dir()))
     args = ap.parse_args(argv)
     try:
         labels = read_labels([args.labels], split="train")

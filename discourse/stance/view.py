@@ -15,12 +15,11 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from discourse.claims.practices import PIPELINES
+from discourse import pipelines
 from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 
-CUES_PATH = PIPELINES / "stance_cues.toml"
 VIEW_VERSION = 2
 _CLAUSE_POS = frozenset({"VERB", "AUX"})
 _REDUCER_POS = frozenset({"VERB", "NOUN", "AUX", "ADP", "ADV"})
@@ -32,7 +31,7 @@ if not Span.has_extension("stance_view"):
 
 def load_stance_cues(path: str | Path | None = None) -> dict:
     """The stance cue file, checked: every list present and made of strings."""
-    path = Path(path) if path else CUES_PATH
+    path = Path(path) if path else pipelines.path("stance_cues.toml")
     data = read_toml(path)
     version = data.get("format_version", 1)
     if not isinstance(version, int) or version > 1:
@@ -133,7 +132,7 @@ class StanceViewer:
         }
 
 
-@Language.factory("discourse_stance_view", default_config={"cues": str(CUES_PATH)})
+@Language.factory("discourse_stance_view", default_config={"cues": ""})
 def make_stance_view(nlp: Language, name: str, cues: str) -> StanceView:
     return StanceView(StanceViewer(load_stance_cues(cues)))
 
