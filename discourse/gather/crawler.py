@@ -24,10 +24,9 @@ import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from discourse.errors import CorpusLockedError, FetchError
+from discourse.errors import FetchError
 from discourse.gather import dedup
 from discourse.gather.extraction import Extracted, SiteRules, extract_html
 from discourse.gather.feeds import failure_delay, next_interval, parse_feed
@@ -128,23 +127,12 @@ class Crawler:
             self.corpus.sources.upsert(spec, interval_s=self.settings.poll_default)
 
     # -- running -----------------------------------------------------------------------------
-    def lock(self) -> FileLock:
-        return FileLock(f"{self.corpus.path}.crawl.lock", timeout=0)
-
     def run_once(self) -> CrawlReport:
         """One pass over the due feeds and the pending items, under the crawl lock."""
-        lock = self.lock()
-        try:
-            lock.acquire()
-        except Timeout:
-            raise CorpusLockedError(
-                f"{self.corpus.path}: another crawl is running on this corpus (lock file "
-                f"{lock.lock_file}). Let it finish; a cron line will simply try again later."
-            ) from None
-        try:
+        with self.corpus.lock(
+            "crawl", hint="Let it finish; a cron line will simply try again later."
+        ):
             return asyncio.run(self._pass())
-        finally:
-            lock.release()
 
     def run_forever(self, *, max_sleep: float = 60.0, passes: int | None = None) -> None:
         """Poll each feed when due, until interrupted (or after ``passes`` passes)."""

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
+from discourse.errors import CorpusLockedError
 from discourse.store.analysis import AnalysisStore
 from discourse.store.documents import DocumentStore
 from discourse.store.queries import QueryStore
@@ -76,6 +81,26 @@ class Corpus:
                 if indexed != rows:
                     problems.append(f"{table}: {indexed} indexed rows for {rows} {content}")
         return problems
+
+    @contextlib.contextmanager
+    def lock(self, name: str, *, hint: str = "") -> Iterator[None]:
+        """Hold the corpus-wide lock ``name`` ("crawl", "annotate", ...) for the block, so
+        that two runs of one stage never overlap on a corpus. Taken without waiting: when
+        another process holds it, :class:`CorpusLockedError` (exit code 3). On SQLite the lock
+        is a file beside the corpus (``corpus.db.NAME.lock``), released by the OS when its
+        holder dies."""
+        lock = FileLock(f"{self.path}.{name}.lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise CorpusLockedError(
+                f"{self.path}: another {name} is running on this corpus (lock file "
+                f"{lock.lock_file}). {hint or 'Let it finish, then run again.'}"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def close(self) -> None:
         self.db.close()
