@@ -109,3 +109,51 @@ def test_exact_duplicates_add_aliases_not_rows(corpus):
     assert second.id == third.id == first.id
     assert corpus.documents.count() == 1
     assert "http://mirror.example/copy" in corpus.documents.aliases(first.id)
+
+
+def test_statements_migration_keeps_claims_tags_and_labels(tmp_path):
+    """Rebuilding the claims table (migration 6) keeps every claim, and the stance tags and
+    labels that point at them are neither cascaded away nor orphaned."""
+    path = tmp_path / "c.db"
+    with Corpus(path, upto=5) as old:
+        old.documents.add(_doc(1))
+        with old.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO annotations(document_id, pipeline_version, status) VALUES (1, 'v', 'done')"
+            )
+            sid = conn.execute(
+                "INSERT INTO sentences(document_id, idx, start, end, text, pipeline_version) "
+                "VALUES (1, 0, 0, 10, 'Residents said', 'v')"
+            ).lastrowid
+            cid = conn.execute(
+                "INSERT INTO claims(sentence_id, document_id, claim_type, holder, holder_kind, "
+                "targets, pipeline_version) VALUES (?, 1, 'evaluative', 'author', 'author', "
+                "'[\"community-engagement\"]', 'v')",
+                (sid,),
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO stance_tags(claim_id, target, label, score, model_version) "
+                "VALUES (?, 'community-engagement', 'against', 0.8, 'm')",
+                (cid,),
+            )
+            conn.execute(
+                "INSERT INTO labels(text, target, label, claim_id) "
+                "VALUES ('Residents said', 'community-engagement', 'against', ?)",
+                (cid,),
+            )
+    with Corpus(path) as new:
+        row = new.db.execute("SELECT id, is_claim, claim_type FROM claims").fetchone()
+        assert tuple(row) == (cid, 1, "evaluative")
+        assert new.db.execute("SELECT claim_id FROM stance_tags").fetchone()[0] == cid
+        assert new.db.execute("SELECT claim_id FROM labels").fetchone()[0] == cid
+        assert new.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert new.check() == []
+        # a statement that is not a claim has no type, and a claim must have one
+        with pytest.raises(sqlite3.IntegrityError):
+            with new.db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO claims(sentence_id, document_id, is_claim, claim_type, holder, "
+                    "holder_kind, pipeline_version) VALUES (?, 1, 0, 'factual', 'author', "
+                    "'author', 'v')",
+                    (sid,),
+                )

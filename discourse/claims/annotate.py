@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc
 
-from discourse.claims.components import CLAIMS_KEY, PRACTICES_KEY
+from discourse.claims.components import PRACTICES_KEY, STATEMENTS_KEY
 from discourse.claims.pipeline import load_pipeline, pipeline_version
 from discourse.gather.extraction import detect_language
 from discourse.store import Corpus
@@ -56,8 +56,10 @@ def skip_reason(text: str, language: str | None) -> str | None:
 
 
 def sentence_records(doc: Doc) -> list[SentenceRecord]:
-    """Every sentence of a processed doc, with the claim analysis of claim sentences."""
-    claims = {span.start: span for span in doc.spans.get(CLAIMS_KEY, [])}
+    """Every sentence of a processed doc, with the analysis of its statements (claims and
+    sentences about a target)."""
+    statements = {span.start: span for span in doc.spans.get(STATEMENTS_KEY, [])}
+    relevance = doc._.relevance or {}
     practices = doc.spans.get(PRACTICES_KEY, [])
     out = []
     for idx, sent in enumerate(doc.sents):
@@ -73,10 +75,12 @@ def sentence_records(doc: Doc) -> list[SentenceRecord]:
                 {p.label_ for p in practices if sent.start <= p.start and p.end <= sent.end}
             ),
         )
-        span = claims.get(sent.start)
+        rec.relevance = relevance.get(sent.start, {})
+        span = statements.get(sent.start)
         if span is not None:
-            rec.is_claim = True
-            rec.claim_type = span.label_
+            rec.statement = True
+            rec.is_claim = bool(span._.is_claim)
+            rec.claim_type = span.label_ if rec.is_claim else None
             rec.score = span._.claim_score
             rec.holder = span._.holder or "author"
             rec.holder_kind = span._.holder_kind or "author"
@@ -212,16 +216,18 @@ def _annotate_sharded(
 
 
 def analyze_text(
-    text: str, *, config: str | None = None, nlp=None, stance_model=None
+    text: str, *, config: str | None = None, nlp=None, stance_model=None, title: str = ""
 ) -> list[dict]:
-    """One JSON-ready object per sentence of ``text`` (no corpus needed); ``stances`` lists
-    the stance toward each target a claim mentions (with ``stance_model`` loaded, or the
-    default model)."""
+    """One JSON-ready object per sentence of ``text`` (no corpus needed): its claim analysis,
+    ``relevance`` (P(about) per target) and ``stances``, the stance toward each target the
+    sentence is about, claim or not (with ``stance_model`` loaded, or the default model)."""
     from discourse.stance.tag import stances_for
     from discourse.stance.train import load_stance_model
 
     nlp = nlp or load_pipeline(config)
-    doc = nlp(clean(text))
+    doc = nlp.make_doc(clean(text))
+    doc._.title = title or None
+    doc = nlp(doc)
     records = sentence_records(doc)
     stances = stances_for(records, stance_model or load_stance_model())
     return [
@@ -238,6 +244,7 @@ def analyze_text(
             "negation_cue": r.negation_cue,
             "practices": r.practices,
             "targets": r.targets,
+            "relevance": r.relevance,
             "stances": st,
         }
         for r, st in zip(records, stances)

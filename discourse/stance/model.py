@@ -43,8 +43,9 @@ from discourse import pipelines
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
 from discourse.stance.view import StanceView, load_stance_cues
+from discourse.vocabulary import STANCES
 
-LABELS = ("favor", "against", "neutral")
+LABELS = STANCES
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
 DENSE_FEATURES = (
     "composed",

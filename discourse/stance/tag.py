@@ -67,16 +67,17 @@ def tag(
             break
         after = claims[-1][0]
         keys, rows = [], []
-        for claim_id, text, targets, view in claims:
+        for claim_id, text, targets, view, relevance in claims:
+            about = json.loads(relevance) if relevance else {}
             for target in json.loads(targets):
-                keys.append((claim_id, target))
+                keys.append((claim_id, target, about.get(target)))
                 rows.append((text, target, view))
         results = model.predict_stance(rows)
-        tags = [(c, t, lb, p, u) for (c, t), (lb, p, u) in zip(keys, results)]
+        tags = [(c, t, lb, p, u, r) for (c, t, r), (lb, p, u) in zip(keys, results)]
         corpus.stance.store_tags(tags, version)
         report.claims += len(claims)
         report.tags += len(tags)
-        report.uncertain += sum(u for *_, u in tags)
+        report.uncertain += sum(u for *_, u, _ in tags)
         if bar is not None:
             bar.update(len(claims))
     if bar is not None:
@@ -87,10 +88,12 @@ def tag(
 
 
 def stances_for(records, model) -> list[list[dict]]:
-    """Stance of each claim record (a SentenceRecord) toward each of its targets."""
+    """Stance of each statement record (a SentenceRecord: a claim or a sentence about a
+    target) toward each target it is about, with the confidence of the label and the
+    probability that the sentence is about the target (``relevance``)."""
     keys, rows = [], []
     for k, r in enumerate(records):
-        if r.is_claim:
+        if r.statement:
             for target in r.targets:
                 keys.append((k, target))
                 rows.append((r.text, target, r.stance_view))
@@ -98,6 +101,12 @@ def stances_for(records, model) -> list[list[dict]]:
     if rows:
         for (k, target), (label, p, uncertain) in zip(keys, model.predict_stance(rows)):
             out[k].append(
-                {"target": target, "stance": label, "score": round(p, 4), "uncertain": uncertain}
+                {
+                    "target": target,
+                    "stance": label,
+                    "confidence": round(p, 4),
+                    "relevance": records[k].relevance.get(target),
+                    "uncertain": uncertain,
+                }
             )
     return out

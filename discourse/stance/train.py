@@ -20,16 +20,16 @@ from sklearn.base import clone
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from discourse import pipelines
+from discourse import labelsets, pipelines
 from discourse.errors import DiscourseError, InputError
 from discourse.modelio import load_model, read_metadata, save_model, sha256
+from discourse.stance import registry
 from discourse.stance.labels import Label, data_hash, read_labels
-from discourse.stance.model import LABELS, StanceClassifier, parse_views
+from discourse.stance.model import LABELS, parse_views
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LABELS_PATH = ROOT / "corpora" / "labels" / "stance.jsonl"
 FORMAT_VERSION = 1
-ALLOWED_TYPES = frozenset({"discourse.stance.model.StanceClassifier"})
 CV_FOLDS = 5
 
 
@@ -38,15 +38,24 @@ def default_model_dir() -> Path:
     return pipelines.path("models", "stance")
 
 
-def load_stance_model(folder: str | Path | None = None) -> StanceClassifier:
-    return load_model(
-        folder or default_model_dir(),
-        cls=StanceClassifier,
-        allowed_types=ALLOWED_TYPES,
+def load_stance_model(folder: str | Path | None = None):
+    """The stance model of a folder (default: the bundled one), of whichever kind its
+    metadata records; never runs code from the file."""
+    folder = folder or default_model_dir()
+    kind = registry.DEFAULT_KIND
+    if (Path(folder) / "metadata.json").is_file():
+        kind = read_metadata(folder).get("model_kind", registry.DEFAULT_KIND)
+    model = load_model(
+        folder,
+        cls=registry.kind_class(kind),
+        allowed_types=registry.allowed_types(kind),
         format_version=FORMAT_VERSION,
         what="stance model",
         retrain="Train one with `discourse train --labels FILE`.",
     )
+    if hasattr(model, "attach"):  # weights kept beside the model file (transformer kind)
+        model.attach(folder)
+    return model
 
 
 def model_version(folder: str | Path | None = None) -> str:
@@ -103,14 +112,22 @@ def scores(y_true, y_pred, targets) -> dict:
 
 
 def cross_validate(
-    model: StanceClassifier, rows: list[tuple], y: np.ndarray, *, by_target: bool = False
+    model,
+    rows: list[tuple],
+    y: np.ndarray,
+    *,
+    by_target: bool = False,
+    groups: list[str] | None = None,
 ) -> tuple[dict, np.ndarray]:
     """Cross-validated predictions and :func:`scores`; ``by_target`` holds out whole targets
-    (GroupKFold), which measures stance toward new targets."""
+    (GroupKFold), which measures stance toward new targets; ``groups`` (pages) keep the
+    labels of one page in one fold, so a page's wording does not flatter the score."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
     tagged = np.empty(len(rows), dtype=object)
-    if by_target:
+    if groups is not None and not by_target and len(set(groups)) >= CV_FOLDS:
+        splits = GroupKFold(CV_FOLDS).split(rows, y, groups)
+    elif by_target:
         folds = min(CV_FOLDS, len(set(targets)))
         if folds < 2:
             raise InputError("--cv-by-target needs labels for at least two targets.")
@@ -141,28 +158,45 @@ def train(
     labels: list[Label],
     out: str | Path,
     *,
+    kinds: tuple[str, ...] = registry.CANDIDATES,
     params: dict | None = None,
     cv: bool = True,
     cv_by_target: bool = False,
     sources: list[str] | None = None,
     processes: int = 1,
+    progress=None,
 ) -> dict:
-    """Fit a model on ``labels``, cross-validate it, save it to ``out``; return the metadata.
-    ``processes`` fit the calibration folds in parallel; the saved model is the same."""
+    """Choose a model kind among ``kinds`` by cross-validation (folds grouped by page where
+    labels carry one), fit the winner on every label, save it to ``out``; return the metadata
+    with every candidate's scores. One kind skips the choice (and, with ``cv`` False, the
+    cross-validation). ``processes`` fit the target-aware kind's calibration folds in
+    parallel; the saved model is the same. ``progress(kind)`` is called as each candidate's
+    cross-validation starts."""
     if not labels:
         raise InputError("no labels to train on.")
     counts = Counter(lb.label for lb in labels)
     if len(counts) < 2:
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
+    for kind in kinds:
+        registry.kind_class(kind)  # an unknown kind fails before any work
     start = time.monotonic()
     rows, y = rows_of(labels)
-    model = StanceClassifier(**(params or {}))
-    model.set_params(n_jobs=processes if processes > 1 else None)
-    report = None
-    if cv:
-        report, _ = cross_validate(model, rows, y, by_target=cv_by_target)
+    groups = [lb.group or lb.origin for lb in labels] if any(lb.group for lb in labels) else None
+    candidates: dict[str, dict] = {}
+    if cv or len(kinds) > 1:
+        for kind in kinds:
+            if progress is not None:
+                progress(kind)
+            report, _ = cross_validate(
+                _estimator(kind, params, processes), rows, y, by_target=cv_by_target, groups=groups
+            )
+            candidates[kind] = report
+    winner = max(kinds, key=lambda k: candidates[k]["overall"]["f_avg"] if k in candidates else 0)
+    model = _estimator(winner, params, processes)
     model.fit(rows, y)
-    model.set_params(n_jobs=None)  # how it was fitted is not part of the model
+    if "n_jobs" in model.get_params():
+        model.set_params(n_jobs=None)  # how it was fitted is not part of the model
+    report = candidates.get(winner)
     seconds = time.monotonic() - start
     targets = sorted({lb.target for lb in labels})
     per_target: dict = {}
@@ -170,6 +204,11 @@ def train(
         per_target.setdefault(lb.target, Counter())[lb.label] += 1
     meta = {
         "kind": "stance",
+        "model_kind": winner,
+        "candidates": {
+            k: {"f_avg": r["overall"]["f_avg"], "macro_f1": r["overall"]["macro_f1"]}
+            for k, r in candidates.items()
+        },
         "params": model.get_params(),
         "targets": targets,
         "label_counts": {t: dict(c) for t, c in sorted(per_target.items())},
@@ -181,12 +220,23 @@ def train(
         "train_seconds": round(seconds, 2),
     }
     save_model(model, out, meta, format_version=FORMAT_VERSION)
+    if hasattr(model, "save_weights"):
+        model.save_weights(out)
     meta = read_metadata(out)
     meta["version"] = "stance-" + sha256(Path(out) / "model.skops")[:12]
     return meta
 
 
-def evaluate(model: StanceClassifier, labels: list[Label]) -> dict:
+def _estimator(kind: str, params: dict | None, processes: int):
+    """A fresh model of ``kind``; ``params`` apply to the target-aware kind only."""
+    kwargs = (params or {}) if kind == registry.DEFAULT_KIND else {}
+    model = registry.kind_class(kind)(**kwargs)
+    if processes > 1 and "n_jobs" in model.get_params():
+        model.set_params(n_jobs=processes)
+    return model
+
+
+def evaluate(model, labels: list[Label]) -> dict:
     """:func:`scores` of a trained model on held-out labels (no training)."""
     if not labels:
         raise InputError("no labels to evaluate on.")
@@ -220,18 +270,40 @@ def format_report(report: dict, title: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--labels", default=str(LABELS_PATH))
+    ap.add_argument(
+        "--labels",
+        nargs="+",
+        default=None,
+        help="label files (default: the real sentences' and the project's own train splits)",
+    )
+    ap.add_argument("--kinds", default=",".join(registry.CANDIDATES))
     ap.add_argument("--out", default=str(default_model_dir()))
     args = ap.parse_args(argv)
+    paths = args.labels or [str(labelsets.real_sentences_path(ROOT)), str(LABELS_PATH)]
     try:
-        labels = read_labels([args.labels], split="train")
-        meta = train(labels, args.out, sources=[f"{Path(args.labels).name} (split=train)"])
+        labels = read_labels(paths, split="train")
+        meta = train(
+            labels,
+            args.out,
+            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
+            sources=[f"{_shown(p)} (split=train)" for p in paths],
+            progress=lambda kind: print(f"cross-validating {kind} ...", file=sys.stderr),
+        )
     except DiscourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_report(meta["cross_validation"], f"cross-validated ({CV_FOLDS} folds):"))
-    print(json.dumps({k: meta[k] for k in ("version", "n_labels", "train_seconds")}))
+    for kind, s in meta["candidates"].items():
+        print(f"  candidate {kind:14} F_avg {s['f_avg']:.3f}  macro-F1 {s['macro_f1']:.3f}")
+    print(json.dumps({k: meta[k] for k in ("version", "model_kind", "n_labels", "train_seconds")}))
     return 0
+
+
+def _shown(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT.parent))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,14 @@ from discourse.store.sqlite import Database
 
 @dataclasses.dataclass
 class SentenceRecord:
-    """One sentence of a document, with its claim analysis if it is a claim."""
+    """One sentence of a document, with its analysis if it is a statement: a claim, or a
+    sentence about a stance target (``statement``); ``relevance`` is P(about) per target."""
 
     idx: int
     start: int
     end: int
     text: str
+    statement: bool = False
     is_claim: bool = False
     claim_type: str | None = None
     score: float | None = None
@@ -27,6 +29,7 @@ class SentenceRecord:
     practices: list[str] = dataclasses.field(default_factory=list)
     targets: list[str] = dataclasses.field(default_factory=list)
     stance_view: dict | None = None
+    relevance: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -83,16 +86,17 @@ class AnalysisStore:
                         " VALUES (?, ?, ?, ?, ?, ?)",
                         (ann.document_id, s.idx, s.start, s.end, s.text, pipeline_version),
                     )
-                    if s.is_claim:
+                    if s.statement:
                         conn.execute(
-                            "INSERT INTO claims(sentence_id, document_id, claim_type, score, holder,"
-                            " holder_kind, hedged, hedge_cue, negated, negation_cue, practices,"
-                            " targets, pipeline_version, stance_view)"
-                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            "INSERT INTO claims(sentence_id, document_id, is_claim, claim_type,"
+                            " score, holder, holder_kind, hedged, hedge_cue, negated,"
+                            " negation_cue, practices, targets, pipeline_version, stance_view,"
+                            " relevance) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (
                                 cur.lastrowid,
                                 ann.document_id,
-                                s.claim_type,
+                                int(s.is_claim),
+                                s.claim_type if s.is_claim else None,
                                 s.score,
                                 s.holder,
                                 s.holder_kind,
@@ -106,6 +110,7 @@ class AnalysisStore:
                                 None
                                 if s.stance_view is None
                                 else json.dumps(s.stance_view, separators=(",", ":")),
+                                json.dumps(s.relevance, separators=(",", ":")),
                             ),
                         )
                 conn.execute(
@@ -131,7 +136,8 @@ class AnalysisStore:
                 return
             pipeline_version = row[0]
         rows = self.db.execute(
-            "SELECT s.idx, s.start, s.end, s.text, c.id AS claim_id, c.claim_type, c.score, "
+            "SELECT s.idx, s.start, s.end, s.text, c.id AS claim_id, c.is_claim, c.claim_type, "
+            "c.score, "
             "c.holder, c.holder_kind, c.hedged, c.hedge_cue, c.negated, c.negation_cue, "
             "c.practices, c.targets FROM sentences s LEFT JOIN claims c ON c.sentence_id = s.id "
             "WHERE s.document_id = ? AND s.pipeline_version = ? ORDER BY s.idx",

@@ -170,6 +170,12 @@ class Database:
                 "read-only. Run any writing command (e.g. `discourse init`) once first."
             )
         for version, name, sql in pending:
+            # a migration that rebuilds a table says so in its first line: foreign keys are
+            # off while it runs (the pragma is a no-op inside a transaction) and checked
+            # before it commits
+            rebuild = sql.lstrip().startswith("-- discourse: foreign_keys off")
+            if rebuild:
+                self.conn.execute("PRAGMA foreign_keys = OFF")
             try:
                 with self.transaction():
                     # Another process may have migrated while we waited for the lock.
@@ -182,11 +188,19 @@ class Database:
                     )
                     for statement in _split_sql(sql):
                         self.conn.execute(statement)
+                    if rebuild and self.conn.execute("PRAGMA foreign_key_check").fetchone():
+                        raise CorpusError(
+                            f"{self.path}: migration {version} ({name}) would break foreign "
+                            "keys; the corpus was not changed."
+                        )
                     self.conn.execute(
                         "INSERT INTO schema_version(version, name) VALUES (?, ?)", (version, name)
                     )
             except sqlite3.Error as exc:
                 raise self._translate(exc) from None
+            finally:
+                if rebuild:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
             applied.append(version)
         return applied
 

@@ -61,12 +61,13 @@ class StanceStore:
     # ------------------------------------------------------------------ tagging
 
     def untagged(self, model_version: str, after: int = 0, limit: int = 2000) -> list[tuple]:
-        """(claim id, sentence text, targets JSON, stance view JSON) of current claims that
-        mention a target and have no tag from ``model_version``, in id order after ``after``."""
+        """(claim id, sentence text, targets JSON, stance view JSON, relevance JSON) of current
+        statements (claims and sentences about a target) that are about a target and have no
+        tag from ``model_version``, in id order after ``after``."""
         return [
             tuple(r)
             for r in self.db.execute(
-                f"SELECT c.id, s.text, c.targets, c.stance_view FROM {_CURRENT_CLAIMS} "
+                f"SELECT c.id, s.text, c.targets, c.stance_view, c.relevance FROM {_CURRENT_CLAIMS} "
                 "JOIN sentences s ON s.id = c.sentence_id "
                 "WHERE c.id > ? AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM stance_tags t "
                 "WHERE t.claim_id = c.id AND t.model_version = ?) ORDER BY c.id LIMIT ?",
@@ -82,13 +83,13 @@ class StanceStore:
         ).fetchone()[0]
 
     def store_tags(self, tags: list[tuple], model_version: str) -> None:
-        """(claim id, target, label, score, uncertain) rows, in one transaction."""
+        """(claim id, target, label, score, uncertain, relevance) rows, in one transaction."""
         with self.db.transaction() as conn:
             conn.executemany(
                 "INSERT INTO stance_tags(claim_id, target, label, score, uncertain, "
-                "model_version) VALUES (?, ?, ?, ?, ?, ?) "
+                "model_version, relevance) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(claim_id, target, model_version) DO NOTHING",
-                [(c, t, lb, s, int(u), model_version) for c, t, lb, s, u in tags],
+                [(c, t, lb, s, int(u), model_version, r) for c, t, lb, s, u, r in tags],
             )
 
     def tags_of(self, claim_id: int, model_version: str | None) -> list[dict]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from discourse.errors import InputError
-from discourse.stance.labels import STANCES
 from discourse.use.export import partial_file
 from discourse.use.summary import summary
+from discourse.vocabulary import STANCES
 
 COLOURS = {"favor": "#1b7837", "against": "#b2182b", "neutral": "#878787"}
 TIME_FIELDS = ("month", "quarter", "year")

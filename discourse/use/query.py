@@ -10,9 +10,7 @@ from typing import Any
 
 from discourse.errors import InputError
 from discourse.store.queries import FACETS, Filters
-
-CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
-STANCES = ("favor", "against", "neutral")
+from discourse.vocabulary import CLAIM_TYPES, STANCES
 
 
 @dataclasses.dataclass

@@ -11,11 +11,11 @@ import jinja2
 
 from discourse import __version__
 from discourse.errors import InputError
-from discourse.stance.labels import STANCES
 from discourse.stance.targets import target_registry
 from discourse.use.charts import COLOURS, _pyplot, stance_figure, svg_of
 from discourse.use.export import partial_file
 from discourse.use.summary import require_tags, summary
+from discourse.vocabulary import STANCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -15,9 +15,9 @@ import math
 import numpy as np
 
 from discourse.errors import InputError
-from discourse.stance.labels import STANCES
 from discourse.store.queries import GROUPS
 from discourse.use.query import make_filters
+from discourse.vocabulary import STANCES
 
 MIN_CLAIMS = 30
 Z95 = 1.959963984540054
