@@ -112,10 +112,10 @@ def test_exact_duplicates_add_aliases_not_rows(corpus):
 
 
 def test_statements_migration_keeps_claims_tags_and_labels(tmp_path):
-    """Rebuilding the claims table (migration 6) keeps every claim, and the stance tags and
+    """Rebuilding the claims table (migration 7) keeps every claim, and the stance tags and
     labels that point at them are neither cascaded away nor orphaned."""
     path = tmp_path / "c.db"
-    with Corpus(path, upto=5) as old:
+    with Corpus(path, upto=6) as old:
         old.documents.add(_doc(1))
         with old.db.transaction() as conn:
             conn.execute(
