@@ -77,7 +77,9 @@ def test_sources_add_without_any_feed_is_a_clear_error(cli, server):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('[[source]]\nname = "A"\nurls = ["ftp://x"]\n', "not an http"),
+        ('[[source]]\nname = "A"\nurls = ["ftp://x"]\n', "only http and https URLs"),
+        ('[[source]]\nname = "A"\nurls = ["http://[::1"]\n', r"'http://\[::1'.*malformed"),
+        ('[[source]]\nname = "A"\nurls = ["http://h:70000/"]\n', "(?i)port out of range"),
         ('[[source]]\nname = "A"\nkind = "blog"\nurls = ["http://x"]\n', "kind 'blog'"),
         ('[[source]]\nname = "A"\nurls = ["http://x"]\ncolour = 1\n', "unknown key 'colour'"),
         ('[[source]]\nname = "A"\nurls = ["http://x"]\nselect = "div[["\n', "selector"),
