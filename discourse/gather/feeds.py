@@ -63,7 +63,9 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         headers["content-type"] = content_type
     try:
         parsed = feedparser.parse(
-            _CHARREF.sub(_safe_charref, body), response_headers=headers, sanitize_html=False
+            _CHARREF.sub(_safe_charref, _as_utf8(body)),
+            response_headers=headers,
+            sanitize_html=False,
         )
     except Exception as exc:  # feedparser's loose parser raises on some hostile input
         log.debug("feed %s: feedparser raised", url, exc_info=True)
@@ -102,6 +104,24 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]{1,12}|[0-9]{1,12});")
 
 
+_DECLARED = re.compile(rb"""^(<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+
+
+def _as_utf8(body: bytes) -> bytes:
+    """A UTF-16 or UTF-32 feed re-encoded as UTF-8 (its declaration too), so the character
+    references below can be checked in it; other bodies as they are."""
+    from discourse.gather.fetching import unicode_encoding
+
+    encoding = unicode_encoding(body)
+    if encoding is None or encoding == "utf-8":
+        return body
+    try:
+        text = body.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError:
+        return body  # feedparser makes what it can of it
+    return _DECLARED.sub(rb'\1"utf-8"', text.encode("utf-8"), count=1)
+
+
 def _safe_charref(m: re.Match) -> bytes:
     """A character reference to no character (a lone surrogate such as ``&#xD800;``, past
     U+10FFFF, NUL) becomes U+FFFD: feedparser's loose parser raises on them."""
@@ -124,14 +144,17 @@ def clean_text(value, limit: int = 1000) -> str | None:
 
 def _entry_item(entry, url: str) -> ItemSpec | None:
     guid = clean_text(entry.get("id"), 2000)
-    link = entry.get("link") or (guid if guid and guid.startswith("http") else None)
+    link = entry.get("link")
     if not link:
-        # feedparser blanks a link it cannot parse (``http://[::1/x``); an entry whose
-        # alternate link came out empty is recorded, one with no link at all is not an article.
+        # feedparser blanks a link it cannot parse (``http://[::1/x``): an entry whose
+        # alternate link came out empty is recorded as unusable. Without any link, a GUID
+        # that is a URL stands in for it (RSS isPermaLink); else it is not an article.
         alternates = [lk for lk in entry.get("links", []) if lk.get("rel") == "alternate"]
         if alternates and not any(lk.get("href") for lk in alternates):
             return _rejected(entry, "link is empty or malformed")
-        return None
+        link = guid if guid and guid.startswith("http") else None
+        if not link:
+            return None
     try:
         link = check_url(link, url)
     except BadURL as exc:
