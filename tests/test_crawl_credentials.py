@@ -47,11 +47,11 @@ def test_credentials_in_a_feed_url_are_used_but_never_stored_or_shown(cli, tmp_p
         return handler
 
     feed = (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Members</title>'
-        "<item><title>Panel</title><link>panel.html</link><guid>m1</guid></item>"
-        "<item><title>Away</title><link>away.html</link><guid>m2</guid></item>"
-        "</channel></rss>"
-    ).encode()
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Members</title>'
+        b"<item><title>Panel</title><link>panel.html</link><guid>m1</guid></item>"
+        b"<item><title>Away</title><link>away.html</link><guid>m2</guid></item>"
+        b"</channel></rss>"
+    )
     server.routes["/private/feed.xml"] = private(
         Response(200, feed, {"Content-Type": "application/rss+xml"})
     )

@@ -153,3 +153,12 @@ def test_extract_reports_bad_inputs_and_still_does_the_good_ones(cli, tmp_path):
     assert "bad.html.gz: is not valid gzip" in res.stderr
     assert "bin.html: looks binary" in res.stderr and "missing.html: cannot be read" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_malformed_url_in_sources_file_is_one_line_naming_file_source_and_url(cli, tmp_path):
+    (tmp_path / "sources.toml").write_text('[[source]]\nname = "Broken"\nurls = ["http://[::1"]\n')
+    res = cli("crawl")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    (line,) = res.stderr.strip().splitlines()
+    assert "sources.toml: source #1 (Broken): URL 'http://[::1'" in line
+    assert "Invalid IPv6 URL" in line

@@ -68,6 +68,7 @@ class CrawlReport:
     feeds_not_modified: int = 0
     feeds_failed: int = 0
     feed_problems: int = 0
+    page_lists: int = 0  # sources of kind "pages": polled without a fetch
     items_new: int = 0
     documents_new: int = 0
     duplicates: int = 0
@@ -104,8 +105,8 @@ class CrawlReport:
         """Raise when cron should notice: :class:`CrawlFailedError` (exit 4) when every fetch
         of the pass failed, :class:`SourcesFailingError` (exit 5) when some feeds failed or
         sources are marked failing. A pass with nothing due is not a failure."""
-        fetched_feeds = self.feeds_polled - self.feeds_failed
-        attempts = self.feeds_polled + self.pages_fetched + self.pages_failed
+        fetched_feeds = max(0, self.feeds_polled - self.page_lists - self.feeds_failed)
+        attempts = self.feeds_polled - self.page_lists + self.pages_fetched + self.pages_failed
         attempts += self.pages_retry_later
         if attempts and not (fetched_feeds or self.pages_fetched):
             raise CrawlFailedError(
@@ -383,6 +384,7 @@ class Crawler:
     async def _poll_feed(self, fetcher: Fetcher, feed: Feed, report: CrawlReport) -> None:
         if feed.kind == "pages":
             # A page list: the URL itself is the item; look again rarely.
+            report.page_lists += 1
             await self._db(
                 self.corpus.sources.feed_polled,
                 feed,

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -120,6 +121,9 @@ class WorkerPool:
         self.fn, self.timeout, self.warmup = fn, timeout, warmup
         self._ctx = multiprocessing.get_context("forkserver")
         self._workers = [_Worker(self._ctx, fn, warmup) for _ in range(workers)]
+        # Own threads for the pipes, so a busy default executor (DNS, compression) never
+        # eats into a page's budget.
+        self._io = ThreadPoolExecutor(2 * workers, thread_name_prefix="discourse-extract-io")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         for w in self._workers:
             self._idle.put_nowait(w)
@@ -129,14 +133,21 @@ class WorkerPool:
         """``fn(*args)`` in an idle worker. Raises :class:`ExtractionTimeout` past the budget
         (the worker is killed and replaced) and :class:`WorkerFailed` if ``fn`` raised."""
         worker = await self._idle.get()
+        loop = asyncio.get_running_loop()
+        if not worker.ready:
+            try:
+                await asyncio.wait_for(
+                    loop.run_in_executor(self._io, worker.conn.recv), self.START_TIMEOUT
+                )
+            except (TimeoutError, EOFError, OSError):
+                self._replace(worker)
+                raise WorkerFailed("extraction worker did not start") from None
+            worker.ready = True
         try:
-            if not worker.ready:
-                await asyncio.wait_for(asyncio.to_thread(worker.conn.recv), self.START_TIMEOUT)
-                worker.ready = True
             # Pipes block on large pages: send and receive on threads, never on the loop.
-            await asyncio.to_thread(worker.conn.send, args)
+            await loop.run_in_executor(self._io, worker.conn.send, args)
             status, value = await asyncio.wait_for(
-                asyncio.to_thread(worker.conn.recv), self.timeout
+                loop.run_in_executor(self._io, worker.conn.recv), self.timeout
             )
         except TimeoutError:
             self._replace(worker)
@@ -173,3 +184,4 @@ class WorkerPool:
         for w in self._workers:
             w.stop(kill=w not in idle)
         self._workers = []
+        self._io.shutdown(wait=True)
