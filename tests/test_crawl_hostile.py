@@ -76,6 +76,9 @@ def test_hostile_entries_fail_alone_and_good_entries_are_stored(tmp_path, server
         table = format_table(c.sources.health())
     assert hostile.items_failed == 3 and hostile.parse_problem
     assert "parse problem:" in table and "3 unusable entries" in table
+    assert "last failed item:" in table and hostile.last_item_error.endswith(
+        "only http and https URLs are fetched, not 'javascript')"
+    )
     # the next crawl does not trip over them either, nor record them twice
     with Corpus(tmp_path / "corpus.db") as c, c.db.transaction() as conn:
         conn.execute("UPDATE feeds SET next_poll = '1970-01-01T00:00:00Z', body_hash = NULL")

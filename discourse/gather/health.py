@@ -73,4 +73,6 @@ def format_table(healths: list[SourceHealth], now: str | None = None) -> str:
             lines.append(f"    last error: {h.last_error}")
         if h.parse_problem:
             lines.append(f"    parse problem: {h.parse_problem}")
+        if h.last_item_error:
+            lines.append(f"    last failed item: {h.last_item_error[:300]}")
     return "\n".join(lines)

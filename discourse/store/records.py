@@ -69,6 +69,7 @@ class SourceHealth:
     never_polled: int = 0  # feeds of the source not polled yet
     parse_problem: str | None = None
     items_failed: int = 0  # items that failed for good (bad links, errors, timeouts)
+    last_item_error: str | None = None  # "url: error" of the latest of them
 
 
 @dataclasses.dataclass

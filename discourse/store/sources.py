@@ -74,7 +74,10 @@ class SourceStore:
                         AND parse_problem IS NOT NULL ORDER BY last_polled DESC LIMIT 1)
                         AS parse_problem,
                    (SELECT COUNT(*) FROM items i JOIN feeds f ON f.id = i.feed_id
-                        WHERE f.source_id = s.id AND i.status = 'failed') AS items_failed
+                        WHERE f.source_id = s.id AND i.status = 'failed') AS items_failed,
+                   (SELECT i.url || ': ' || i.error FROM items i JOIN feeds f ON f.id = i.feed_id
+                        WHERE f.source_id = s.id AND i.status = 'failed'
+                        ORDER BY i.id DESC LIMIT 1) AS last_item_error
             FROM sources s ORDER BY s.name
             """
         )
@@ -94,6 +97,7 @@ class SourceStore:
                 never_polled=r["never_polled"],
                 parse_problem=r["parse_problem"],
                 items_failed=r["items_failed"],
+                last_item_error=r["last_item_error"],
             )
             for r in rows
         ]
