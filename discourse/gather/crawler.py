@@ -134,6 +134,19 @@ def analyse_page(
     return extracted, dedup.content_hash(extracted.text), dedup.to_bytes(signature)
 
 
+async def _all(coros) -> None:
+    """Run the coroutines together; on the first error (the corpus failing), cancel the
+    rest and wait for them, so none is left to fail again during loop shutdown."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def _valid(url: str | None) -> str | None:
     """A URL a page names (its canonical link) if it is a fetchable one, else None."""
     try:
@@ -307,12 +320,12 @@ class Crawler:
                 feeds = sources.due_feeds(FOREVER, include_failing=True)
             else:
                 feeds = sources.due_feeds()
-            await asyncio.gather(*(self._poll(fetcher, feed, report) for feed in feeds))
+            await _all(self._poll(fetcher, feed, report) for feed in feeds)
             items = sources.pending_items(FOREVER if now else None, limit=1_000_000)
             if self.progress:
                 self._bar = tqdm(total=len(items), unit="page", desc="crawl", file=sys.stderr)
             try:
-                await asyncio.gather(*(self._fetch_item(fetcher, it, report) for it in items))
+                await _all(self._fetch_item(fetcher, it, report) for it in items)
             finally:
                 if self._bar is not None:
                     self._bar.close()
