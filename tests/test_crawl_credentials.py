@@ -140,3 +140,15 @@ def test_migration_strips_credentials_from_an_older_corpus(tmp_path):
         log = c.db.execute("SELECT url, final_url FROM fetch_log").fetchone()
         assert tuple(log) == ("http://example.org/feed.xml", "http://example.org/?mail=a@b")
     assert SECRET not in everything_stored(db)
+
+
+def test_feed_that_asks_for_a_password_says_where_to_give_it(tmp_path, server):
+    from .crawlkit import crawl
+
+    server.routes["/feed.xml"] = Response(401, b"no", {"WWW-Authenticate": 'Basic realm="x"'})
+    report = crawl(tmp_path, [SourceSpec("Members", "feed", [server.url("/feed.xml")])])
+    assert report.feeds_failed == 1
+    with Corpus(tmp_path / "corpus.db") as c:
+        (health,) = c.sources.health()
+    assert health.last_error.startswith("HTTP 401 (the site asks for a password")
+    assert "user:password@" in health.last_error and "sources.toml" in health.last_error

@@ -359,9 +359,15 @@ class Fetcher:
             if result.status == 304 or 200 <= result.status < 300:
                 return result
             retryable = result.status == 429 or result.status >= 500
+            reason = f"HTTP {result.status}"
+            if result.status == 401:
+                reason += (
+                    " (the site asks for a password: give it as user:password@ in the URL in "
+                    "sources.toml; it is used to fetch and never stored)"
+                )
             raise FetchError(
                 current,
-                f"HTTP {result.status}",
+                reason,
                 status=result.status,
                 retryable=retryable,
                 retry_after=_retry_after(result.headers.get("retry-after")),
