@@ -67,7 +67,10 @@ def echo_json(obj: Any) -> None:
 @click.pass_context
 def main(ctx: click.Context, db: str | None, log_level: str | None) -> None:
     """Text mining for community-engagement discourse: gather blogs and news, find claims
-    about engagement practice, tag their stance, query and report."""
+    about engagement practice, tag their stance, query and report.
+
+    Exit codes: 0 ok, 1 error, 2 bad input or settings, 3 corpus locked, 4 crawl: every
+    fetch failed, 5 crawl: some sources failing."""
     ctx.obj = {"db": db, "log_level": log_level}
 
 
@@ -150,52 +153,66 @@ def sources() -> None:
     "--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml)."
 )
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
+@click.option(
+    "--contact",
+    metavar="ADDR",
+    help="Your contact address or URL for the crawler's User-Agent; stored in discourse.toml.",
+)
 @click.pass_context
-def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> None:
-    """Find the feeds of a homepage and add them as a source."""
+def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses, contact) -> None:
+    """Find the feeds of a homepage and add them as a source.
+
+    Without a contact address set (the `contact` setting), asks for one on a terminal and
+    stores it in discourse.toml: polite crawlers identify themselves.
+
+    Example: discourse sources add https://example.org/ --tag blog --contact me@example.org"""
     from discourse.gather.crawler import add_source
+    from discourse.settings import write_setting
 
     settings = settings_from(
         ctx, sources=sources_file, allow_private_addresses=allow_private_addresses
     )
+    if contact is None and not settings.contact and sys.stdin.isatty():
+        contact = click.prompt(
+            "Contact address or URL for the crawler's User-Agent (empty to skip)",
+            default="",
+            show_default=False,
+        ).strip()
     with open_corpus(settings) as corpus:
         spec = add_source(corpus, settings, url, name=name, tags=list(tags))
     click.echo(f"added source {spec.name!r} to {settings.sources}:")
     for feed in spec.urls:
         click.echo(f"  {feed}")
+    if contact:
+        click.echo(f"contact {contact!r} stored in {write_setting('contact', contact)}")
 
 
 @sources.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def sources_list(ctx, fmt) -> None:
-    """Sources with their crawl health: last success, last error, documents, next poll."""
-    import dataclasses
+    """Sources with their crawl health: documents, failed items, last success, next poll, why
+    each is waiting (due, backing off after failures, failing), last error, parse problem."""
+    from discourse.gather.health import format_table, source_rows
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
+        if fmt == "json":
+            for row in source_rows(corpus):
+                echo_json(row)
+            return
         rows = corpus.sources.health()
-    if fmt == "json":
-        for row in rows:
-            echo_json(dataclasses.asdict(row))
-        return
     if not rows:
         click.echo("no sources yet: add one with `discourse sources add URL` and run a crawl.")
         return
-    click.echo(
-        f"{'source':<28} {'status':<8} {'docs':>5} {'last success':<21} {'next poll':<21} last error"
-    )
-    for r in rows:
-        click.echo(
-            f"{r.name[:28]:<28} {r.status:<8} {r.documents:>5} {r.last_success or '-':<21} "
-            f"{r.next_poll or '-':<21} {(r.last_error or '')[:60]}"
-        )
+    click.echo(format_table(rows))
 
 
 @main.command()
 @click.option(
     "--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml)."
 )
+@click.option("--now", "--force", "now", is_flag=True, help="Poll every feed now, due or not.")
 @click.option("--loop", is_flag=True, help="Keep running and poll each feed when due.")
 @click.option("--concurrency", type=int, help="Requests in flight at once.")
 @click.option("--per-host-delay", type=float, help="Seconds between requests to one host.")
@@ -209,6 +226,7 @@ def sources_list(ctx, fmt) -> None:
 def crawl(
     ctx,
     sources_file,
+    now,
     loop,
     concurrency,
     per_host_delay,
@@ -217,11 +235,21 @@ def crawl(
     contact,
     progress,
 ) -> None:
-    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
-    from pathlib import Path
+    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop).
 
+    --now (or --force) polls every feed, failing ones too, whatever its next-poll time.
+
+    \b
+    Exit codes (for cron):
+      0  the pass ran (or nothing was due)
+      2  bad input or settings (sources file, flags)
+      3  the corpus or its crawl lock is held by another process
+      4  every fetch failed (nothing could be fetched)
+      5  some feeds failed, or sources are marked failing
+      1  anything else (the corpus file was deleted, the disk is full, ...)
+
+    Example: discourse crawl --now --contact me@example.org"""
     from discourse.gather.crawler import Crawler
-    from discourse.gather.sources import load_sources
 
     settings = settings_from(
         ctx,
@@ -234,19 +262,15 @@ def crawl(
     )
     with open_corpus(settings) as corpus:
         crawler = Crawler(corpus, settings, progress=progress)
-        if Path(settings.sources).exists() or sources_file:
-            crawler.sync_sources(load_sources(settings.sources))
-        elif not corpus.sources.all():
-            from discourse.errors import InputError
-
-            raise InputError(
-                f"{settings.sources}: no such sources file and the corpus has no sources. "
-                "Add one with `discourse sources add URL`."
-            )
+        crawler.sync_sources_file(settings.sources, given=sources_file is not None)
         if loop:
+            if now:
+                click.echo(crawler.run_once(now=True).summary())
             crawler.run_forever()
         else:
-            click.echo(crawler.run_once().summary())
+            report = crawler.run_once(now=now)
+            click.echo(report.summary())
+            report.check()
 
 
 @main.command()

@@ -34,6 +34,19 @@ class InputError(DiscourseError):
     exit_code = 2
 
 
+class CrawlFailedError(DiscourseError):
+    """Every fetch of a crawl failed: exit 4, so that cron notices."""
+
+    exit_code = 4
+
+
+class SourcesFailingError(DiscourseError):
+    """A crawl stored what it could, but some feeds failed or sources are marked failing:
+    exit 5, so that cron notices."""
+
+    exit_code = 5
+
+
 class FetchError(DiscourseError):
     """A URL could not be fetched (recorded on the item, never fatal to a crawl)."""
 

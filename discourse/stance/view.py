@@ -84,7 +84,7 @@ class StanceViewer:
         return tok.dep_ == "prep" and tok.lower_ in self.concessive
 
     def _truth_frame(self, tok) -> bool:
-        """"true" in "it is not true that ...": a frame over a clause, not a judgement."""
+        """ "true" in "it is not true that ...": a frame over a clause, not a judgement."""
         if tok.lemma_.lower() not in self.truth_frames or tok.dep_ not in ("acomp", "attr"):
             return False
         clausal = ("ccomp", "csubj", "advcl")
