@@ -589,20 +589,33 @@ def query(
             )
 
 
+_FORCE = click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+
+
+def _written(out: str, message: str) -> None:
+    """Say what was written: on stderr when the output itself went to stdout."""
+    from discourse.use.output import is_stdout
+
+    click.echo(message, err=is_stdout(out))
+
+
 @main.command(name="export")
 @click.argument("what", type=click.Choice(["claims", "documents", "labels", "summary"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--out", required=True, metavar="FILE|-", help="File to write (-: standard output).")
+@_FORCE
 @click.option("--query", "text", help="Only rows matching this full-text query.")
 @click.option("--source", help="Only this source.")
 @click.option("--tag", help="Only sources with this tag.")
 @click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", help="Published on or before.")
-@click.option("--target", help="summary: only this target.")
+@click.option("--target", help="Only this target (claims, labels, summary).")
 @click.option("--by", "by", help="summary: group by source,tag,month,quarter,year,holder.")
-@click.option("--holder", help="summary: only author or quoted claims.")
+@click.option("--holder", help="Only claims held by: author, quoted, or a name (or part of one).")
 @click.pass_context
-def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, holder) -> None:
+def export_(
+    ctx, what, fmt, out, force, text, source, tag, since, until, target, by, holder
+) -> None:
     """Export claims, documents, stance labels or a stance summary with every provenance
     column (claims and documents are streamed in constant memory)."""
     from discourse.use.export import export, export_summary
@@ -611,13 +624,24 @@ def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, ho
     with open_corpus(settings, readonly=True) as corpus:
         if what == "summary":
             n = export_summary(
-                corpus, fmt, out, **_summary_args(target, by, source, tag, since, until, holder)
+                corpus,
+                fmt,
+                out,
+                force=force,
+                **_summary_args(target, by, source, tag, since, until, holder),
             )
         else:
-            n = export(
-                corpus, what, fmt, out, text, source=source, tag=tag, since=since, until=until
-            )
-    click.echo(f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
+            filters = dict(source=source, tag=tag, since=since, until=until)
+            if what == "claims":
+                filters.update(target=target, holder=holder)
+            elif what == "labels":
+                filters.update(target=target)
+            elif target or holder:
+                from discourse.errors import InputError
+
+                raise InputError("--target and --holder apply to claims, not documents.")
+            n = export(corpus, what, fmt, out, text, force=force, **filters)
+    _written(out, f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
 
 
 def _split(value: str | None) -> list[str]:
@@ -659,43 +683,25 @@ def _filter_options(f):
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--out", metavar="FILE|-", help="Write to this file (default: standard output).")
+@_FORCE
 @click.pass_context
-def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> None:
+def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force) -> None:
     """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
     95% intervals, shares corrected for classifier error, documents; small groups flagged."""
     from discourse.use.export import write_summary
-    from discourse.use.summary import format_table, summary
+    from discourse.use.output import check_output, is_stdout
+    from discourse.use.summary import summary
 
     settings = settings_from(ctx)
+    out = out or "-"
+    if not is_stdout(out):
+        check_output(out, force=force)  # before the work, not after
     with open_corpus(settings, readonly=True) as corpus:
         result = summary(corpus, **_summary_args(target, by, source, tag, since, until, holder))
-    if fmt == "table" and not out:
-        click.echo(format_table(result))
-        return
-    if fmt == "table":
-        from pathlib import Path
-
-        Path(out).write_text(format_table(result) + "\n", encoding="utf-8")
-    elif out or fmt == "parquet":
-        if not out:
-            from discourse.errors import InputError
-
-            raise InputError("--format parquet needs --out FILE.")
-        write_summary(result, {"json": "jsonl"}.get(fmt, fmt), out)
-    elif fmt == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=result.columns())
-        writer.writeheader()
-        writer.writerows(result.rows)
-        return
-    else:
-        echo_json(
-            {"model_version": result.model_version, "notes": result.notes, "rows": result.rows}
-        )
-        return
-    click.echo(f"{len(result.rows)} summary rows written to {out}")
+    n = write_summary(result, fmt, out, force=force)
+    if not is_stdout(out):
+        click.echo(f"{n} summary rows written to {out}")
 
 
 @main.command()
@@ -708,9 +714,15 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> No
     show_default=True,
 )
 @_filter_options
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.png or FILE.svg")
+@click.option(
+    "--out", required=True, metavar="FILE|-", help="FILE.png or FILE.svg (-: standard output)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["png", "svg"]), help="Default: from FILE's suffix."
+)
+@_FORCE
 @click.pass_context
-def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
+def chart(ctx, target, by, source, tag, since, until, holder, out, fmt, force) -> None:
     """Stance share over time with Wilson 95% bands, and a per-outlet comparison."""
     from discourse.use.charts import write_chart
 
@@ -721,27 +733,36 @@ def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
             target,
             out,
             by=by,
+            fmt=fmt,
+            force=force,
             source=source,
             tag=tag,
             since=since,
             until=until,
             holder=holder,
         )
-    click.echo(f"chart written to {out}")
+    _written(out, f"chart written to {out}")
 
 
 @main.command()
-@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    default="report.html",
+    show_default=True,
+    metavar="FILE|-",
+    help="File to write (-: standard output).",
+)
+@_FORCE
 @click.option("--title", default="Stance in the corpus", show_default=True)
 @click.pass_context
-def report(ctx, out, title) -> None:
+def report(ctx, out, force, title) -> None:
     """Write one self-contained HTML report (no network needed to open it)."""
     from discourse.use.report import write_report
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
-        write_report(corpus, out, title=title)
-    click.echo(f"report written to {out}")
+        write_report(corpus, out, force=force, title=title)
+    _written(out, f"report written to {out}")
 
 
 @main.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from discourse.errors import InputError
 from discourse.stance.labels import STANCES
-from discourse.use.export import partial_file
+from discourse.use.output import check_output, is_stdout, open_output
 from discourse.use.summary import summary
 
 COLOURS = {"favor": "#1b7837", "against": "#b2182b", "neutral": "#878787"}
@@ -67,17 +67,48 @@ def stance_figure(corpus, target: str, *, by: str = "month", **filters):
     return fig
 
 
-def write_chart(corpus, target: str, out: str | Path, *, by: str = "month", **filters) -> Path:
-    out = Path(out)
-    if out.suffix.lower() not in (".png", ".svg"):
-        raise InputError(f"{out}: the chart is written as .png or .svg.")
+CHART_FORMATS = ("png", "svg")
+
+
+def write_chart(
+    corpus,
+    target: str,
+    out: str | Path,
+    *,
+    by: str = "month",
+    fmt: str | None = None,
+    force: bool = False,
+    **filters,
+) -> str:
+    """Write the stance chart of ``target`` to ``out`` (``-``: standard output, with ``fmt``)
+    as PNG or SVG (``fmt``, else the file's suffix); the format written."""
+    fmt = chart_format(out, fmt)
+    if not is_stdout(out):
+        check_output(out, force=force)  # before the work, not after
     fig = stance_figure(corpus, target, by=by, **filters)
+    return save_figure(fig, out, fmt, force=force)
+
+
+def chart_format(out: str | Path, fmt: str | None) -> str:
+    """``fmt`` if given, else the suffix of ``out``: png or svg."""
+    if fmt is None:
+        if is_stdout(out):
+            raise InputError("writing a chart to standard output (-) needs --format png or svg.")
+        fmt = Path(out).suffix.lower().lstrip(".")
+        if fmt not in CHART_FORMATS:
+            raise InputError(f"{out}: the chart is written as .png or .svg (or give --format).")
+    if fmt not in CHART_FORMATS:
+        raise InputError(f"unknown chart format {fmt!r}: use png or svg.")
+    return fmt
+
+
+def save_figure(fig, out: str | Path, fmt: str, *, force: bool = False) -> str:
     try:
-        with partial_file(out) as tmp:
-            fig.savefig(tmp, format=out.suffix[1:].lower(), dpi=120)
+        with open_output(out, force=force, binary=True, what=fmt.upper()) as fh:
+            fig.savefig(fh, format=fmt, dpi=120)
     finally:
         _pyplot().close(fig)
-    return out
+    return fmt
 
 
 def svg_of(fig) -> str:

@@ -14,7 +14,7 @@ from discourse.errors import InputError
 from discourse.stance.labels import STANCES
 from discourse.stance.targets import target_registry
 from discourse.use.charts import COLOURS, _pyplot, stance_figure, svg_of
-from discourse.use.export import partial_file
+from discourse.use.output import check_output, is_stdout, open_output
 from discourse.use.summary import require_tags, summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -91,8 +91,12 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
     )
 
 
-def write_report(corpus, out: str | Path, **kw) -> Path:
+def write_report(corpus, out: str | Path, *, force: bool = False, **kw) -> str:
+    """Write the report to ``out`` (``-``: standard output; an existing file only with
+    ``force``)."""
+    if not is_stdout(out):
+        check_output(out, force=force)  # before the work, not after
     html = build_report(corpus, **kw)
-    with partial_file(out) as tmp:
-        tmp.write_text(html, encoding="utf-8")
-    return Path(out)
+    with open_output(out, force=force) as fh:
+        fh.write(html)
+    return str(out)
