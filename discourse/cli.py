@@ -121,19 +121,23 @@ def import_(
 ) -> None:
     """Import documents from JSON Lines files (url, text; optional title, author, date, source).
 
-    Each batch is one transaction; re-importing skips documents already stored."""
-    from discourse.gather.importer import import_jsonl
+    Every file is checked first: a bad line stops the import with nothing stored. Each batch
+    is one transaction; re-importing skips documents already stored.
+
+    \b
+    Example:
+      discourse --db corpus.db import articles.jsonl --source "Northgate Gazette"
+    """
+    from discourse.gather.importer import import_files
 
     settings = settings_from(ctx, batch_size=batch_size)
     with open_corpus(settings) as corpus:
-        for path in files:
-            report = import_jsonl(
-                corpus, path, default_source=source, batch_size=settings.batch_size
-            )
-            click.echo(
-                f"{path}: {report.new} new, {report.duplicates} duplicates, "
-                f"{report.near_duplicates} near-duplicates"
-            )
+        done = import_files(corpus, files, default_source=source, batch_size=settings.batch_size)
+    for path, report in done:
+        click.echo(
+            f"{path}: {report.new} new, {report.duplicates} duplicates, "
+            f"{report.near_duplicates} near-duplicates"
+        )
 
 
 # -- gather ------------------------------------------------------------------------------------

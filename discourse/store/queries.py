@@ -171,6 +171,24 @@ class QueryStore:
                 ) from None
             raise
 
+    def check_text(self, text: str, documents: bool = False) -> None:
+        """An InputError if ``text`` is not a valid full-text query. SQLite parses a MATCH
+        only when the statement first runs (a lazy export would fail mid-stream), so it is
+        run once here, for at most one row."""
+        table = "documents_fts" if documents else "sentences_fts"
+        try:
+            self.db.execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT 1", (text,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            msg = str(exc)
+            if any(w in msg for w in ("locked", "disk", "malformed", "readonly", "interrupt")):
+                raise  # the corpus, not the query
+            raise InputError(
+                f"query {text!r} is not valid full-text syntax ({msg}). Use words, "
+                '"quoted phrases", AND, OR, NOT, prefix* and parentheses.'
+            ) from None
+
     def _columns(self, f: Filters) -> str:
         cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
         if f.target or f.stance or f.min_score is not None or (f.with_stance and not f.documents):

@@ -106,6 +106,8 @@ def make_filters(corpus, text: str | None = None, **kw) -> Filters:
     """Validate filters against the corpus (targets, stances, claim types, dates)."""
     text = fts_query(text) if text and text.strip() else None
     f = Filters(text=text, **{k: v for k, v in kw.items() if k not in ("since", "until")})
+    if text:
+        corpus.queries.check_text(text, documents=bool(kw.get("documents")))
     f.since = parse_date(kw.get("since"), what="--since")
     f.until = parse_date(kw.get("until"), end=True, what="--until")
     if f.since and f.until and f.since > f.until:
@@ -164,6 +166,8 @@ def facets(
 
 def kwic(hits: list[Hit], text: str | None, *, window: int = 40, sort: str = "date") -> list[str]:
     """Keyword-in-context lines, keyword aligned; ``sort`` by date, left or right context."""
+    if window < 1:
+        raise InputError(f"--window {window}: give the characters of context, at least 1.")
     terms = [
         t
         for t in re.findall(r"\w+\*?", text or "")
