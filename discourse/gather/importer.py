@@ -10,21 +10,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from discourse.datafiles import read_jsonl
 from discourse.errors import InputError
 from discourse.gather import dedup
 from discourse.gather.urls import canonical_url
+from discourse.links import is_http_url
 from discourse.store import Corpus, NewDocument, SourceSpec
 
 log = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("url", "text", "title", "author", "date", "published", "source", "language")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclasses.dataclass
@@ -81,19 +79,6 @@ def check_record(obj: dict, where: str) -> dict:
         "source": obj.get("source"),
         "language": obj.get("language"),
     }
-
-
-def is_http_url(url: str) -> bool:
-    """An absolute http(s) URL with a host, a valid port and no control characters or spaces
-    (browsers drop those, so "java\\tscript:" would run)."""
-    if _CONTROL.search(url):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises on an out-of-range port)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _iso_date(value: str) -> bool:

@@ -313,20 +313,31 @@ class QueryStore:
         )
         return [dict(r) for r in self.db.execute(sql, (target, label, limit))]
 
-    def quoted_holders(self, limit: int = 15) -> list[dict]:
-        """Holders most often quoted, with their claims' current stance tags counted."""
+    def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
+        """Holders most often quoted: claims and documents; with ``target``, only claims
+        tagged for it by the current model, counted per stance (one tag per claim, so
+        favor + against + neutral = claims)."""
+        if target is None:
+            stance, join, params = "", "", [limit]
+        else:
+            stance = (
+                ", SUM(t.label = 'favor') AS favor, SUM(t.label = 'against') AS against, "
+                "SUM(t.label = 'neutral') AS neutral"
+            )
+            join = (
+                f"JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
+                "AND t.target = ? "
+            )
+            params = [target, limit]
         sql = (
             "SELECT c.holder AS holder, COUNT(DISTINCT c.id) AS claims, "
-            "COUNT(DISTINCT c.document_id) AS documents, "
-            "SUM(t.label = 'favor') AS favor, SUM(t.label = 'against') AS against, "
-            "SUM(t.label = 'neutral') AS neutral "
+            f"COUNT(DISTINCT c.document_id) AS documents{stance} "
             "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
-            "AND a.pipeline_version = c.pipeline_version "
-            f"LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
+            f"AND a.pipeline_version = c.pipeline_version {join}"
             "WHERE c.holder_kind = 'quoted' GROUP BY c.holder COLLATE NOCASE "
             "ORDER BY claims DESC, holder LIMIT ?"
         )
-        return [dict(r) for r in self.db.execute(sql, (limit,))]
+        return [dict(r) for r in self.db.execute(sql, params)]
 
     def has_stance_tags(self) -> bool:
         return self.db.execute("SELECT EXISTS (SELECT 1 FROM stance_tags)").fetchone()[0] == 1

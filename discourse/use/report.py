@@ -11,11 +11,12 @@ import jinja2
 
 from discourse import __version__
 from discourse.errors import InputError
+from discourse.links import is_http_url
 from discourse.stance.labels import STANCES
 from discourse.stance.targets import target_registry
 from discourse.use.charts import COLOURS, _pyplot, stance_figure, svg_of
 from discourse.use.output import check_output, is_stdout, open_output
-from discourse.use.summary import require_tags, summary
+from discourse.use.summary import MIN_CLAIMS, require_tags, summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,6 +41,23 @@ def _overview_svg(rows: list[tuple[str, str, int]]) -> str | None:
     return svg_of(fig)
 
 
+def _claim_view(c: dict) -> dict:
+    """A claim as the report shows it: whitespace collapsed, no quote marks added (the text
+    may carry its own), the source line from the parts that exist, a link only to http(s)."""
+    url = c.get("url")
+    when = (c.get("published") or "")[:10]
+    parts = [c.get("source"), when]
+    return {
+        "text": " ".join((c.get("text") or "").split()),
+        "holder": "the author" if c.get("holder_kind") == "author" else c.get("holder"),
+        "href": url if is_http_url(url) else None,
+        "label": " ".join((c.get("title") or url or "untitled").split()),
+        "url": url,
+        "details": [p for p in parts if p],
+        "confidence": c.get("stance_score"),
+    }
+
+
 def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
     """The report as one HTML string."""
     current = require_tags(corpus)
@@ -62,8 +80,13 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
                 "description": registry.get(tid, {}).get("description", ""),
                 "overall": row,
                 "holders": [r for r in by_holder.rows if r["target"] == tid],
+                "quoted": corpus.queries.quoted_holders(10, target=tid),
                 "chart": chart,
-                "top": {lb: corpus.queries.top_claims(tid, lb, 5) for lb in ("favor", "against")},
+                "attention": None,
+                "top": {
+                    lb: [_claim_view(c) for c in corpus.queries.top_claims(tid, lb, 5)]
+                    for lb in ("favor", "against")
+                },
             }
         )
     meta = current["metadata"]
@@ -86,6 +109,7 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
         model=current,
         cv=cv,
         notes=overall.notes,
+        min_claims=MIN_CLAIMS,
         stances=STANCES,
         colours=COLOURS,
     )
