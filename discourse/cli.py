@@ -569,6 +569,7 @@ def query(
                     click.echo(f"  {n:>7}  {value if value is not None else '(none)'}")
             return
         hits = q.query(corpus, text, limit=limit, offset=offset, **filters)
+        tags = q.current_tags(corpus, hits) if fmt == "table" else None
     if fmt == "kwic":
         for line in q.kwic(hits, text, window=window, sort=kwic_sort):
             click.echo(line)
@@ -584,13 +585,8 @@ def query(
                 {k: json.dumps(v) if isinstance(v, list) else v for k, v in h.as_dict().items()}
             )
     else:
-        if not hits:
-            click.echo("no results")
-        for h in hits:
-            who = "" if documents else f" [{h.claim_type}; {h.holder}]"
-            click.echo(
-                f"{(h.published or '')[:10]}  {h.source or '-'}{who}\n    {h.text[:200]}\n    {h.url}"
-            )
+        for line in q.format_hits(hits, tags):
+            click.echo(line)
 
 
 _FORCE = click.option("--force", is_flag=True, help="Replace FILE if it exists.")

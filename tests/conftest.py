@@ -114,3 +114,11 @@ def tagged(tmp_path_factory):
         res = run_cli("--db", str(db), *args, cwd=tmp)
         assert res.returncode == 0, res.stderr
     return db
+
+
+@pytest.fixture(scope="session")
+def claims_pipeline():
+    """The claims pipeline, loaded once for every test that annotates in this process."""
+    from discourse.claims.pipeline import load_pipeline
+
+    return load_pipeline()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from collections.abc import Iterator
 
@@ -26,6 +27,7 @@ class Filters:
     until: str | None = None  # ISO date (inclusive)
     claim_type: str | None = None
     holder: str | None = None  # "author", "quoted" or a name
+    holder_parts: tuple[str, ...] = ()  # a name's parts, lower case: each must be in the holder
     hedged: bool | None = None
     target: str | None = None
     stance: str | None = None
@@ -95,8 +97,11 @@ def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple
             conds.append("c.holder_kind = ?")
             params.append(f.holder)
         elif f.holder:
-            conds.append("c.holder = ? COLLATE NOCASE")
-            params.append(f.holder)
+            # every part of the name as a whole word of the holder ("okafor" matches
+            # "Councillor Janet Okafor" and "Cllr Okafor"); GLOB, as LIKE has no classes
+            for part in f.holder_parts or name_parts(f.holder):
+                conds.append("(' ' || lower(c.holder) || ' ') GLOB ?")
+                params.append(f"*[^a-z0-9]{part}[^a-z0-9]*")
         if f.hedged is not None:
             conds.append("c.hedged = ?")
             params.append(int(f.hedged))
@@ -155,6 +160,57 @@ _GROUP_EXPR = {
 GROUPS = tuple(_GROUP_EXPR)
 
 
+_NAME_PART = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def name_parts(name: str, ignore: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The words of a holder's name, lower case, without those in ``ignore`` (titles such as
+    "Cllr"), unless nothing else is left."""
+    parts = tuple(p.lower() for p in _NAME_PART.findall(name))
+    kept = tuple(p for p in parts if p not in ignore)
+    return kept or parts
+
+
+def _tidy(row: sqlite3.Row) -> dict:
+    """A result row as a dict; a sentence's text without the whitespace (paragraph breaks)
+    the sentence splitter leaves at its ends, with its offsets moved to match, so that
+    ``document.text[start:end] == text`` still holds."""
+    out = dict(row)
+    text = out.get("text")
+    if out.get("start") is not None and isinstance(text, str):
+        stripped = text.strip()
+        if stripped != text:
+            lead = len(text) - len(text.lstrip())
+            out["start"] += lead
+            out["end"] = out["start"] + len(stripped)
+            out["text"] = stripped
+    return out
+
+
+def matching_words(words: set[str], terms: list[list[str]]) -> list[list[set[str]]]:
+    """For each term (a list of tokens; a token ending in * is a prefix), for each token, the
+    ``words`` the full-text index matches: the same tokenizer and Porter stemmer as the
+    corpus's own index, so "consultation" finds "consultations" but not "consultancy"
+    unless the stems agree, and only "consult*" matches as a prefix."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE w USING fts5(word, tokenize='porter unicode61')")
+        conn.executemany("INSERT INTO w(word) VALUES (?)", [(w,) for w in sorted(words)])
+        out = []
+        for term in terms:
+            found = []
+            for token in term:
+                prefix = token.endswith("*")
+                bare = token.rstrip("*").replace('"', '""')
+                match = f'"{bare}"' + ("*" if prefix else "")
+                rows = conn.execute("SELECT word FROM w WHERE w MATCH ?", (match,))
+                found.append({r[0] for r in rows})
+            out.append(found)
+        return out
+    finally:
+        conn.close()
+
+
 class QueryStore:
     def __init__(self, db: Database):
         self.db = db
@@ -209,7 +265,7 @@ class QueryStore:
             raise
         while rows := cur.fetchmany(chunk):
             for r in rows:
-                yield dict(r)
+                yield _tidy(r)
 
     def _common(self, f: Filters) -> bool:
         """Does the full-text query match many sentences (at least COMMON)? A bounded count
@@ -238,7 +294,7 @@ class QueryStore:
         # LIMIT and OFFSET inline (validated ints): bound as parameters, SQLite 3.4x cannot
         # stop the date-ordered walk early (16 s instead of 30 ms on 1M claims).
         sql = f"SELECT {cols} {where} ORDER BY {order_by} LIMIT {int(limit)} OFFSET {int(offset)}"
-        return [dict(r) for r in self._run(sql, params, f)]
+        return [_tidy(r) for r in self._run(sql, params, f)]
 
     def count(self, f: Filters) -> int:
         where, params = _where(f)
@@ -311,7 +367,7 @@ class QueryStore:
             "AND t.target = ? AND t.label = ? AND t.uncertain = 0 "
             "ORDER BY t.score DESC, d.published DESC LIMIT ?"
         )
-        return [dict(r) for r in self.db.execute(sql, (target, label, limit))]
+        return [_tidy(r) for r in self.db.execute(sql, (target, label, limit))]
 
     def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
         """Holders most often quoted: claims and documents; with ``target``, only claims
@@ -338,6 +394,22 @@ class QueryStore:
             "ORDER BY claims DESC, holder LIMIT ?"
         )
         return [dict(r) for r in self.db.execute(sql, params)]
+
+    def current_tags(self, claim_ids: list[int]) -> dict[int, list[dict]]:
+        """The current model's stance tags of these claims: {claim id: [{target, stance,
+        score}, ...]} by target."""
+        out: dict[int, list[dict]] = {}
+        ids = [int(i) for i in claim_ids if i is not None]
+        for k in range(0, len(ids), 500):
+            chunk = ids[k : k + 500]
+            sql = (
+                "SELECT claim_id, target, label, score FROM stance_tags "
+                f"WHERE model_version = {CURRENT_MODEL} "
+                f"AND claim_id IN ({','.join('?' * len(chunk))}) ORDER BY claim_id, target"
+            )
+            for r in self.db.execute(sql, chunk):
+                out.setdefault(r[0], []).append({"target": r[1], "stance": r[2], "score": r[3]})
+        return out
 
     def has_stance_tags(self) -> bool:
         return self.db.execute("SELECT EXISTS (SELECT 1 FROM stance_tags)").fetchone()[0] == 1

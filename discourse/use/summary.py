@@ -29,7 +29,8 @@ NOTES = [
     "its cross-validated confusion on its training labels); blank when the model has no "
     "cross-validated rates for the target.",
     f"small = true: fewer than {MIN_CLAIMS} tagged claims in the group; read its shares "
-    "with care (the intervals say how much).",
+    "with care (the intervals say how much). The table and the report show its adjusted "
+    "shares as — (too few claims to correct); csv, json and parquet keep them.",
     "holder: 'author' is the writer's own claims, 'quoted' claims attributed to someone else.",
 ]
 
@@ -163,7 +164,8 @@ def format_table(s: Summary) -> str:
         line = "  ".join(c.ljust(w) for c, w in zip(row_cells, widths))
         for lb in STANCES:
             line += f"  {pct(r[f'share_{lb}'])} [{pct(r[f'share_{lb}_low'])}-{pct(r[f'share_{lb}_high'])}]"
-        line += "  " + "  ".join(f"{pct(r[f'adjusted_{lb}']):>7}" for lb in STANCES)
+        adjusted = [None if r["small"] else r[f"adjusted_{lb}"] for lb in STANCES]
+        line += "  " + "  ".join(f"{pct(v) if v is not None else '—':>7}" for v in adjusted)
         if r["small"]:
             line += "  * small"
         lines.append(line)
