@@ -705,11 +705,16 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force
 
 
 @main.command()
-@click.option("--target", required=True, help="Target id.")
+@click.option("--target", help="Target id (required unless --attention: then every target).")
+@click.option(
+    "--attention",
+    is_flag=True,
+    help="Chart attention: documents and claims mentioning each target per period.",
+)
 @click.option(
     "--by",
     "by",
-    type=click.Choice(["month", "quarter", "year"]),
+    type=click.Choice(["week", "month", "quarter", "year"]),
     default="month",
     show_default=True,
 )
@@ -722,25 +727,30 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force
 )
 @_FORCE
 @click.pass_context
-def chart(ctx, target, by, source, tag, since, until, holder, out, fmt, force) -> None:
-    """Stance share over time with Wilson 95% bands, and a per-outlet comparison."""
-    from discourse.use.charts import write_chart
+def chart(ctx, target, attention, by, source, tag, since, until, holder, out, fmt, force) -> None:
+    """Stance shares over real time (one panel per stance, Wilson 95% bands) and per outlet;
+    or, with --attention, the documents and claims mentioning each target per period.
+
+    \b
+    Examples:
+      discourse --db corpus.db chart --target co-production --by quarter --out stance.png
+      discourse --db corpus.db chart --attention --by month --out attention.svg
+    """
+    from discourse.use.charts import write_attention_chart, write_chart
 
     settings = settings_from(ctx)
+    filters = dict(source=source, tag=tag, since=since, until=until, holder=holder)
     with open_corpus(settings, readonly=True) as corpus:
-        write_chart(
-            corpus,
-            target,
-            out,
-            by=by,
-            fmt=fmt,
-            force=force,
-            source=source,
-            tag=tag,
-            since=since,
-            until=until,
-            holder=holder,
-        )
+        if attention:
+            write_attention_chart(
+                corpus, out, by=by, target=target, fmt=fmt, force=force, **filters
+            )
+        else:
+            if not target:
+                from discourse.errors import InputError
+
+                raise InputError("give --target ID (or --attention for every target).")
+            write_chart(corpus, target, out, by=by, fmt=fmt, force=force, **filters)
     _written(out, f"chart written to {out}")
 
 

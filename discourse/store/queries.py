@@ -43,7 +43,7 @@ def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple
     hits instead of joining and sorting every match."""
     params: list = []
     if f.documents:
-        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
+        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id" + extra_join
         if f.text:
             sql += " JOIN documents_fts ON documents_fts.rowid = d.id"
         conds = ["d.duplicate_of IS NULL"]
@@ -153,11 +153,22 @@ _GROUP_EXPR = {
         "((CAST(substr(d.published, 6, 2) AS INTEGER) + 2) / 3)"
     ),
     "year": "substr(d.published, 1, 4)",
+    # the Monday of the week: 'weekday 0' moves on to Sunday, then back six days
+    "week": "date(substr(d.published, 1, 10), 'weekday 0', '-6 days')",
     "holder": "c.holder_kind",
 }
 
 
 GROUPS = tuple(_GROUP_EXPR)
+TIME_GROUPS = ("week", "month", "quarter", "year")
+
+
+def _and(where: str, conds: list[str]) -> str:
+    """``where`` (a FROM ... [WHERE ...] clause from _where) with more conditions."""
+    if not conds:
+        return where
+    joiner = " AND " if " WHERE " in where else " WHERE "
+    return where + joiner + " AND ".join(conds)
 
 
 _NAME_PART = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -345,6 +356,55 @@ class QueryStore:
         groups = ", ".join(["target", *(f"grp_{g}" for g in by)])
         sql = f"SELECT {cols}, COUNT(DISTINCT c.document_id) {where} GROUP BY {groups}"
         return [(tuple(r[:-1]), r[-1]) for r in self._run(sql, params, f)]
+
+    # ------------------------------------------------------------------ attention
+
+    def mentions(self, f: Filters, by: list[str], target: str | None = None) -> list[dict]:
+        """(target, *by, claims, documents): current claims that mention each target (the
+        claims pipeline's ``targets``, tagged or not) and their documents, grouped. Stance
+        filters do not apply; dated documents only when grouping by time."""
+        f = dataclasses.replace(f, target=None, stance=None, min_score=None, with_stance=False)
+        join = " JOIN json_each(c.targets) je" + (
+            " JOIN json_each(src.tags) tg" if "tag" in by else ""
+        )
+        where, params = _where(f, join)
+        conds = []
+        if target:
+            conds.append("je.value = ?")
+            params.append(target)
+        if any(g in by for g in ("week", "month", "quarter", "year")):
+            conds.append("d.published IS NOT NULL")
+        where = _and(where, conds)
+        cols = ", ".join(["je.value AS target", *(f"{_GROUP_EXPR[g]} AS grp_{g}" for g in by)])
+        groups = ", ".join(["target", *(f"grp_{g}" for g in by)])
+        sql = (
+            f"SELECT {cols}, COUNT(DISTINCT c.id) AS claims, COUNT(DISTINCT d.id) AS documents "
+            f"{where} GROUP BY {groups}"
+        )
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self._run(sql, params, f)
+        ]
+
+    def annotated_documents(self, f: Filters, by: list[str]) -> list[dict]:
+        """(*by, documents): original documents the claims pipeline read (not skipped),
+        grouped by any of source, tag and the time fields: the denominator of attention."""
+        by = [g for g in by if g != "holder"]
+        g = Filters(documents=True, source=f.source, tag=f.tag, since=f.since, until=f.until)
+        join = " JOIN annotations a ON a.document_id = d.id AND a.status = 'done'"
+        if "tag" in by:
+            join += " JOIN json_each(src.tags) tg"
+        where, params = _where(g, join)
+        if any(x in by for x in ("week", "month", "quarter", "year")):
+            where = _and(where, ["d.published IS NOT NULL"])
+        cols = ", ".join([*(f"{_GROUP_EXPR[x]} AS grp_{x}" for x in by), "COUNT(*) AS documents"])
+        sql = f"SELECT {cols} {where}"
+        if by:
+            sql += " GROUP BY " + ", ".join(f"grp_{x}" for x in by)
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self._run(sql, params, g)
+        ]
 
     # ------------------------------------------------------------------ report
 

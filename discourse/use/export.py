@@ -179,10 +179,20 @@ def write_summary(result, fmt: str, out: str | Path, *, force: bool = False) -> 
             fh.write(body + "\n")
         return len(result.rows)
     names = result.columns()
-    types = {"claims": "int64", "documents": "int64", "small": "bool"}
-    for lb in ("favor", "against", "neutral"):
-        types[lb] = "int64"
+    ints = {"claims", "documents", "favor", "against", "neutral", "claims_mentioning"}
+    ints |= {"documents_mentioning", "documents_in_period"}
+    floats = ("share", "adjusted", "attention")
     schema = [
-        (n, types.get(n, "float64" if "share" in n or "adjusted" in n else "string")) for n in names
+        (
+            n,
+            "bool"
+            if n == "small"
+            else "int64"
+            if n in ints
+            else "float64"
+            if n.startswith(floats)
+            else "string",
+        )
+        for n in names
     ]
     return write_rows(iter(result.rows), fmt, out, schema, force=force)

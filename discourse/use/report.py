@@ -14,31 +14,11 @@ from discourse.errors import InputError
 from discourse.links import is_http_url
 from discourse.stance.labels import STANCES
 from discourse.stance.targets import target_registry
-from discourse.use.charts import COLOURS, _pyplot, stance_figure, svg_of
+from discourse.use.charts import COLOURS, attention_figure, overview_figure, stance_figure, svg_of
 from discourse.use.output import check_output, is_stdout, open_output
 from discourse.use.summary import MIN_CLAIMS, require_tags, summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def _overview_svg(rows: list[tuple[str, str, int]]) -> str | None:
-    """Stacked bars of (year, source, documents) rows."""
-    if not rows:
-        return None
-    plt = _pyplot()
-    years = sorted({r[0] for r in rows})
-    sources = sorted({r[1] for r in rows})
-    counts = {(y, s): n for y, s, n in rows}
-    fig, ax = plt.subplots(figsize=(10, 3.2), constrained_layout=True)
-    bottom = [0] * len(years)
-    for k, src in enumerate(sources):
-        vals = [counts.get((y, src), 0) for y in years]
-        ax.bar(years, vals, bottom=bottom, label=src, color=plt.cm.tab10(k % 10))
-        bottom = [a + b for a, b in zip(bottom, vals)]
-    ax.set_ylabel("documents")
-    ax.set_title("Documents per source and year")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    return svg_of(fig)
 
 
 def _claim_view(c: dict) -> dict:
@@ -56,6 +36,13 @@ def _claim_view(c: dict) -> dict:
         "details": [p for p in parts if p],
         "confidence": c.get("stance_score"),
     }
+
+
+def attention_svg(corpus, target: str, by: str) -> str | None:
+    try:
+        return svg_of(attention_figure(corpus, by=by, target=target))
+    except InputError:
+        return None
 
 
 def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
@@ -82,7 +69,7 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
                 "holders": [r for r in by_holder.rows if r["target"] == tid],
                 "quoted": corpus.queries.quoted_holders(10, target=tid),
                 "chart": chart,
-                "attention": None,
+                "attention": attention_svg(corpus, tid, period),
                 "top": {
                     lb: [_claim_view(c) for c in corpus.queries.top_claims(tid, lb, 5)]
                     for lb in ("favor", "against")
@@ -102,7 +89,7 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
         corpus=str(corpus.path),
         stats=stats,
         sources=corpus.sources.health(),
-        overview=_overview_svg(per_year),
+        overview=svg_of(overview_figure(per_year)) if per_year else None,
         period=period,
         targets=targets,
         holders=corpus.queries.quoted_holders(15),
