@@ -67,14 +67,27 @@ def echo_json(obj: Any) -> None:
 @click.pass_context
 def main(ctx: click.Context, db: str | None, log_level: str | None) -> None:
     """Text mining for community-engagement discourse: gather blogs and news, find claims
-    about engagement practice, tag their stance, query and report."""
+    about engagement practice, tag their stance, query and report.
+
+    \b
+    Examples:
+      discourse --db corpus.db init
+      discourse --db corpus.db sources add https://example.org/ --tag blog
+      discourse --db corpus.db crawl && discourse --db corpus.db annotate
+      discourse --db corpus.db tag && discourse --db corpus.db report
+    """
     ctx.obj = {"db": db, "log_level": log_level}
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create the corpus file (or migrate an existing one to the current schema)."""
+    """Create the corpus file (or migrate an existing one to the current schema).
+
+    \b
+    Example:
+      discourse --db corpus.db init
+    """
     settings = settings_from(ctx)
     with open_corpus(settings) as corpus:
         click.echo(f"corpus {corpus.path} ready (schema version {corpus.schema_version})")
@@ -84,7 +97,12 @@ def init(ctx: click.Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def config(ctx: click.Context, fmt: str) -> None:
-    """Print the resolved settings and where each came from."""
+    """Print the resolved settings and where each came from.
+
+    \b
+    Example:
+      discourse config --format json
+    """
     settings = settings_from(ctx)
     rows = settings.rows()
     if fmt == "json":
@@ -99,7 +117,12 @@ def config(ctx: click.Context, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Counts of what the corpus holds, and an integrity check."""
+    """Counts of what the corpus holds, and an integrity check.
+
+    \b
+    Example:
+      discourse --db corpus.db status
+    """
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         stats = corpus.stats()
@@ -143,7 +166,13 @@ def import_(
 # -- gather ------------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:
-    """Manage the sources (feeds, sitemaps, page lists) a crawl follows."""
+    """Manage the sources (feeds, sitemaps, page lists) a crawl follows.
+
+    \b
+    Examples:
+      discourse --db corpus.db sources add https://example.org/ --name 'Riverside Voices'
+      discourse --db corpus.db sources list
+    """
 
 
 @sources.command(name="add")
@@ -156,7 +185,12 @@ def sources() -> None:
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> None:
-    """Find the feeds of a homepage and add them as a source."""
+    """Find the feeds of a homepage and add them as a source.
+
+    \b
+    Example:
+      discourse --db corpus.db sources add https://example.org/ --tag newspaper
+    """
     from discourse.gather.crawler import add_source
 
     settings = settings_from(
@@ -173,7 +207,12 @@ def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> 
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def sources_list(ctx, fmt) -> None:
-    """Sources with their crawl health: last success, last error, documents, next poll."""
+    """Sources with their crawl health: last success, last error, documents, next poll.
+
+    \b
+    Example:
+      discourse --db corpus.db sources list --format json
+    """
     import dataclasses
 
     settings = settings_from(ctx)
@@ -221,7 +260,12 @@ def crawl(
     contact,
     progress,
 ) -> None:
-    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
+    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop).
+
+    \b
+    Example:
+      discourse --db corpus.db crawl --contact you@example.org --no-progress
+    """
     from pathlib import Path
 
     from discourse.gather.crawler import Crawler
@@ -259,7 +303,12 @@ def crawl(
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
-    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed)."""
+    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed).
+
+    \b
+    Example:
+      discourse extract saved/article.html https://example.org/news/1
+    """
     from discourse.gather.extraction import extract_inputs
 
     settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
@@ -289,7 +338,12 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
 )
 @click.pass_context
 def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
-    """Find claims, holders, hedging and negation in every document not yet annotated."""
+    """Find claims, holders, hedging and negation in every document not yet annotated.
+
+    \b
+    Example:
+      discourse --db corpus.db annotate --processes 2
+    """
     from discourse.claims.annotate import annotate as run
 
     settings = settings_from(
@@ -312,7 +366,12 @@ def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
-    """Analyse one text or page without a corpus: JSON Lines, one object per sentence."""
+    """Analyse one text or page without a corpus: JSON Lines, one object per sentence.
+
+    \b
+    Example:
+      discourse analyze saved/article.html
+    """
     from discourse.claims.annotate import analyze_text
     from discourse.gather.extraction import read_text_input
 
@@ -392,12 +451,30 @@ def _label_options(f):
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
 @click.pass_context
 def train(
-    ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, processes, fmt
+    ctx,
+    files,
+    label_map,
+    columns,
+    split,
+    corpus_labels,
+    out,
+    cv_by_target,
+    processes,
+    fmt,
+    progress,
 ) -> None:
     """Train a stance model on label files (and the corpus's labels); print a cross-validated
-    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
+    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix.
+
+    \b
+    Example:
+      discourse --db corpus.db train --labels labels.jsonl --out stance-model
+    """
     from discourse.errors import InputError
     from discourse.stance.train import CV_FOLDS, format_report
     from discourse.stance.train import train as run
@@ -407,7 +484,12 @@ def train(
     if not labels:
         raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
     meta = run(
-        labels, out, cv_by_target=cv_by_target, sources=sources, processes=settings.processes
+        labels,
+        out,
+        cv_by_target=cv_by_target,
+        sources=sources,
+        processes=settings.processes,
+        progress=progress,
     )
     if fmt == "json":
         echo_json(meta)
@@ -426,7 +508,12 @@ def train(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
-    """Score a trained stance model on held-out labels (no training)."""
+    """Score a trained stance model on held-out labels (no training).
+
+    \b
+    Example:
+      discourse evaluate --model stance-model --labels held-out.csv --label-map PRO=favor,CON=against
+    """
     from discourse.errors import InputError
     from discourse.stance.train import evaluate as run
     from discourse.stance.train import format_report, load_stance_model, model_version
@@ -451,7 +538,12 @@ def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
 @click.pass_context
 def tag(ctx, model_dir, progress) -> None:
     """Tag the stance of every claim toward each target it mentions (claims without a tag
-    from this model); the model version is stored with each tag, older tags are kept."""
+    from this model); the model version is stored with each tag, older tags are kept.
+
+    \b
+    Example:
+      discourse --db corpus.db tag --model stance-model
+    """
     from discourse.stance.tag import tag as run
 
     settings = settings_from(ctx, stance_model=model_dir)
@@ -471,7 +563,12 @@ def tag(ctx, model_dir, progress) -> None:
 @click.pass_context
 def label(ctx, target, count, model_dir, annotator) -> None:
     """Label the claims the model is least sure about: f favor, a against, n neutral,
-    x not about the target, s skip, u undo, q quit. Each label is saved at once."""
+    x not about the target, s skip, u undo, q quit. Each label is saved at once.
+
+    \b
+    Example:
+      discourse --db corpus.db label --target co-production --n 20 --annotator JB
+    """
     from discourse.stance.label import run_session
 
     settings = settings_from(ctx, stance_model=model_dir)
@@ -497,7 +594,7 @@ def label(ctx, target, count, model_dir, annotator) -> None:
 @click.option("--target", help="Only claims tagged for this stance target.")
 @click.option("--stance", help="Only claims with this stance (favor, against, neutral).")
 @click.option("--claim-type", help="normative, evaluative, causal, predictive or factual.")
-@click.option("--holder", help="author, quoted, or a holder's name.")
+@click.option("--holder", help="author, quoted, or a holder's name (or part of it: Okafor).")
 @click.option("--hedged/--not-hedged", default=None, help="Only hedged (or unhedged) claims.")
 @click.option("--min-score", type=float, help="Only stance tags at least this confident.")
 @click.option(
@@ -540,7 +637,14 @@ def query(
     window,
     kwic_sort,
 ) -> None:
-    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents."""
+    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents.
+
+    \b
+    Examples:
+      discourse --db corpus.db query 'participatory budget*' --since 2010 --holder quoted
+      discourse --db corpus.db query consultation --format kwic --sort left
+      discourse --db corpus.db query --target co-production --facet source,stance
+    """
     import csv
     import dataclasses
 
@@ -610,14 +714,20 @@ def _written(out: str, message: str) -> None:
 @click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", help="Published on or before.")
 @click.option("--target", help="Only this target (claims, labels, summary).")
-@click.option("--by", "by", help="summary: group by source,tag,month,quarter,year,holder.")
+@click.option("--by", "by", help="summary: group by source,tag,week,month,quarter,year,holder.")
 @click.option("--holder", help="Only claims held by: author, quoted, or a name (or part of one).")
 @click.pass_context
 def export_(
     ctx, what, fmt, out, force, text, source, tag, since, until, target, by, holder
 ) -> None:
     """Export claims, documents, stance labels or a stance summary with every provenance
-    column (claims and documents are streamed in constant memory)."""
+    column (claims and documents are streamed in constant memory).
+
+    \b
+    Examples:
+      discourse --db corpus.db export claims --format parquet --out claims.parquet
+      discourse --db corpus.db export documents --format jsonl --out - --tag council
+    """
     from discourse.use.export import export, export_summary
 
     settings = settings_from(ctx)
@@ -678,7 +788,7 @@ def _filter_options(f):
 
 @main.command(name="summary")
 @click.option("--target", help="Only this target (default: every target).")
-@click.option("--by", "by", help="Group by any of source,tag,month,quarter,year,holder.")
+@click.option("--by", "by", help="Group by any of source,tag,week,month,quarter,year,holder.")
 @_filter_options
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
@@ -688,7 +798,13 @@ def _filter_options(f):
 @click.pass_context
 def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force) -> None:
     """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
-    95% intervals, shares corrected for classifier error, documents; small groups flagged."""
+    95% intervals, shares corrected for classifier error, documents; small groups flagged.
+
+    \b
+    Examples:
+      discourse --db corpus.db summary --by month --target community-engagement
+      discourse --db corpus.db summary --by source,holder --format csv --out summary.csv
+    """
     from discourse.use.export import write_summary
     from discourse.use.output import check_output, is_stdout
     from discourse.use.summary import summary
@@ -766,7 +882,12 @@ def chart(ctx, target, attention, by, source, tag, since, until, holder, out, fm
 @click.option("--title", default="Stance in the corpus", show_default=True)
 @click.pass_context
 def report(ctx, out, force, title) -> None:
-    """Write one self-contained HTML report (no network needed to open it)."""
+    """Write one self-contained HTML report (no network needed to open it).
+
+    \b
+    Example:
+      discourse --db corpus.db report --out report.html --force
+    """
     from discourse.use.report import write_report
 
     settings = settings_from(ctx)
@@ -786,7 +907,12 @@ def report(ctx, out, force, title) -> None:
 @click.pass_context
 def serve(ctx, host, port, allow_sql) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
-    canned queries, CSV export."""
+    canned queries, CSV export.
+
+    \b
+    Example:
+      discourse --db corpus.db serve --port 8001
+    """
     from discourse.use.serve import serve as run
 
     settings = settings_from(ctx)

@@ -103,10 +103,16 @@ def scores(y_true, y_pred, targets) -> dict:
 
 
 def cross_validate(
-    model: StanceClassifier, rows: list[tuple], y: np.ndarray, *, by_target: bool = False
+    model: StanceClassifier,
+    rows: list[tuple],
+    y: np.ndarray,
+    *,
+    by_target: bool = False,
+    on_fold=None,
 ) -> tuple[dict, np.ndarray]:
     """Cross-validated predictions and :func:`scores`; ``by_target`` holds out whole targets
-    (GroupKFold), which measures stance toward new targets."""
+    (GroupKFold), which measures stance toward new targets. ``on_fold(k, folds)`` is called
+    after each fold (progress)."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
     tagged = np.empty(len(rows), dtype=object)
@@ -124,11 +130,13 @@ def cross_validate(
         if folds < 2:
             raise InputError("too few labels to cross-validate: every label needs two examples.")
         splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, strata)
-    for train_idx, test_idx in splits:
+    for k, (train_idx, test_idx) in enumerate(splits, 1):
         m = clone(model).fit([rows[i] for i in train_idx], y[train_idx])
         held = [rows[i] for i in test_idx]
         pred[test_idx] = m.predict(held)
         tagged[test_idx] = [label for label, _, _ in m.predict_stance(held)]
+        if on_fold:
+            on_fold(k, folds)
     report = scores(y, pred, targets)
     # what `discourse tag` stores (uncertain -> neutral): the rates summaries correct with
     report["tag_confusion"] = {
@@ -146,22 +154,41 @@ def train(
     cv_by_target: bool = False,
     sources: list[str] | None = None,
     processes: int = 1,
+    progress: bool | None = None,
 ) -> dict:
     """Fit a model on ``labels``, cross-validate it, save it to ``out``; return the metadata.
-    ``processes`` fit the calibration folds in parallel; the saved model is the same."""
+    ``processes`` fit the calibration folds in parallel; the saved model is the same.
+    ``progress``: a progress bar on stderr (default: when stderr is a terminal)."""
     if not labels:
         raise InputError("no labels to train on.")
     counts = Counter(lb.label for lb in labels)
     if len(counts) < 2:
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
     start = time.monotonic()
+    bar = _progress_bar(progress, total=(CV_FOLDS if cv else 0) + 2)
+    step = _stepper(bar)
+    step(None, f"parsing {len(labels)} labels")
     rows, y = rows_of(labels)
     model = StanceClassifier(**(params or {}))
     model.set_params(n_jobs=processes if processes > 1 else None)
     report = None
-    if cv:
-        report, _ = cross_validate(model, rows, y, by_target=cv_by_target)
-    model.fit(rows, y)
+    try:
+        if cv:
+            step("parsed", "cross-validating")
+
+            def fold_done(k: int, folds: int) -> None:
+                if bar is not None:
+                    bar.total = folds + 2
+                step("fold", "final fit" if k == folds else f"fold {k}/{folds} done")
+
+            report, _ = cross_validate(model, rows, y, by_target=cv_by_target, on_fold=fold_done)
+        else:
+            step("parsed", "final fit")
+        model.fit(rows, y)
+        step("fitted", None)
+    finally:
+        if bar is not None:
+            bar.close()
     model.set_params(n_jobs=None)  # how it was fitted is not part of the model
     seconds = time.monotonic() - start
     targets = sorted({lb.target for lb in labels})
@@ -184,6 +211,31 @@ def train(
     meta = read_metadata(out)
     meta["version"] = "stance-" + sha256(Path(out) / "model.skops")[:12]
     return meta
+
+
+def _progress_bar(progress: bool | None, total: int):
+    """A tqdm bar on stderr when asked, or by default when stderr is a terminal; else None."""
+    if not (progress if progress is not None else sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", desc="train", file=sys.stderr)
+
+
+def _stepper(bar):
+    """step(done, next): count a finished step (``done`` not None) and say what runs now."""
+
+    def step(done: str | None, now: str | None) -> None:
+        if bar is None:
+            return
+        if now:
+            bar.set_postfix_str(now, refresh=False)
+        if done is not None:
+            bar.update(1)
+        else:
+            bar.refresh()
+
+    return step
 
 
 def evaluate(model: StanceClassifier, labels: list[Label]) -> dict:
