@@ -70,14 +70,27 @@ def main(ctx: click.Context, db: str | None, log_level: str | None) -> None:
     about engagement practice, tag their stance, query and report.
 
     Exit codes: 0 ok, 1 error, 2 bad input or settings, 3 corpus locked, 4 crawl: every
-    fetch failed, 5 crawl: some sources failing."""
+    fetch failed, 5 crawl: some sources failing.
+
+    \b
+    Examples:
+      discourse --db corpus.db init
+      discourse --db corpus.db sources add https://example.org/ --tag blog
+      discourse --db corpus.db crawl && discourse --db corpus.db annotate
+      discourse --db corpus.db tag && discourse --db corpus.db report
+    """
     ctx.obj = {"db": db, "log_level": log_level}
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create the corpus file (or migrate an existing one to the current schema)."""
+    """Create the corpus file (or migrate an existing one to the current schema).
+
+    \b
+    Example:
+      discourse --db corpus.db init
+    """
     settings = settings_from(ctx)
     with open_corpus(settings) as corpus:
         click.echo(f"corpus {corpus.path} ready (schema version {corpus.schema_version})")
@@ -87,7 +100,12 @@ def init(ctx: click.Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def config(ctx: click.Context, fmt: str) -> None:
-    """Print the resolved settings and where each came from."""
+    """Print the resolved settings and where each came from.
+
+    \b
+    Example:
+      discourse config --format json
+    """
     settings = settings_from(ctx)
     rows = settings.rows()
     if fmt == "json":
@@ -102,7 +120,12 @@ def config(ctx: click.Context, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Counts of what the corpus holds, and an integrity check."""
+    """Counts of what the corpus holds, and an integrity check.
+
+    \b
+    Example:
+      discourse --db corpus.db status
+    """
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         stats = corpus.stats()
@@ -124,25 +147,35 @@ def import_(
 ) -> None:
     """Import documents from JSON Lines files (url, text; optional title, author, date, source).
 
-    Each batch is one transaction; re-importing skips documents already stored."""
-    from discourse.gather.importer import import_jsonl
+    Every file is checked first: a bad line stops the import with nothing stored. Each batch
+    is one transaction; re-importing skips documents already stored.
+
+    \b
+    Example:
+      discourse --db corpus.db import articles.jsonl --source "Northgate Gazette"
+    """
+    from discourse.gather.importer import import_files
 
     settings = settings_from(ctx, batch_size=batch_size)
     with open_corpus(settings) as corpus:
-        for path in files:
-            report = import_jsonl(
-                corpus, path, default_source=source, batch_size=settings.batch_size
-            )
-            click.echo(
-                f"{path}: {report.new} new, {report.duplicates} duplicates, "
-                f"{report.near_duplicates} near-duplicates"
-            )
+        done = import_files(corpus, files, default_source=source, batch_size=settings.batch_size)
+    for path, report in done:
+        click.echo(
+            f"{path}: {report.new} new, {report.duplicates} duplicates, "
+            f"{report.near_duplicates} near-duplicates"
+        )
 
 
 # -- gather ------------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:
-    """Manage the sources (feeds, sitemaps, page lists) a crawl follows."""
+    """Manage the sources (feeds, sitemaps, page lists) a crawl follows.
+
+    \b
+    Examples:
+      discourse --db corpus.db sources add https://example.org/ --name 'Riverside Voices'
+      discourse --db corpus.db sources list
+    """
 
 
 @sources.command(name="add")
@@ -165,7 +198,10 @@ def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses, con
     Without a contact address set (the `contact` setting), asks for one on a terminal and
     stores it in discourse.toml: polite crawlers identify themselves.
 
-    Example: discourse sources add https://example.org/ --tag blog --contact me@example.org"""
+    \b
+    Example:
+      discourse --db corpus.db sources add https://example.org/ --tag blog --contact me@example.org
+    """
     from discourse.gather.crawler import add_source
     from discourse.settings import write_setting
 
@@ -192,7 +228,12 @@ def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses, con
 @click.pass_context
 def sources_list(ctx, fmt) -> None:
     """Sources with their crawl health: documents, failed items, last success, next poll, why
-    each is waiting (due, backing off after failures, failing), last error, parse problem."""
+    each is waiting (due, backing off after failures, failing), last error, parse problem.
+
+    \b
+    Example:
+      discourse --db corpus.db sources list --format json
+    """
     from discourse.gather.health import format_table, source_rows
 
     settings = settings_from(ctx)
@@ -248,7 +289,10 @@ def crawl(
       5  some feeds failed, or sources are marked failing
       1  anything else (the corpus file was deleted, the disk is full, ...)
 
-    Example: discourse crawl --now --contact me@example.org"""
+    \b
+    Example:
+      discourse --db corpus.db crawl --now --contact you@example.org --no-progress
+    """
     from discourse.gather.crawler import Crawler
 
     settings = settings_from(
@@ -279,7 +323,12 @@ def crawl(
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
-    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed)."""
+    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed).
+
+    \b
+    Example:
+      discourse extract saved/article.html https://example.org/news/1
+    """
     from discourse.gather.extraction import extract_inputs
 
     settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
@@ -309,7 +358,12 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
 )
 @click.pass_context
 def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
-    """Find claims, holders, hedging and negation in every document not yet annotated."""
+    """Find claims, holders, hedging and negation in every document not yet annotated.
+
+    \b
+    Example:
+      discourse --db corpus.db annotate --processes 2
+    """
     from discourse.claims.annotate import annotate as run
 
     settings = settings_from(
@@ -332,7 +386,12 @@ def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
-    """Analyse one text or page without a corpus: JSON Lines, one object per sentence."""
+    """Analyse one text or page without a corpus: JSON Lines, one object per sentence.
+
+    \b
+    Example:
+      discourse analyze saved/article.html
+    """
     from discourse.claims.annotate import analyze_text
     from discourse.gather.extraction import read_text_input
 
@@ -412,12 +471,30 @@ def _label_options(f):
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
 @click.pass_context
 def train(
-    ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, processes, fmt
+    ctx,
+    files,
+    label_map,
+    columns,
+    split,
+    corpus_labels,
+    out,
+    cv_by_target,
+    processes,
+    fmt,
+    progress,
 ) -> None:
     """Train a stance model on label files (and the corpus's labels); print a cross-validated
-    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
+    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix.
+
+    \b
+    Example:
+      discourse --db corpus.db train --labels labels.jsonl --out stance-model
+    """
     from discourse.errors import InputError
     from discourse.stance.train import CV_FOLDS, format_report
     from discourse.stance.train import train as run
@@ -427,7 +504,12 @@ def train(
     if not labels:
         raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
     meta = run(
-        labels, out, cv_by_target=cv_by_target, sources=sources, processes=settings.processes
+        labels,
+        out,
+        cv_by_target=cv_by_target,
+        sources=sources,
+        processes=settings.processes,
+        progress=progress,
     )
     if fmt == "json":
         echo_json(meta)
@@ -446,7 +528,12 @@ def train(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
-    """Score a trained stance model on held-out labels (no training)."""
+    """Score a trained stance model on held-out labels (no training).
+
+    \b
+    Example:
+      discourse evaluate --model stance-model --labels held-out.csv --label-map PRO=favor,CON=against
+    """
     from discourse.errors import InputError
     from discourse.stance.train import evaluate as run
     from discourse.stance.train import format_report, load_stance_model, model_version
@@ -471,7 +558,12 @@ def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
 @click.pass_context
 def tag(ctx, model_dir, progress) -> None:
     """Tag the stance of every claim toward each target it mentions (claims without a tag
-    from this model); the model version is stored with each tag, older tags are kept."""
+    from this model); the model version is stored with each tag, older tags are kept.
+
+    \b
+    Example:
+      discourse --db corpus.db tag --model stance-model
+    """
     from discourse.stance.tag import tag as run
 
     settings = settings_from(ctx, stance_model=model_dir)
@@ -491,7 +583,12 @@ def tag(ctx, model_dir, progress) -> None:
 @click.pass_context
 def label(ctx, target, count, model_dir, annotator) -> None:
     """Label the claims the model is least sure about: f favor, a against, n neutral,
-    x not about the target, s skip, u undo, q quit. Each label is saved at once."""
+    x not about the target, s skip, u undo, q quit. Each label is saved at once.
+
+    \b
+    Example:
+      discourse --db corpus.db label --target co-production --n 20 --annotator JB
+    """
     from discourse.stance.label import run_session
 
     settings = settings_from(ctx, stance_model=model_dir)
@@ -517,7 +614,7 @@ def label(ctx, target, count, model_dir, annotator) -> None:
 @click.option("--target", help="Only claims tagged for this stance target.")
 @click.option("--stance", help="Only claims with this stance (favor, against, neutral).")
 @click.option("--claim-type", help="normative, evaluative, causal, predictive or factual.")
-@click.option("--holder", help="author, quoted, or a holder's name.")
+@click.option("--holder", help="author, quoted, or a holder's name (or part of it: Okafor).")
 @click.option("--hedged/--not-hedged", default=None, help="Only hedged (or unhedged) claims.")
 @click.option("--min-score", type=float, help="Only stance tags at least this confident.")
 @click.option(
@@ -560,7 +657,14 @@ def query(
     window,
     kwic_sort,
 ) -> None:
-    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents."""
+    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents.
+
+    \b
+    Examples:
+      discourse --db corpus.db query 'participatory budget*' --since 2010 --holder quoted
+      discourse --db corpus.db query consultation --format kwic --sort left
+      discourse --db corpus.db query --target co-production --facet source,stance
+    """
     import csv
     import dataclasses
 
@@ -589,6 +693,7 @@ def query(
                     click.echo(f"  {n:>7}  {value if value is not None else '(none)'}")
             return
         hits = q.query(corpus, text, limit=limit, offset=offset, **filters)
+        tags = q.current_tags(corpus, hits) if fmt == "table" else None
     if fmt == "kwic":
         for line in q.kwic(hits, text, window=window, sort=kwic_sort):
             click.echo(line)
@@ -604,44 +709,69 @@ def query(
                 {k: json.dumps(v) if isinstance(v, list) else v for k, v in h.as_dict().items()}
             )
     else:
-        if not hits:
-            click.echo("no results")
-        for h in hits:
-            who = "" if documents else f" [{h.claim_type}; {h.holder}]"
-            click.echo(
-                f"{(h.published or '')[:10]}  {h.source or '-'}{who}\n    {h.text[:200]}\n    {h.url}"
-            )
+        for line in q.format_hits(hits, tags):
+            click.echo(line)
+
+
+_FORCE = click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+
+
+def _written(out: str, message: str) -> None:
+    """Say what was written: on stderr when the output itself went to stdout."""
+    from discourse.use.output import is_stdout
+
+    click.echo(message, err=is_stdout(out))
 
 
 @main.command(name="export")
 @click.argument("what", type=click.Choice(["claims", "documents", "labels", "summary"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--out", required=True, metavar="FILE|-", help="File to write (-: standard output).")
+@_FORCE
 @click.option("--query", "text", help="Only rows matching this full-text query.")
 @click.option("--source", help="Only this source.")
 @click.option("--tag", help="Only sources with this tag.")
 @click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", help="Published on or before.")
-@click.option("--target", help="summary: only this target.")
-@click.option("--by", "by", help="summary: group by source,tag,month,quarter,year,holder.")
-@click.option("--holder", help="summary: only author or quoted claims.")
+@click.option("--target", help="Only this target (claims, labels, summary).")
+@click.option("--by", "by", help="summary: group by source,tag,week,month,quarter,year,holder.")
+@click.option("--holder", help="Only claims held by: author, quoted, or a name (or part of one).")
 @click.pass_context
-def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, holder) -> None:
+def export_(
+    ctx, what, fmt, out, force, text, source, tag, since, until, target, by, holder
+) -> None:
     """Export claims, documents, stance labels or a stance summary with every provenance
-    column (claims and documents are streamed in constant memory)."""
+    column (claims and documents are streamed in constant memory).
+
+    \b
+    Examples:
+      discourse --db corpus.db export claims --format parquet --out claims.parquet
+      discourse --db corpus.db export documents --format jsonl --out - --tag council
+    """
     from discourse.use.export import export, export_summary
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         if what == "summary":
             n = export_summary(
-                corpus, fmt, out, **_summary_args(target, by, source, tag, since, until, holder)
+                corpus,
+                fmt,
+                out,
+                force=force,
+                **_summary_args(target, by, source, tag, since, until, holder),
             )
         else:
-            n = export(
-                corpus, what, fmt, out, text, source=source, tag=tag, since=since, until=until
-            )
-    click.echo(f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
+            filters = dict(source=source, tag=tag, since=since, until=until)
+            if what == "claims":
+                filters.update(target=target, holder=holder)
+            elif what == "labels":
+                filters.update(target=target)
+            elif target or holder:
+                from discourse.errors import InputError
+
+                raise InputError("--target and --holder apply to claims, not documents.")
+            n = export(corpus, what, fmt, out, text, force=force, **filters)
+    _written(out, f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
 
 
 def _split(value: str | None) -> list[str]:
@@ -678,94 +808,112 @@ def _filter_options(f):
 
 @main.command(name="summary")
 @click.option("--target", help="Only this target (default: every target).")
-@click.option("--by", "by", help="Group by any of source,tag,month,quarter,year,holder.")
+@click.option("--by", "by", help="Group by any of source,tag,week,month,quarter,year,holder.")
 @_filter_options
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--out", metavar="FILE|-", help="Write to this file (default: standard output).")
+@_FORCE
 @click.pass_context
-def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> None:
+def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force) -> None:
     """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
-    95% intervals, shares corrected for classifier error, documents; small groups flagged."""
+    95% intervals, shares corrected for classifier error, documents; small groups flagged.
+
+    \b
+    Examples:
+      discourse --db corpus.db summary --by month --target community-engagement
+      discourse --db corpus.db summary --by source,holder --format csv --out summary.csv
+    """
     from discourse.use.export import write_summary
-    from discourse.use.summary import format_table, summary
+    from discourse.use.output import check_output, is_stdout
+    from discourse.use.summary import summary
 
     settings = settings_from(ctx)
+    out = out or "-"
+    if not is_stdout(out):
+        check_output(out, force=force)  # before the work, not after
     with open_corpus(settings, readonly=True) as corpus:
         result = summary(corpus, **_summary_args(target, by, source, tag, since, until, holder))
-    if fmt == "table" and not out:
-        click.echo(format_table(result))
-        return
-    if fmt == "table":
-        from pathlib import Path
-
-        Path(out).write_text(format_table(result) + "\n", encoding="utf-8")
-    elif out or fmt == "parquet":
-        if not out:
-            from discourse.errors import InputError
-
-            raise InputError("--format parquet needs --out FILE.")
-        write_summary(result, {"json": "jsonl"}.get(fmt, fmt), out)
-    elif fmt == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=result.columns())
-        writer.writeheader()
-        writer.writerows(result.rows)
-        return
-    else:
-        echo_json(
-            {"model_version": result.model_version, "notes": result.notes, "rows": result.rows}
-        )
-        return
-    click.echo(f"{len(result.rows)} summary rows written to {out}")
+    n = write_summary(result, fmt, out, force=force)
+    if not is_stdout(out):
+        click.echo(f"{n} summary rows written to {out}")
 
 
 @main.command()
-@click.option("--target", required=True, help="Target id.")
+@click.option("--target", help="Target id (required unless --attention: then every target).")
+@click.option(
+    "--attention",
+    is_flag=True,
+    help="Chart attention: documents and claims mentioning each target per period.",
+)
 @click.option(
     "--by",
     "by",
-    type=click.Choice(["month", "quarter", "year"]),
+    type=click.Choice(["week", "month", "quarter", "year"]),
     default="month",
     show_default=True,
 )
 @_filter_options
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.png or FILE.svg")
+@click.option(
+    "--out", required=True, metavar="FILE|-", help="FILE.png or FILE.svg (-: standard output)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["png", "svg"]), help="Default: from FILE's suffix."
+)
+@_FORCE
 @click.pass_context
-def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
-    """Stance share over time with Wilson 95% bands, and a per-outlet comparison."""
-    from discourse.use.charts import write_chart
+def chart(ctx, target, attention, by, source, tag, since, until, holder, out, fmt, force) -> None:
+    """Stance shares over real time (one panel per stance, Wilson 95% bands) and per outlet;
+    or, with --attention, the documents and claims mentioning each target per period.
+
+    \b
+    Examples:
+      discourse --db corpus.db chart --target co-production --by quarter --out stance.png
+      discourse --db corpus.db chart --attention --by month --out attention.svg
+    """
+    from discourse.use.charts import write_attention_chart, write_chart
 
     settings = settings_from(ctx)
+    filters = dict(source=source, tag=tag, since=since, until=until, holder=holder)
     with open_corpus(settings, readonly=True) as corpus:
-        write_chart(
-            corpus,
-            target,
-            out,
-            by=by,
-            source=source,
-            tag=tag,
-            since=since,
-            until=until,
-            holder=holder,
-        )
-    click.echo(f"chart written to {out}")
+        if attention:
+            write_attention_chart(
+                corpus, out, by=by, target=target, fmt=fmt, force=force, **filters
+            )
+        else:
+            if not target:
+                from discourse.errors import InputError
+
+                raise InputError("give --target ID (or --attention for every target).")
+            write_chart(corpus, target, out, by=by, fmt=fmt, force=force, **filters)
+    _written(out, f"chart written to {out}")
 
 
 @main.command()
-@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    default="report.html",
+    show_default=True,
+    metavar="FILE|-",
+    help="File to write (-: standard output).",
+)
+@_FORCE
 @click.option("--title", default="Stance in the corpus", show_default=True)
 @click.pass_context
-def report(ctx, out, title) -> None:
-    """Write one self-contained HTML report (no network needed to open it)."""
+def report(ctx, out, force, title) -> None:
+    """Write one self-contained HTML report (no network needed to open it).
+
+    \b
+    Example:
+      discourse --db corpus.db report --out report.html --force
+    """
     from discourse.use.report import write_report
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
-        write_report(corpus, out, title=title)
-    click.echo(f"report written to {out}")
+        write_report(corpus, out, force=force, title=title)
+    _written(out, f"report written to {out}")
 
 
 @main.command()
@@ -779,7 +927,12 @@ def report(ctx, out, title) -> None:
 @click.pass_context
 def serve(ctx, host, port, allow_sql) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
-    canned queries, CSV export."""
+    canned queries, CSV export.
+
+    \b
+    Example:
+      discourse --db corpus.db serve --port 8001
+    """
     from discourse.use.serve import serve as run
 
     settings = settings_from(ctx)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from discourse.gather.crawler import Crawler
 from discourse.gather.sources import load_sources
+from discourse.hints import command, here
 from discourse.sampleserver import SampleServer
 from discourse.settings import Settings
 from discourse.store import Corpus
@@ -135,7 +136,9 @@ def main(out: str = "demo-output", *, gather_only: bool = False) -> int:
             env={},
         )
         print(f"1. gather: serving the sample corpus at {server.base}; crawling its feeds")
-        print(f"   (discourse --db {db} crawl --sources {sources} --allow-private-addresses)")
+        print(
+            f"   ({command('--db', db, 'crawl', '--sources', sources, '--allow-private-addresses')})"
+        )
         with Corpus(db) as corpus:
             _crawl(corpus, settings, sources, SAMPLE / "manifest.json")
             dups = [d for d in corpus.documents.all() if d.duplicate_of]
@@ -147,13 +150,13 @@ def main(out: str = "demo-output", *, gather_only: bool = False) -> int:
             if gather_only:
                 return 0
             print("\n2. claims: the spaCy pipeline over every original document")
-            print(f"   (discourse --db {db} annotate)")
+            print(f"   ({command('--db', db, 'annotate')})")
             from discourse.claims.annotate import annotate
 
             report = annotate(corpus, batch_size=settings.batch_size, progress=False)
             print(f"   {report.summary()}")
             print("\n3. stance: the bundled model over every claim that mentions a target")
-            print(f"   (discourse --db {db} tag)")
+            print(f"   ({command('--db', db, 'tag')})")
             from discourse.stance.tag import tag
 
             tagged = tag(corpus, progress=False)
@@ -163,7 +166,8 @@ def main(out: str = "demo-output", *, gather_only: bool = False) -> int:
                 print(f"   {target:<22} {shown}")
             _show_claims(corpus)
             print("\n4. use: stance summary by holder, and the HTML report")
-            print(f"   (discourse --db {db} summary --by holder; discourse --db {db} report)")
+            summary_cmd = command("--db", db, "summary", "--by", "holder")
+            print(f"   ({summary_cmd}; {command('--db', db, 'report')})")
             from discourse.use.report import write_report
             from discourse.use.summary import format_table, summary
 
@@ -171,9 +175,9 @@ def main(out: str = "demo-output", *, gather_only: bool = False) -> int:
             print("\n".join("   " + line for line in table.splitlines()[:7]))
             report_path = write_report(corpus, out_dir / "report.html")
             stats = corpus.stats()
-    print(f"\ncorpus: {db} ({stats['documents']} documents, {stats['claims']} claims)")
-    print(f"report: {report_path}")
-    print(f"next: discourse --db {db} serve   # browse it at http://127.0.0.1:8001/")
+    print(f"\ncorpus: {here(db)} ({stats['documents']} documents, {stats['claims']} claims)")
+    print(f"report: {here(report_path)}")
+    print(f"next: {command('--db', db, 'serve')}   # browse it at http://127.0.0.1:8001/")
     return 0
 
 

@@ -120,9 +120,16 @@ class Settings:
         origins: dict[str, str] = {name: "default" for name in cls.names()}
 
         path = Path(cwd or ".") / SETTINGS_FILE
+        if path.is_dir():
+            raise SettingsError(
+                f"{path}: is a folder, not a settings file. Rename or remove it "
+                "(discourse reads settings from a TOML file of that name)."
+            )
         if path.exists():
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise SettingsError(f"{path}: cannot be read ({exc.strerror}).") from None
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise SettingsError(
                     f"{path}: not valid TOML ({exc}). Fix the file or remove it."

@@ -79,3 +79,46 @@ def kill_when(proc, db, sql: str, at_least: int, timeout: float = 120) -> int:
     proc.kill()  # SIGKILL
     proc.wait()
     return count
+
+
+def invoke(*args: str, input: str | None = None):
+    """Run `discourse` in this process (click's CliRunner): faster than a subprocess. An
+    exception that escapes the CLI's own error handling fails the test (a traceback)."""
+    from click.testing import CliRunner
+
+    from discourse.cli import main
+
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def tagged(tmp_path_factory):
+    """Seed sentences as dated documents from three sources, annotated and tagged."""
+    tmp = tmp_path_factory.mktemp("use")
+    seed = ROOT / "corpora" / "labels" / "stance.jsonl"
+    rows = [json.loads(line) for line in seed.open(encoding="utf-8")]
+    sources = ["Riverside Voices", "Northgate Gazette", "Ashford Council"]
+    docs = [
+        {
+            "url": f"http://news.example/{i}",
+            "source": sources[i % 3],
+            "title": f"Article {i}",
+            "published": f"{2008 + i % 4}-{1 + i % 12:02d}-10",
+            "text": " ".join(r["text"] for r in rows[i * 5 : i * 5 + 5]),
+        }
+        for i in range(60)
+    ]
+    write_jsonl(tmp / "docs.jsonl", docs)
+    db = tmp / "corpus.db"
+    for args in (["import", "docs.jsonl"], ["annotate"], ["tag"]):
+        res = run_cli("--db", str(db), *args, cwd=tmp)
+        assert res.returncode == 0, res.stderr
+    return db
+
+
+@pytest.fixture(scope="session")
+def claims_pipeline():
+    """The claims pipeline, loaded once for every test that annotates in this process."""
+    from discourse.claims.pipeline import load_pipeline
+
+    return load_pipeline()

@@ -26,7 +26,8 @@ def test_not_sqlite_file_gives_one_clear_message_and_is_untouched(tmp_path):
 def test_missing_corpus_for_a_read_command_says_how_to_create_one(tmp_path):
     res = run_cli("--db", str(tmp_path / "none.db"), "status", cwd=tmp_path)
     assert res.returncode != 0
-    assert "discourse init" in res.stderr and "Traceback" not in res.stderr
+    assert f"`discourse --db {tmp_path / 'none.db'} init`" in res.stderr  # --db before init
+    assert "Traceback" not in res.stderr
     assert not (tmp_path / "none.db").exists()
 
 

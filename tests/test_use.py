@@ -22,34 +22,9 @@ import pytest
 from discourse import Corpus
 from discourse.use.summary import adjusted_shares, summary, wilson
 
-from .conftest import DISCOURSE, ROOT, run_cli, write_jsonl
+from .conftest import DISCOURSE, run_cli, write_jsonl
 
-SEED = ROOT / "corpora" / "labels" / "stance.jsonl"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def tagged(tmp_path_factory):
-    """Seed sentences as dated documents from three sources, annotated and tagged."""
-    tmp = tmp_path_factory.mktemp("use")
-    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
-    sources = ["Riverside Voices", "Northgate Gazette", "Ashford Council"]
-    docs = [
-        {
-            "url": f"http://news.example/{i}",
-            "source": sources[i % 3],
-            "title": f"Article {i}",
-            "published": f"{2008 + i % 4}-{1 + i % 12:02d}-10",
-            "text": " ".join(r["text"] for r in rows[i * 5 : i * 5 + 5]),
-        }
-        for i in range(60)
-    ]
-    write_jsonl(tmp / "docs.jsonl", docs)
-    db = tmp / "corpus.db"
-    for args in (["import", "docs.jsonl"], ["annotate"], ["tag"]):
-        res = run_cli("--db", str(db), *args, cwd=tmp)
-        assert res.returncode == 0, res.stderr
-    return db
 
 
 # ------------------------------------------------------------------ the arithmetic
@@ -158,7 +133,6 @@ def test_summary_cli_formats_and_export_read_back_with_pandas(tagged, tmp_path):
         (["summary", "--target", "localism"], "unknown target 'localism'"),
         (["summary", "--since", "last year"], "--since 'last year' is not a date"),
         (["chart", "--target", "co-production", "--out", "c.jpg"], ".png or .svg"),
-        (["summary", "--format", "parquet"], "needs --out"),
     ],
 )
 def test_bad_summary_requests_get_one_clear_message(tagged, tmp_path, args, message):

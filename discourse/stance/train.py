@@ -118,10 +118,12 @@ def cross_validate(
     *,
     by_target: bool = False,
     groups: list[str] | None = None,
+    on_fold=None,
 ) -> tuple[dict, np.ndarray]:
     """Cross-validated predictions and :func:`scores`; ``by_target`` holds out whole targets
     (GroupKFold), which measures stance toward new targets; ``groups`` (pages) keep the
-    labels of one page in one fold, so a page's wording does not flatter the score."""
+    labels of one page in one fold, so a page's wording does not flatter the score.
+    ``on_fold(k, folds)`` is called after each fold (progress)."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
     tagged = np.empty(len(rows), dtype=object)
@@ -141,11 +143,14 @@ def cross_validate(
         if folds < 2:
             raise InputError("too few labels to cross-validate: every label needs two examples.")
         splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, strata)
-    for train_idx, test_idx in splits:
+    splits = list(splits)
+    for k, (train_idx, test_idx) in enumerate(splits, 1):
         m = clone(model).fit([rows[i] for i in train_idx], y[train_idx])
         held = [rows[i] for i in test_idx]
         pred[test_idx] = m.predict(held)
         tagged[test_idx] = [label for label, _, _ in m.predict_stance(held)]
+        if on_fold:
+            on_fold(k, len(splits))
     report = scores(y, pred, targets)
     # what `discourse tag` stores (uncertain -> neutral): the rates summaries correct with
     report["tag_confusion"] = {
@@ -164,14 +169,14 @@ def train(
     cv_by_target: bool = False,
     sources: list[str] | None = None,
     processes: int = 1,
-    progress=None,
+    progress: bool | None = None,
 ) -> dict:
     """Choose a model kind among ``kinds`` by cross-validation (folds grouped by page where
     labels carry one), fit the winner on every label, save it to ``out``; return the metadata
     with every candidate's scores. One kind skips the choice (and, with ``cv`` False, the
     cross-validation). ``processes`` fit the target-aware kind's calibration folds in
-    parallel; the saved model is the same. ``progress(kind)`` is called as each candidate's
-    cross-validation starts."""
+    parallel; the saved model is the same. ``progress``: a progress bar on stderr (default:
+    when stderr is a terminal)."""
     if not labels:
         raise InputError("no labels to train on.")
     counts = Counter(lb.label for lb in labels)
@@ -180,20 +185,41 @@ def train(
     for kind in kinds:
         registry.kind_class(kind)  # an unknown kind fails before any work
     start = time.monotonic()
+    choose = cv or len(kinds) > 1
+    bar = _progress_bar(progress, total=(CV_FOLDS * len(kinds) if choose else 0) + 2)
+    step = _stepper(bar)
+    step(None, f"parsing {len(labels)} labels")
     rows, y = rows_of(labels)
     groups = [lb.group or lb.origin for lb in labels] if any(lb.group for lb in labels) else None
     candidates: dict[str, dict] = {}
-    if cv or len(kinds) > 1:
-        for kind in kinds:
-            if progress is not None:
-                progress(kind)
-            report, _ = cross_validate(
-                _estimator(kind, params, processes), rows, y, by_target=cv_by_target, groups=groups
-            )
-            candidates[kind] = report
-    winner = max(kinds, key=lambda k: candidates[k]["overall"]["f_avg"] if k in candidates else 0)
-    model = _estimator(winner, params, processes)
-    model.fit(rows, y)
+    try:
+        step("parsed", None)
+        if choose:
+            for kind in kinds:
+
+                def fold_done(k: int, folds: int, kind=kind) -> None:
+                    step("fold", f"{kind}: fold {k}/{folds} done")
+
+                step(None, f"cross-validating {kind}")
+                report, _ = cross_validate(
+                    _estimator(kind, params, processes),
+                    rows,
+                    y,
+                    by_target=cv_by_target,
+                    groups=groups,
+                    on_fold=fold_done,
+                )
+                candidates[kind] = report
+        winner = max(
+            kinds, key=lambda k: candidates[k]["overall"]["f_avg"] if k in candidates else 0
+        )
+        step(None, f"final fit ({winner})")
+        model = _estimator(winner, params, processes)
+        model.fit(rows, y)
+        step("fitted", None)
+    finally:
+        if bar is not None:
+            bar.close()
     if "n_jobs" in model.get_params():
         model.set_params(n_jobs=None)  # how it was fitted is not part of the model
     report = candidates.get(winner)
@@ -225,6 +251,31 @@ def train(
     meta = read_metadata(out)
     meta["version"] = "stance-" + sha256(Path(out) / "model.skops")[:12]
     return meta
+
+
+def _progress_bar(progress: bool | None, total: int):
+    """A tqdm bar on stderr when asked, or by default when stderr is a terminal; else None."""
+    if not (progress if progress is not None else sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", desc="train", file=sys.stderr)
+
+
+def _stepper(bar):
+    """step(done, next): count a finished step (``done`` not None) and say what runs now."""
+
+    def step(done: str | None, now: str | None) -> None:
+        if bar is None:
+            return
+        if now:
+            bar.set_postfix_str(now, refresh=False)
+        if done is not None:
+            bar.update(1)
+        else:
+            bar.refresh()
+
+    return step
 
 
 def _estimator(kind: str, params: dict | None, processes: int):
@@ -287,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
             sources=[f"{_shown(p)} (split=train)" for p in paths],
-            progress=lambda kind: print(f"cross-validating {kind} ...", file=sys.stderr),
+            progress=True,
         )
     except DiscourseError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from importlib import resources
@@ -113,7 +114,9 @@ class Database:
                     "writable; read-only commands such as `discourse query` still work."
                 )
         elif self.readonly:
-            raise CorpusError(f"{p}: no such corpus. Create one with `discourse init --db {p}`.")
+            raise CorpusError(
+                f"{p}: no such corpus. Create one with `discourse --db {shlex.quote(str(p))} init`."
+            )
         folder = p.resolve().parent
         if not self.readonly and not os.access(folder, os.W_OK):
             raise CorpusError(
