@@ -276,6 +276,60 @@ def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
     return out
 
 
+def ablation(split: str = "test", kind: str | None = None) -> list[dict]:
+    """Each source alone and both: the claim detector and the stance model retrained on the
+    real train split only, on the project's own labels only, and on both (the relevance model
+    always learns from the real split: the project's labels say nothing of sentences that are
+    not about a target), each scored on ``split`` by the whole pipeline."""
+    import tempfile
+
+    from discourse.claims.pipeline import load_pipeline
+    from discourse.claims.train import LABELS_PATH as CLAIM_LABELS
+    from discourse.claims.train import train_models
+    from discourse.stance.labels import read_labels
+    from discourse.stance.train import LABELS_PATH as STANCE_LABELS
+    from discourse.stance.train import default_model_dir, load_stance_model, train
+
+    kind = kind or (json.loads((default_model_dir() / "metadata.json").read_text())).get(
+        "model_kind", "target-aware"
+    )
+    real = str(labelsets.real_sentences_path(ROOT))
+    out = []
+    for sources in (("real",), ("own",), ("real", "own")):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            train_models(
+                real,
+                CLAIM_LABELS,
+                relevance_out=tmp / "relevance",
+                detector_out=tmp / "claims",
+                sources=sources,
+            )
+            paths = [p for s, p in (("real", real), ("own", str(STANCE_LABELS))) if s in sources]
+            train(read_labels(paths, split="train"), tmp / "stance", kinds=(kind,), cv=False)
+            cfg = tmp / "config.cfg"
+            base = (ROOT / "pipelines" / "config.cfg").read_text()
+            cfg.write_text(
+                base.replace("${paths.pipelines}/models/claims", str(tmp / "claims")).replace(
+                    "${paths.pipelines}/models/relevance", str(tmp / "relevance")
+                )
+            )
+            res = evaluate(
+                split,
+                nlp=load_pipeline(_with_bundled_paths(cfg)),
+                stance_model=load_stance_model(tmp / "stance"),
+            )
+            out.append({"sources": "+".join(sources), "kind": kind, **res})
+    return out
+
+
+def _with_bundled_paths(cfg: Path) -> Path:
+    """A copy of a config whose ${paths.pipelines} points at the bundled folder."""
+    text = cfg.read_text().replace("${paths.pipelines}", str(ROOT / "pipelines"))
+    cfg.write_text(text)
+    return cfg
+
+
 def print_report(res: dict) -> list[str]:
     o, p = res["ours"], res["peer"]
     print(
@@ -325,9 +379,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", default="test", choices=("test", "dev"))
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument(
+        "--stance-model", metavar="DIR", help="a stance model folder (default: bundled)"
+    )
     args = ap.parse_args(argv)
     try:
-        res = evaluate(args.split)
+        stance_model = None
+        if args.stance_model:
+            from discourse.stance.train import load_stance_model
+
+            stance_model = load_stance_model(args.stance_model)
+        res = evaluate(args.split, stance_model=stance_model)
     except Exception as exc:  # the data folder is absent: say so, as the other benchmarks do
         from discourse.errors import InputError
 

@@ -123,6 +123,8 @@ class Relevance:
         prev = None
         out = []
         for sent in doc.sents:
+            if prev is not None and "\n" in doc[prev.end - 1 : sent.start + 1].text_with_ws[:-1]:
+                prev = None  # a new paragraph: what the last one named is not the context
             if len(sent) <= self.max_tokens and any(t.is_alpha for t in sent):
                 out.append(
                     (

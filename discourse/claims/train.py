@@ -13,6 +13,7 @@ that names its speaker never straddle folds). No test split is read for training
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import sys
 from collections import Counter
@@ -103,8 +104,12 @@ def relevance_matrix(records: list[dict], targets: list[str]) -> np.ndarray:
 
 
 def fit_relevance(inputs, records: list[dict], targets: list[str], **params) -> RelevanceModel:
+    """A relevance model on the records, each seen twice: with its page title and without,
+    so the model neither needs a title (plain text, `discourse analyze`) nor ignores one."""
+    untitled = [dataclasses.replace(x, title="", title_mentions=frozenset()) for x in inputs]
+    Y = relevance_matrix(records, targets)
     return RelevanceModel(targets=tuple(targets), **params).fit(
-        inputs, relevance_matrix(records, targets)
+        list(inputs) + untitled, np.vstack([Y, Y])
     )
 
 

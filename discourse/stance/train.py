@@ -344,10 +344,58 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_report(meta["cross_validation"], f"cross-validated ({CV_FOLDS} folds):"))
+    if not args.labels:  # the bundled model: measure it on the real test split as well
+        rates = record_real_test_rates(args.out)
+        print(f"real test split: F_avg {rates['overall']['f_avg']:.3f} on {rates['pairs']} pairs")
     for kind, s in meta["candidates"].items():
         print(f"  candidate {kind:14} F_avg {s['f_avg']:.3f}  macro-F1 {s['macro_f1']:.3f}")
     print(json.dumps({k: meta[k] for k in ("version", "model_kind", "n_labels", "train_seconds")}))
     return 0
+
+
+def real_test_rates(model, records: list[dict], source: str) -> dict:
+    """How the model's tags err on real sentences about each target: the confusion (rows
+    true favor/against/neutral, columns as tagged, uncertain counting as neutral) on every
+    sentence-target pair of ``records`` that is about the target. Summaries correct their
+    adjusted shares with these rates (:func:`discourse.use.summary.correction_rates`)."""
+    rows, gold = [], []
+    for r in records:
+        for target, label in r["stances"].items():
+            if label != "none":
+                rows.append((r["text"], target))
+                gold.append(label)
+    views = parse_views([text for text, _ in rows])
+    rows = [(text, target, v) for (text, target), v in zip(rows, views)]
+    tagged = [label for label, _, _ in model.predict_stance(rows)]
+    report = scores(gold, tagged, [r[1] for r in rows])
+    return {
+        "source": source,
+        "pairs": len(rows),
+        "overall": {k: report["overall"][k] for k in ("n", "accuracy", "macro_f1", "f_avg")},
+        "per_target": {
+            t: {k: b[k] for k in ("n", "accuracy", "macro_f1", "f_avg")}
+            for t, b in report["per_target"].items()
+        },
+        "tag_confusion": {t: b["confusion"] for t, b in report["per_target"].items()},
+    }
+
+
+def record_real_test_rates(folder: str | Path, model=None) -> dict:
+    """Measure a model folder on the adjudicated real test split and keep the rates in its
+    metadata.json (the model file, and so the model version, are unchanged)."""
+    model = model or load_stance_model(folder)
+    path = labelsets.real_sentences_path(ROOT)
+    records = labelsets.read_records(path)
+    adjudicated = ROOT / "corpora" / "labels" / "engagement-real" / "test-adjudicated.jsonl"
+    records = [r for r in labelsets.with_labels(records, adjudicated) if r["split"] == "test"]
+    rates = real_test_rates(
+        model, records, f"engagement-real test split ({len(records)} sentences, adjudicated)"
+    )
+    meta_path = Path(folder) / "metadata.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["real_test"] = rates
+    meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    return rates
 
 
 def _shown(path: str) -> str:

@@ -6,7 +6,8 @@ an odd number of negations or "reducer" heads govern it: "not effective", "reduc
 isolation"; 0 for a truth frame, whose own valence says nothing: "it is not *true* that"),
 whether it counts for less (a conceded clause, "although it is slow, ...", or a relative
 clause describing a noun, "benefits that markets cannot"), and the index of its clause head;
-plus the token positions of each target's mentions.
+plus the token positions of each target's mentions, and which tokens are the compared side
+of a comparison ("better than *X*").
 
 Scope: a negation or reducer governs its verb's complements and objects, not its subject
 ("Bad consultation does not mean that engagement is wrong": *bad* is not negated, *wrong*
@@ -82,6 +83,21 @@ class StanceViewer:
                 if pair in self.concessive_phrases:
                     return True
         return tok.dep_ == "prep" and tok.lower_ in self.concessive
+
+    @staticmethod
+    def _compared(tokens, pos) -> list[int]:
+        """1 for the tokens of the than-phrase of a comparison ("far better *than top-down
+        design*"): what the comparison says of its subject, it says the opposite of them."""
+        out = [0] * len(tokens)
+        for t in tokens:
+            if t.lower_ != "than":
+                continue
+            head = t.head
+            if head.tag_ in ("JJR", "RBR") or head.lower_ in ("more", "less", "rather"):
+                for d in t.subtree:
+                    if d is not t and d.i in pos:
+                        out[pos[d.i]] = 1
+        return out
 
     def _truth_frame(self, tok) -> bool:
         """ "true" in "it is not true that ...": a frame over a clause, not a judgement."""
@@ -161,6 +177,7 @@ class StanceViewer:
             "s": signs,
             "c": conceded,
             "h": heads,
+            "x": self._compared(tokens, pos),
             "m": mentions,
         }
 

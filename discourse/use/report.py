@@ -95,6 +95,7 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
         holders=corpus.queries.quoted_holders(15),
         model=current,
         cv=cv,
+        real=meta.get("real_test"),
         notes=overall.notes,
         min_claims=MIN_CLAIMS,
         stances=STANCES,

@@ -32,8 +32,9 @@ NOTES = [
     "share_*: raw share of the group's tagged claims (classify and count), with Wilson 95% "
     "intervals (*_low, *_high).",
     "adjusted_*: shares corrected for the model's errors (adjusted classify-and-count, using "
-    "its cross-validated confusion on its training labels); blank when the model has no "
-    "cross-validated rates for the target.",
+    "its confusion on the real test sentences of engagement-real when the model was measured "
+    "there, else its cross-validated confusion on its training labels); blank when the model "
+    "has no rates for the target.",
     f"small = true: fewer than {MIN_CLAIMS} tagged claims in the group; read its shares "
     "with care (the intervals say how much). The table and the report show its adjusted "
     "shares as — (too few claims to correct); csv, json and parquet keep them.",
@@ -54,6 +55,15 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def correction_rates(metadata: dict) -> dict:
+    """{target: confusion} for adjusted shares: measured on real text (the adjudicated
+    engagement-real test split, ``real_test.tag_confusion``) where the model was, else
+    cross-validated on its own training labels."""
+    real = (metadata.get("real_test") or {}).get("tag_confusion") or {}
+    cv = (metadata.get("cross_validation") or {}).get("tag_confusion") or {}
+    return {**cv, **real}
 
 
 def adjusted_shares(counts: dict[str, int], confusion) -> dict[str, float] | None:
@@ -132,8 +142,7 @@ def summary(
     current = require_tags(corpus)
     f = make_filters(corpus, None, target=target, **filters)
     rows = corpus.queries.stance_counts(f, by)
-    rates = current["metadata"].get("cross_validation", {}) or {}
-    rates = rates.get("tag_confusion", {})
+    rates = correction_rates(current["metadata"])
     groups: dict[tuple, dict] = {}
     for r in rows:
         key = (r["target"], *(r[g] for g in by))
