@@ -1,13 +1,17 @@
 """Main-text extraction: the article body of a news or blog page, without boilerplate.
 
 Contract used by discourse.gather.extraction (and benchmarks/extraction.py):
-    main_text(html: str, url: str | None = None) -> tuple[str, str]
+    parse_html(html: str, url: str | None = None) -> HtmlElement | None
+    main_text(html: str, url: str | None = None, tree=None) -> tuple[str, str]
 returns (text, method): paragraphs separated by newlines, and the name of the
-extractor whose output was chosen ("trafilatura", "readability" or "none").
+extractor whose output was chosen ("trafilatura", "readability" or "none"). The page
+is parsed once (parse_html) and the tree shared with the metadata extraction; the
+libraries that change a tree get a copy.
 
-Design: trafilatura (favor_recall) does the extraction; this module corrects four of
+Design: trafilatura's fast mode (favor_recall) does the extraction; this module corrects
 its common failure modes, each with a cheap, general test (no per-site rules; the
-measurements are in benchmarks/extraction.py):
+measurements are in benchmarks/extraction.py), so the slower passes run only where the
+fast one looks wrong:
 1. the body is split into sibling containers and trafilatura keeps only the first:
    when long paragraphs styled like the kept ones are missing, readability-lxml
    gives a second opinion, kept only if it contains trafilatura's text and more;
@@ -19,18 +23,45 @@ measurements are in benchmarks/extraction.py):
 
 from __future__ import annotations
 
+import logging
 import re
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.utils import repair_faulty_html
+
+logger = logging.getLogger(__name__)
+
+# trafilatura's parser settings. lxml.html picks each element's class (FormElement,
+# InputElement, ...) in a Python callback whenever it hands out an element, which every
+# pass over the tree paid for; no extractor here uses those classes, so all elements are
+# HtmlElement, chosen in C (5% of the whole extraction's time, the same outputs).
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
 
 _TOKEN = re.compile(r"\w+")
 # "is there a link whose whole text is $t?", evaluated in C over the parsed page
 _IS_LINK_TEXT = etree.XPath("boolean(//a[normalize-space(.) = $t])")
+# paragraphs with at least $n characters, found in C; Python's split() collapses more
+# kinds of space than normalize-space, so this is a superset of the long paragraphs
+_LONG_P = etree.XPath("//p[string-length(normalize-space(.)) >= $n]")
 # trafilatura's own "too little text" mark, below which it engages its fallbacks
 _MIN_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+# the options every trafilatura pass shares: plain text, no comments, tables kept
+_TRAFILATURA = {
+    "include_comments": False,
+    "include_tables": True,
+    "output_format": "txt",
+    "with_metadata": False,
+}
 _BLOCKS = {
     "p",
     "div",
@@ -63,14 +94,30 @@ def _tokens(text: str) -> str:
     return " ".join(_TOKEN.findall(text.lower()))
 
 
-def _parse(html: str):
-    """lxml tree of the page, or None (lxml refuses str input with an encoding declaration)."""
-    for doc in (html, html.encode("utf-8", "replace")):
+def parse_html(html: str, url: str | None = None):
+    """The page's lxml tree, parsed once for every extractor, or None if there is none.
+
+    Parsed as trafilatura's own loader parses (its repairs, no comments or processing
+    instructions), so that its passes see the tree they would build themselves. A str
+    that begins with an XML declaration naming an encoding (which lxml refuses in a
+    str) is parsed as UTF-8 bytes, the encoding it is then in. No tree is logged."""
+    if not html or not html.strip():
+        return None
+    html = repair_faulty_html(html, html[:50].lower())
+    tree = None
+    try:
         try:
-            return lxml.html.document_fromstring(doc)
-        except (ValueError, etree.LxmlError):  # e.g. ParserError("Document is empty")
-            continue
-    return None
+            tree = lxml.html.fromstring(html, parser=_PARSER)
+        except ValueError:  # "Unicode strings with encoding declaration are not supported"
+            tree = lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (ValueError, etree.LxmlError) as exc:  # e.g. ParserError("Document is empty")
+        logger.warning("%s: the page could not be parsed (%s)", url or "page", exc)
+        return None
+    if "html" not in html[:50].lower() and len(tree) < 2:
+        # trafilatura's test for "not HTML at all": no <html> and a lone element
+        logger.warning("%s: not an HTML document", url or "page")
+        return None
+    return tree
 
 
 def _titles(tree) -> list[str]:
@@ -88,16 +135,14 @@ def _strip_headline(lines: list[str], titles: list[str], head: int = 3) -> list[
     article container. A line counts if it equals a candidate or is at least half of
     one (<title> often reads "Headline | Site name")."""
     kept = []
-    for i, line in enumerate(lines):
+    for line in lines[:head]:
         lt = _tokens(line)
-        if (
-            i < head
-            and " " in lt
-            and any(lt == t or (f" {lt} " in f" {t} " and len(lt) >= 0.5 * len(t)) for t in titles)
+        if " " in lt and any(
+            lt == t or (f" {lt} " in f" {t} " and len(lt) >= 0.5 * len(t)) for t in titles
         ):
             continue
         kept.append(line)
-    return kept
+    return kept + lines[head:]
 
 
 def _strip_link_tail(lines: list[str], tree) -> list[str]:
@@ -114,18 +159,19 @@ def _strip_link_tail(lines: list[str], tree) -> list[str]:
     return lines[:end] if end >= len(lines) - end else lines
 
 
-def _missing_text(tree, text: str, min_len: int = 120) -> int:
-    """Characters of the page's long paragraphs that are absent from `text` although
-    they sit in the same kind of container (parent tag and class) as a paragraph that
-    is present; all absent long paragraphs if none is present.
+def _missing_text(tree, text: str, min_len: int = 120) -> tuple[int, int]:
+    """Characters of the page's long paragraphs that are absent from `text`: those in
+    the same kind of container (parent tag and class) as a paragraph that is present
+    (all absent ones if none is present), and all absent ones.
 
     Paragraphs styled like the kept ones but left out are the body's continuation
     (trafilatura stopped at the first of several sibling body blocks); comments,
-    teasers and footers live in differently named containers and do not count."""
+    teasers and footers live in differently named containers and count only in the
+    second figure, which says how much of the page's prose the text leaves out."""
     flat = " ".join(text.split())
     kept, missing = set(), []
-    for p in tree.iter("p"):
-        s = " ".join("".join(p.itertext()).split())
+    for p in _LONG_P(tree, n=min_len):
+        s = " ".join(p.text_content().split())
         if len(s) < min_len:
             continue
         parent = p.getparent()
@@ -134,7 +180,8 @@ def _missing_text(tree, text: str, min_len: int = 120) -> int:
             kept.add(sig)
         else:
             missing.append((sig, len(s)))
-    return sum(n for sig, n in missing if sig in kept or not kept)
+    styled = sum(n for sig, n in missing if sig in kept or not kept)
+    return styled, sum(n for _, n in missing)
 
 
 def _readability(html: str) -> str:
@@ -164,43 +211,31 @@ def _covers(big: str, small: str, share: float = 0.8) -> bool:
     return bool(s) and len(s & _shingles(big)) >= share * len(s)
 
 
-def main_text(html: str, url: str | None = None) -> tuple[str, str]:
-    """Article text of `html` (paragraphs separated by "\\n") and the method used."""
-    # parsed here as well as inside trafilatura: ~1 ms, cheaper than handing it our
-    # tree, which it would deep-copy; an unparsable page has no text for either
-    tree = _parse(html) if html and html.strip() else None
+def _trafilatura(tree, url: str | None, **mode) -> str:
+    """One trafilatura pass over a copy of the shared tree (trafilatura copies a tree it
+    is given before it changes it)."""
+    return trafilatura.extract(tree, url=url, **_TRAFILATURA, **mode) or ""
+
+
+def main_text(html: str, url: str | None = None, tree=None) -> tuple[str, str]:
+    """Article text of `html` (paragraphs separated by "\\n") and the method used.
+    `tree` is the page as parse_html returns it, when the caller has parsed it already."""
+    if tree is None:
+        tree = parse_html(html, url)
     if tree is None:
         return "", "none"
     # favor_recall measured both more accurate and ~20% faster than the default
     # balance here (it skips trafilatura's recall-escalation pass); the clean-ups
     # below recover precision.
-    text = (
-        trafilatura.extract(
-            html,
-            url=url,
-            include_comments=False,
-            fast=True,
-            favor_recall=True,
-            include_tables=True,
-            output_format="txt",
-            with_metadata=False,
-        )
-        or ""
-    )
+    text = _trafilatura(tree, url, fast=True, favor_recall=True)
     if text and len(text) < _MIN_SIZE:
         # so little is likely recall mode's whole-page rescue dump (menus, banners):
         # precision mode has no such rescue, and if it finds nothing, there is nothing
-        strict = trafilatura.extract(
-            html,
-            url=url,
-            include_comments=False,
-            fast=True,
-            favor_precision=True,
-            with_metadata=False,
-        )
-        text = text if strict else ""
+        if not _trafilatura(tree, url, fast=True, favor_precision=True):
+            text = ""
     method = "trafilatura" if text else "none"
-    if _missing_text(tree, text) > max(0.5 * len(text), 300):
+    styled_missing, _ = _missing_text(tree, text)
+    if styled_missing > max(0.5 * len(text), 300):
         alt = _readability(html)
         # keep the second opinion only if it is clearly longer and contains most of
         # trafilatura's text (a superset, not another part of the page)
