@@ -17,20 +17,25 @@ fast one looks wrong:
    gives a second opinion, kept only if it contains trafilatura's text and more;
 2. the headline is repeated at the top of the body;
 3. the body ends with lines that are only link texts (related articles, "subscribe");
-4. on a page without an article, recall mode returns a dump of menus and banners:
-   a very short result is kept only if precision mode also finds text.
+4. when the post container holds less than trafilatura's minimum, recall mode returns
+   a dump of the page (menus, banners, a cookie notice): a short result keeps only
+   the lines inside the post container, or on a page without one, the lines outside
+   its chrome, so a one-paragraph post keeps its paragraph and a page of chrome is empty.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from copy import copy
 
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.settings import DEFAULT_CONFIG
 from trafilatura.utils import repair_faulty_html
+from trafilatura.xpaths import BODY_XPATH, OVERALL_DISCARD_XPATH
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +58,16 @@ _IS_LINK_TEXT = etree.XPath("boolean(//a[normalize-space(.) = $t])")
 # paragraphs with at least $n characters, found in C; Python's split() collapses more
 # kinds of space than normalize-space, so this is a superset of the long paragraphs
 _LONG_P = etree.XPath("//p[string-length(normalize-space(.)) >= $n]")
+# "which elements have exactly this text?", for placing a line of a short result
+_WHOLE_TEXT = etree.XPath("//body//*[normalize-space(.) = $t]")
 # trafilatura's own "too little text" mark, below which it engages its fallbacks
 _MIN_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+# trafilatura's first two ways to find an article's body (content classes such as
+# entry-content or post-body, itemprop=articleBody, then <article>): a short text
+# inside one of these is the post itself, not a dump of the page's chrome
+_POST_CONTAINERS = BODY_XPATH[:2]
+# the page's head and chrome, around its content on a page without a post container
+_CHROME = etree.XPath("//head|//nav|//header|//footer|//aside|//form")
 # the options every trafilatura pass shares: plain text, no comments, tables kept
 _TRAFILATURA = {
     "include_comments": False,
@@ -184,6 +197,47 @@ def _missing_text(tree, text: str, min_len: int = 120) -> tuple[int, int]:
     return styled, sum(n for _, n in missing)
 
 
+def _content_lines(tree, text: str) -> list[str]:
+    """The lines of a short result that are the page's content: inside its post
+    container when it has one (see _POST_CONTAINERS), otherwise outside its chrome
+    (head, navigation, header, footer, sidebars, forms, and what trafilatura itself
+    discards as boilerplate: cookie notices, newsletter boxes, share bars, ...).
+
+    A line is placed by the elements whose whole text it is (a headline that also
+    occurs inside a sentence of the post is the headline); a line that is no element's
+    whole text (text beside a <br>) by the words of the content around it."""
+    posts = [
+        el
+        for xpath in _POST_CONTAINERS
+        for el in xpath(tree)
+        if next(el.iterancestors("nav", "footer", "aside"), None) is None
+    ]
+    if posts:
+        regions, marks, wanted = posts, set(posts), True
+    else:
+        # the chrome pruned from a copy: the shared tree must stay whole
+        chrome = [*OVERALL_DISCARD_XPATH, _CHROME]
+        regions = [prune_unwanted_nodes(copy(tree), chrome)]
+        marks, wanted = {el for xpath in chrome for el in xpath(tree)}, False
+
+    def placed(el) -> bool:  # inside a post container, or outside all chrome
+        return any(a in marks for a in (el, *el.iterancestors())) is wanted
+
+    words = [f" {_tokens(' '.join(el.itertext()))} " for el in regions]
+    kept = []
+    for line in text.split("\n"):
+        flat = " ".join(line.split())
+        if not _tokens(flat):
+            continue
+        whole = _WHOLE_TEXT(tree, t=flat)
+        if whole:
+            if any(placed(el) for el in whole):
+                kept.append(line)
+        elif any(f" {_tokens(flat)} " in w for w in words):
+            kept.append(line)
+    return kept
+
+
 def _readability(html: str) -> str:
     """readability-lxml's summary as text, one line per block element."""
     from readability import Document  # imported on first use: most pages never need it
@@ -228,11 +282,12 @@ def main_text(html: str, url: str | None = None, tree=None) -> tuple[str, str]:
     # balance here (it skips trafilatura's recall-escalation pass); the clean-ups
     # below recover precision.
     text = _trafilatura(tree, url, fast=True, favor_recall=True)
-    if text and len(text) < _MIN_SIZE:
-        # so little is likely recall mode's whole-page rescue dump (menus, banners):
-        # precision mode has no such rescue, and if it finds nothing, there is nothing
-        if not _trafilatura(tree, url, fast=True, favor_precision=True):
-            text = ""
+    if text and len(text) < 2 * _MIN_SIZE:
+        # so little is either a short post or recall mode's rescue dump of the whole
+        # page (menus, banners, a cookie notice) because the post container held less
+        # than trafilatura's minimum: only the lines that are the page's content stay.
+        # A one-paragraph post keeps its paragraph; a page of chrome keeps nothing.
+        text = "\n".join(_content_lines(tree, text))
     method = "trafilatura" if text else "none"
     styled_missing, _ = _missing_text(tree, text)
     if styled_missing > max(0.5 * len(text), 300):
