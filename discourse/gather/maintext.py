@@ -4,20 +4,23 @@ Contract used by discourse.gather.extraction (and benchmarks/extraction.py):
     parse_html(html: str, url: str | None = None) -> HtmlElement | None
     main_text(html: str, url: str | None = None, tree=None) -> tuple[str, str]
 returns (text, method): paragraphs separated by newlines, and the name of the
-extractor whose output was chosen ("trafilatura", "readability" or "none"). The page
-is parsed once (parse_html) and the tree shared with the metadata extraction; the
-libraries that change a tree get a copy.
+extractor whose output was chosen ("trafilatura", "trafilatura-full", "readability"
+or "none"). The page is parsed once (parse_html) and the tree shared with the
+metadata extraction; the libraries that change a tree get a copy.
 
 Design: trafilatura's fast mode (favor_recall) does the extraction; this module corrects
 its common failure modes, each with a cheap, general test (no per-site rules; the
 measurements are in benchmarks/extraction.py), so the slower passes run only where the
 fast one looks wrong:
-1. the body is split into sibling containers and trafilatura keeps only the first:
+1. the fast pass keeps a small part of the page's prose (an intro, a paywall or
+   newsletter box): trafilatura's full mode (its own readability and jusText
+   fallbacks) is asked, as trafilatura does when not told to be fast;
+2. the body is split into sibling containers and trafilatura keeps only the first:
    when long paragraphs styled like the kept ones are missing, readability-lxml
    gives a second opinion, kept only if it contains trafilatura's text and more;
-2. the headline is repeated at the top of the body;
-3. the body ends with lines that are only link texts (related articles, "subscribe");
-4. when the post container holds less than trafilatura's minimum, recall mode returns
+3. the headline is repeated at the top of the body;
+4. the body ends with lines that are only link texts (related articles, "subscribe");
+5. when the post container holds less than trafilatura's minimum, recall mode returns
    a dump of the page (menus, banners, a cookie notice): a short result keeps only
    the lines inside the post container, or on a page without one, the lines outside
    its chrome, so a one-paragraph post keeps its paragraph and a page of chrome is empty.
@@ -289,7 +292,17 @@ def main_text(html: str, url: str | None = None, tree=None) -> tuple[str, str]:
         # A one-paragraph post keeps its paragraph; a page of chrome keeps nothing.
         text = "\n".join(_content_lines(tree, text))
     method = "trafilatura" if text else "none"
-    styled_missing, _ = _missing_text(tree, text)
+    styled_missing, all_missing = _missing_text(tree, text)
+    if len(text) < 2 * _MIN_SIZE and all_missing > max(len(text), 300):
+        # the fast pass kept a paragraph or two of a page with much more prose (an
+        # intro, a paywall or newsletter box): trafilatura's full mode weighs its
+        # readability and jusText fallbacks against its own result, as trafilatura
+        # does unless told to be fast. Only short results: on longer ones the missing
+        # prose was mostly teasers and comments, and full mode took them in.
+        full = _trafilatura(tree, url)
+        if len(full) > 1.2 * len(text):
+            text, method = full, "trafilatura-full"
+            styled_missing, _ = _missing_text(tree, text)
     if styled_missing > max(0.5 * len(text), 300):
         alt = _readability(html)
         # keep the second opinion only if it is clearly longer and contains most of
