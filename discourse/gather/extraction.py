@@ -126,23 +126,34 @@ def extract_html(html: str, url: str | None = None, rules: SiteRules | None = No
 def _metadata(tree, url: str | None) -> dict:
     """Title, author, date and canonical URL, read from the shared tree (none of these
     steps changes it). trafilatura's extract_metadata, whose steps these are, also finds
-    the site name, categories, tags and licence: a third of its time, never stored."""
-    try:
-        doc = examine_meta(tree)  # <meta> tags: Open Graph, Dublin Core, citation, ...
-        if doc.author and " " not in doc.author:
-            doc.author = None  # a one-word author in <meta> is mostly a site handle
-        doc = extract_meta_json(tree, doc)  # JSON-LD wins over <meta>
-        title = doc.title or extract_title(tree)
-        author = doc.author or _byline(tree)
-        page_url = doc.url or extract_url(tree, url)
-        date = _date(tree, page_url)
-    except Exception as exc:  # trafilatura and htmldate raise assorted errors on odd trees
-        logger.warning(
-            "%s: metadata extraction failed (%s: %s)", url or "page", type(exc).__name__, exc
-        )
-        return {}
+    the site name, categories, tags and licence: a third of its time, never stored.
+    A step that fails is logged and leaves its field empty; the others still run."""
+
+    def step(field: str, fn):
+        try:
+            return fn()
+        except Exception as exc:  # trafilatura and htmldate raise assorted errors on odd trees
+            logger.warning(
+                "%s: %s extraction failed (%s: %s)", url or "page", field, type(exc).__name__, exc
+            )
+            return None
+
+    doc = step("meta tag", lambda: _meta_tags(tree))
+    title = getattr(doc, "title", None) or step("title", lambda: extract_title(tree))
+    author = getattr(doc, "author", None) or step("author", lambda: _byline(tree))
+    page_url = getattr(doc, "url", None) or step("URL", lambda: extract_url(tree, url))
+    date = step("date", lambda: _date(tree, page_url))
     found = {"title": title, "author": author, "date": date, "url": page_url}
     return {k: _CONTROL.sub("", v).strip() for k, v in found.items() if v}
+
+
+def _meta_tags(tree):
+    """trafilatura's reading of <meta> tags (Open Graph, Dublin Core, ...), then JSON-LD,
+    which wins."""
+    doc = examine_meta(tree)
+    if doc.author and " " not in doc.author:
+        doc.author = None  # as trafilatura: a one-word author in <meta> is mostly a handle
+    return extract_meta_json(tree, doc)
 
 
 def _byline(tree) -> str | None:
