@@ -107,8 +107,10 @@ def extract_html(html: str, url: str | None = None, rules: SiteRules | None = No
     elif rules and rules.drop:
         dropped = _drop(_CONTROL.sub("", html), rules.drop)
         text, method = main_text(dropped, url)
-    else:
+    elif tree is not None:
         text, method = main_text(html, url, tree=tree)
+    else:
+        text, method = "", "none"  # parse_html has logged why
     text = _CONTROL.sub("", text or "").strip()
     canonical = meta.get("url") if meta.get("url", "").startswith("http") else None
     return Extracted(

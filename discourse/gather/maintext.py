@@ -59,7 +59,7 @@ _TOKEN = re.compile(r"\w+")
 # "is there a link whose whole text is $t?", evaluated in C over the parsed page
 _IS_LINK_TEXT = etree.XPath("boolean(//a[normalize-space(.) = $t])")
 # paragraphs with at least $n characters, found in C; Python's split() collapses more
-# kinds of space than normalize-space, so this is a superset of the long paragraphs
+# kinds of space than normalize-space, so these include all the long paragraphs
 _LONG_P = etree.XPath("//p[string-length(normalize-space(.)) >= $n]")
 # "which elements have exactly this text?", for placing a line of a short result
 _WHOLE_TEXT = etree.XPath("//body//*[normalize-space(.) = $t]")
@@ -116,7 +116,8 @@ def parse_html(html: str, url: str | None = None):
     Parsed as trafilatura's own loader parses (its repairs, no comments or processing
     instructions), so that its passes see the tree they would build themselves. A str
     that begins with an XML declaration naming an encoding (which lxml refuses in a
-    str) is parsed as UTF-8 bytes, the encoding it is then in. No tree is logged."""
+    str) is parsed as UTF-8 bytes, the encoding it is then in. A page that gives no
+    tree is logged as a warning."""
     if not html or not html.strip():
         return None
     html = repair_faulty_html(html, html[:50].lower())
