@@ -112,7 +112,7 @@ def test_byline_search_finds_what_trafilatura_finds(byline):
 
 
 def test_date_in_running_text_is_found_when_the_markup_has_none():
-    """The cheap date search runs first; the extensive one still runs when it finds nothing."""
+    """htmldate's extensive search: the date is in the running text, not in the markup."""
     html = (
         "<html><head><title>Allotment open day</title></head><body><article>"
         "<h1>Allotment open day</h1><p>Sunday 14 July 2024 — a report by the committee</p>"
