@@ -468,6 +468,12 @@ def _label_options(f):
 @click.option("--out", default="stance-model", show_default=True, help="Model folder to write.")
 @click.option("--cv-by-target", is_flag=True, help="Cross-validate holding out whole targets.")
 @click.option(
+    "--kinds",
+    default="target-aware,ngram,stacked",
+    show_default=True,
+    help="Model kinds to choose among by cross-validation (also: embedding, transformer).",
+)
+@click.option(
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
@@ -484,12 +490,15 @@ def train(
     corpus_labels,
     out,
     cv_by_target,
+    kinds,
     processes,
     fmt,
     progress,
 ) -> None:
-    """Train a stance model on label files (and the corpus's labels); print a cross-validated
-    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix.
+    """Train a stance model on label files (and the corpus's labels): cross-validate each
+    model kind (folds keep a page's labels together where the file has a url column), keep
+    the best, and print every kind's score and the winner's report: per target
+    precision/recall/F1, macro-F1, F_avg and the confusion matrix.
 
     \b
     Example:
@@ -506,6 +515,7 @@ def train(
     meta = run(
         labels,
         out,
+        kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
         cv_by_target=cv_by_target,
         sources=sources,
         processes=settings.processes,
@@ -516,6 +526,10 @@ def train(
         return
     how = "by target" if cv_by_target else f"{CV_FOLDS} folds"
     click.echo(format_report(meta["cross_validation"], f"cross-validated ({how}):"))
+    click.echo("\ncandidates (cross-validated F_avg; the best is kept):")
+    for kind, s in meta["candidates"].items():
+        mark = "  <- kept" if kind == meta["model_kind"] else ""
+        click.echo(f"  {kind:14} F_avg {s['f_avg']:.3f}  macro-F1 {s['macro_f1']:.3f}{mark}")
     click.echo(
         f"\nmodel {meta['version']} written to {out} ({meta['n_labels']} labels, "
         f'{meta["train_seconds"]:.1f} s); use it with --model {out} or stance_model = "{out}"'

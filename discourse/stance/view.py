@@ -47,6 +47,7 @@ def load_stance_cues(path: str | Path | None = None) -> dict:
     if not isinstance(version, int) or version > 1:
         raise InputError(f"{path}: format_version {version!r} is newer than this discourse reads.")
     data.setdefault("truth_frames", [])
+    data.setdefault("concessive_heads", [])
     for key in (
         "negators",
         "reducers",
@@ -54,6 +55,7 @@ def load_stance_cues(path: str | Path | None = None) -> dict:
         "contrast",
         "target_flip_words",
         "truth_frames",
+        "concessive_heads",
     ):
         words = data.get(key)
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
@@ -72,6 +74,7 @@ class StanceViewer:
         self.concessive_phrases = [tuple(w.split()) for w in conc if " " in w]
         self.contrast = frozenset(w.lower() for w in cues["contrast"])
         self.truth_frames = frozenset(w.lower() for w in cues.get("truth_frames", []))
+        self.concessive_heads = frozenset(w.lower() for w in cues.get("concessive_heads", []))
 
     def _concedes(self, tok) -> bool:
         """Is ``tok`` the head of a concessive clause or phrase?"""
@@ -131,8 +134,18 @@ class StanceViewer:
                     # a conjoined or adverbial clause is not under its head's negation or
                     # reducer: "does not work, and staff are happy"; "although it is slow, ..."
                     scoped = False
-                if prev is not None and prev.dep_ in _RELATIVE:
-                    conc = 1  # a relative clause describes its noun: it counts for less
+                if prev is not None and prev.dep_ in _RELATIVE and anc.dep_ != "attr":
+                    # a relative clause describing an object or another noun counts for less
+                    # ("taps resources that professionals overlook"); one describing what the
+                    # subject *is* ("a model that fails the poorest") is the judgement itself
+                    conc = 1
+                if (
+                    prev is not None
+                    and prev.dep_ in _SUBJECTS
+                    and anc.lemma_.lower() in self.concessive_heads
+                    and any(c.dep_ == "neg" or c.lower_ in self.negators for c in anc.children)
+                ):
+                    conc = 1  # "Bad consultation does not mean ...": the subject is conceded
                 # the subject is outside its verb's negation and reducers
                 reaches = scoped and not (prev is not None and prev.dep_ in _SUBJECTS)
                 if reaches and any(
