@@ -9,7 +9,6 @@ import csv
 import html as html_module
 import json
 import re
-import shutil
 import signal
 import sys
 import time
@@ -27,6 +26,7 @@ from .webkit import (
     HOSTILE_TITLE,
     RAW_MARKER,
     SECRET,
+    copy_corpus,
     fetch,
     fetch_json,
     start_serve,
@@ -222,8 +222,7 @@ def _facet_truth(c: Corpus, facet: str, where: str = "", params=()) -> dict:
 
 
 def test_claim_rows_follow_annotate_tag_and_a_new_current_model(web_corpus, tmp_path):
-    db = tmp_path / "c.db"
-    shutil.copy(web_corpus, db)
+    db = copy_corpus(web_corpus, tmp_path / "c.db")
     with Corpus(db) as c:
         assert _view_rows(c, "claim_rows") == _view_rows(c, "claims_view")
         assert c.check() == []
@@ -392,6 +391,27 @@ def test_document_page_marks_claims_and_escapes_text_and_urls(server, web_corpus
             stances.pop() if len(stances) == 1 else "mixed" if stances else "untagged"
         )
     assert fetch(server + "/documents_view/99999")[0] == 404
+
+
+def test_a_page_is_served_again_until_the_corpus_changes(web_corpus, tmp_path):
+    db = copy_corpus(web_corpus, tmp_path / "c.db")
+    proc, base = start_serve(db)
+    try:
+        url = base + "/c/claim_rows.json?stance=favor"
+        first, again = fetch_json(url), fetch_json(url)
+        assert again == first  # "query_ms" too: the kept page, not a second rendering
+        with Corpus(db) as c:
+            version = c.stance.current_model()["version"]
+            claim = c.db.execute("SELECT claim_id FROM claim_rows WHERE stance IS NULL").fetchone()
+            c.stance.store_tags([(claim[0], "co-production", "favor", 0.99, False)], version)
+        after = fetch_json(url)
+        assert after["filtered_table_rows_count"] == first["filtered_table_rows_count"] + 1
+        rows = fetch_json(base + f"/c/claim_rows.json?_shape=array&claim_id={claim[0]}")
+        assert [(r["target"], r["stance"]) for r in rows] == [("co-production", "favor")]
+        assert fetch_json(url) == after
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 # ------------------------------------------------------------------ facets under a time limit

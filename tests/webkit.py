@@ -86,6 +86,15 @@ def build_web_corpus(folder: Path) -> Path:
     return db
 
 
+def copy_corpus(src: Path, dst: Path) -> Path:
+    """A consistent copy of a corpus another process may have open (SQLite's backup API)."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+    return dst
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

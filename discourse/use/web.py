@@ -6,6 +6,8 @@ cells and the document page look.
   them or their secret columns in any SQL (canned, facets, or visitors' own with
   ``--allow-sql``) except through the views that clean them. Datasette's ``/-/`` debug and
   introspection pages answer 403 (``asgi_wrapper``).
+- **Pages at scale**: finished pages are kept and served again until the corpus file
+  changes (``asgi_wrapper``, ``PageCache``).
 - **Facets at scale**: the claims page and a page filtered by one facet value read their facet
   counts from ``claim_facet_counts`` (a lookup); any other page counts in SQL under Datasette's
   facet time limit and says so when a facet was cut short. Month facets are sorted by date.
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import urllib.parse
+from collections import OrderedDict
 
 import markupsafe
 from datasette import hookimpl
@@ -95,6 +99,8 @@ def permission_allowed(datasette, actor, action, resource):
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
+        cache = PageCache(datasette)
+
         async def guarded(scope, receive, send):
             path = scope.get("path", "") if scope["type"] == "http" else ""
             if path.startswith("/-/") and not path.startswith(OPEN_SPECIAL_PATHS):
@@ -102,11 +108,95 @@ def asgi_wrapper(datasette):
                     send
                 )
                 return
-            await app(scope, receive, send)
+            await cache.serve(app, scope, receive, send)
 
         return guarded
 
     return wrap
+
+
+class PageCache:
+    """Finished GET responses (200, up to 2 MB), served again while no corpus file changed.
+
+    The corpus changes only when annotate, tag or a crawl commit, which appends to its WAL
+    file, so the files' sizes and modification times say whether a kept page is current.
+    Many visitors asking for the same page at once wait for one rendering of it."""
+
+    def __init__(self, datasette, *, entries: int = 256, max_bytes: int = 2_000_000):
+        self.datasette = datasette
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.pages: OrderedDict[tuple, tuple[dict, list[dict]]] = OrderedDict()
+        self.inflight: dict[tuple, asyncio.Event] = {}
+        self.version: tuple | None = None
+
+    def _files_version(self) -> tuple:
+        out = []
+        for db in self.datasette.databases.values():
+            if db.path:
+                for path in (db.path, db.path + "-wal"):
+                    try:
+                        st = os.stat(path)
+                        out.append((path, st.st_size, st.st_mtime_ns))
+                    except OSError:
+                        out.append((path, None, None))
+        return tuple(out)
+
+    @staticmethod
+    def _key(scope) -> tuple | None:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            return None
+        headers = dict(scope.get("headers") or [])
+        if b"authorization" in headers or b"ds_actor" in headers.get(b"cookie", b""):
+            return None
+        return (scope.get("path"), scope.get("query_string"), headers.get(b"host"))
+
+    async def serve(self, app, scope, receive, send) -> None:
+        key = self._key(scope)
+        if key is None:
+            await app(scope, receive, send)
+            return
+        version = self._files_version()
+        if version != self.version:
+            self.pages.clear()
+            self.version = version
+        while key in self.inflight and key not in self.pages:
+            await self.inflight[key].wait()
+        if key in self.pages:
+            self.pages.move_to_end(key)
+            start, body = self.pages[key]
+            await send(start)
+            for message in body:
+                await send(message)
+            return
+        done = self.inflight[key] = asyncio.Event()
+        try:
+            await self._render(app, scope, receive, send, key, version)
+        finally:
+            del self.inflight[key]
+            done.set()
+
+    async def _render(self, app, scope, receive, send, key, version) -> None:
+        start, body, size, keep = None, [], 0, True
+
+        async def capture(message):
+            nonlocal start, size, keep
+            if message["type"] == "http.response.start":
+                keep = message.get("status") == 200
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"set-cookie"]
+                start = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and keep:
+                size += len(message.get("body", b""))
+                keep = size <= self.max_bytes
+                body.append({**message})
+            await send(message)
+
+        await app(scope, receive, capture)
+        complete = body and not body[-1].get("more_body", False)
+        if keep and start is not None and complete and version == self._files_version():
+            self.pages[key] = (start, body)
+            while len(self.pages) > self.entries:
+                self.pages.popitem(last=False)
 
 
 # ---------------------------------------------------------------------- facets
