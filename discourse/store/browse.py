@@ -73,11 +73,12 @@ def _count_all_sql() -> str:
 _FACET_AT = [ROW_COLUMNS.index(f) for f in FACETS]
 
 
-def _facet_keys(row: tuple) -> list[tuple[str, str, str, str]]:
-    """The (filter column, filter value, facet, value) counts one claim row adds to."""
-    values = [(f, row[i]) for f, i in zip(FACETS, _FACET_AT) if row[i] is not None]
-    keys = [("", "", g, gv) for g, gv in values]
-    keys += [(f, fv, g, gv) for f, fv in values for g, gv in values if f != g]
+def _facet_keys(values: tuple) -> list[tuple[str, str, str, str]]:
+    """The (filter column, filter value, facet, value) counts a claim row with these facet
+    values (in FACETS order) adds to."""
+    present = [(f, v) for f, v in zip(FACETS, values) if v is not None]
+    keys = [("", "", g, gv) for g, gv in present]
+    keys += [(f, fv, g, gv) for f, fv in present for g, gv in present if f != g]
     return keys
 
 
@@ -122,15 +123,18 @@ class BrowseStore:
                 new.setdefault(r[0], []).append(tuple(r))
             deletes: list[tuple[int]] = []
             inserts: list[tuple] = []
-            updates: dict[tuple[str, ...], list[tuple]] = {}
-            added: Counter = Counter()
-            removed: Counter = Counter()
-            for claim_id in sorted(old.keys() | new.keys()):
+            updates: dict[tuple[int, ...], list[tuple]] = {}
+            # Net change in rows per combination of facet values: far fewer combinations
+            # than rows, and only these move the counts.
+            combos: Counter = Counter()
+            for claim_id in old.keys() | new.keys():
                 before, after = old.get(claim_id, []), list(new.get(claim_id, []))
+                if [row for _, row in before] == after:
+                    continue
                 for _, row in before:
-                    removed.update(_facet_keys(row))
+                    combos[tuple(row[i] for i in _FACET_AT)] -= 1
                 for row in after:
-                    added.update(_facet_keys(row))
+                    combos[tuple(row[i] for i in _FACET_AT)] += 1
                 unmatched = []
                 for row_id, row in before:
                     if row in after:
@@ -138,20 +142,24 @@ class BrowseStore:
                     else:
                         unmatched.append((row_id, row))
                 for (row_id, row), fresh in zip(unmatched, after):
-                    changed = tuple(c for c, a, b in zip(ROW_COLUMNS, row, fresh) if a != b)
+                    changed = tuple(i for i, (a, b) in enumerate(zip(row, fresh)) if a != b)
                     updates.setdefault(changed, []).append(
-                        tuple(fresh[ROW_COLUMNS.index(c)] for c in changed) + (row_id,)
+                        tuple(fresh[i] for i in changed) + (row_id,)
                     )
                 deletes += [(row_id,) for row_id, _ in unmatched[len(after) :]]
                 inserts += after[len(unmatched) :]
             conn.executemany("DELETE FROM claim_rows WHERE id = ?", deletes)
             for changed, rows in updates.items():
-                sets = ", ".join(f'"{c}" = ?' for c in changed)
+                sets = ", ".join(f'"{ROW_COLUMNS[i]}" = ?' for i in changed)
                 conn.executemany(f"UPDATE claim_rows SET {sets} WHERE id = ?", rows)
             marks = ", ".join("?" * len(ROW_COLUMNS))
             conn.executemany(f"INSERT INTO claim_rows({_COLS}) VALUES ({marks})", inserts)
-            added.subtract(removed)
-            moved = [(*k, n) for k, n in added.items() if n]
+            delta: Counter = Counter()
+            for values, n in combos.items():
+                if n:
+                    for k in _facet_keys(values):
+                        delta[k] += n
+            moved = [(*k, n) for k, n in delta.items() if n]
             conn.executemany(
                 "INSERT INTO claim_facet_counts(filter_column, filter_value, facet, value, n) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(filter_column, filter_value, facet, value) "
