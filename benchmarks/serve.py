@@ -3,7 +3,7 @@ plain Datasette on the same file serving today's claims view (the six-way join, 
 project's claim rows, indexes, facet counts or plugin) with the same facets, in the same run.
 
     python -m benchmarks.serve [--claims 1000000] [--single 30] [--requests 100]
-                               [--concurrency 50] [--db PATH]
+                               [--concurrency 50] [--db PATH] [--tag-claims 20000]
 
 Pages: the claims page (default facets: source, target, stance, claim type, month) and the
 page of the stance facet's "against" value. Each is requested --single times one at a time,
@@ -16,6 +16,10 @@ parameter, so every request renders). Target (issue 12): p95 < 500 ms for both p
 The corpus is benchmarks/query.py's (10,000 documents in 20 sources over 2005-2014), with
 stance tags from a current model on about half of the claims (about 5% toward two targets),
 built once into a temporary file or --db and reused when it already holds the claims.
+
+What keeping the claim rows up to date costs `discourse tag` is measured first (--tag-claims,
+0 to skip): the same tagging of benchmarks/stance.py's corpus, alternately with the store's
+claim-row refresh and without it, in CPU time.
 """
 
 from __future__ import annotations
@@ -92,6 +96,47 @@ def build(path: Path, claims: int) -> None:
             )
         c.browse.rebuild()
         c.db.execute("ANALYZE")
+
+
+def tag_cost(n_claims: int, rounds: int = 2) -> dict:
+    """Claims tagged per CPU-second with and without the claim-row refresh, same corpus."""
+    from benchmarks.stance import build_corpus
+    from discourse import Corpus
+    from discourse.stance.tag import tag
+    from discourse.stance.train import default_model_dir, load_stance_model
+    from discourse.store.browse import BrowseStore
+
+    folder = default_model_dir()
+    model = load_stance_model(folder)
+    refresh = BrowseStore.refresh_claims
+    rates: dict[str, list[float]] = {"with claim rows": [], "without": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "tag.db"
+        build_corpus(db, n_claims)
+        try:
+            for _ in range(rounds):
+                for mode in rates:
+                    BrowseStore.refresh_claims = refresh if mode == "with claim rows" else _skip
+                    with Corpus(db) as c:
+                        with c.db.transaction() as conn:
+                            conn.execute("DELETE FROM stance_tags")
+                        c.browse.rebuild()
+                        t0 = time.process_time()
+                        report = tag(c, folder, model=model, progress=False)
+                        rates[mode].append(report.claims / (time.process_time() - t0))
+        finally:
+            BrowseStore.refresh_claims = refresh
+    ours, peer = statistics.median(rates["with claim rows"]), statistics.median(rates["without"])
+    print(
+        f"tag, {n_claims:,} claims: {ours:,.0f} claims/CPU-s keeping claim rows up to date, "
+        f"{peer:,.0f} without (x{ours / peer:.2f})",
+        flush=True,
+    )
+    return {"with": ours, "without": peer}
+
+
+def _skip(self, ids) -> None:
+    """The peer of tag_cost: tagging that leaves the claim rows alone."""
 
 
 def _free_port() -> int:
@@ -179,10 +224,13 @@ def run(
     requests: int = 100,
     concurrency: int = 50,
     db: str | None = None,
+    tag_claims: int = 20_000,
 ) -> dict:
     from discourse import Corpus
     from discourse.store import LATEST_VERSION
 
+    if tag_claims:
+        tag_cost(tag_claims)
     tmp = None
     path = Path(db) if db else Path(tmp := tempfile.mkdtemp(prefix="servebench-")) / "c.db"
     with Corpus(path) as c:
@@ -293,8 +341,9 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=100, help="Concurrent requests, per page.")
     p.add_argument("--concurrency", type=int, default=50)
     p.add_argument("--db", help="Keep the generated corpus here (reused on the next run).")
+    p.add_argument("--tag-claims", type=int, default=20_000, help="0 skips the tag cost.")
     a = p.parse_args()
-    run(a.claims, a.single, a.requests, a.concurrency, a.db)
+    run(a.claims, a.single, a.requests, a.concurrency, a.db, a.tag_claims)
 
 
 if __name__ == "__main__":
