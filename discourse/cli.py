@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -928,6 +929,33 @@ def report(ctx, out, force, title) -> None:
     with open_corpus(settings, readonly=True) as corpus:
         write_report(corpus, out, force=force, title=title)
     _written(out, f"report written to {out}")
+
+
+@main.command()
+@click.argument("ref", metavar="DOC_ID|URL")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "html"]), default="text", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.pass_context
+def show(ctx, ref, fmt, out) -> None:
+    """Show one document with its claims marked in place: holder, and stance toward each
+    target (colour on a terminal; --format html writes a self-contained page).
+
+    Example: discourse show 12 --format html --out doc12.html"""
+    from discourse.use.show import load, render_html, render_text, write
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        doc = load(corpus, ref)
+    if out:
+        write(doc, fmt, out)
+        click.echo(f"document {doc.document_id} written to {out}", err=True)
+    elif fmt == "html":
+        click.echo(render_html(doc), nl=False)
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render_text(doc, color=color), nl=False, color=color)
 
 
 @main.command()

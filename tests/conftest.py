@@ -122,3 +122,30 @@ def claims_pipeline():
     from discourse.claims.pipeline import load_pipeline
 
     return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def web_corpus(tmp_path_factory):
+    """An annotated, tagged corpus with secrets and hostile markup planted (tests/webkit.py),
+    shared by the web view and `discourse show` tests."""
+    from .webkit import build_web_corpus
+
+    return build_web_corpus(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium driven by Playwright (no browser download)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        if os.environ.get("CI_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed; .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()

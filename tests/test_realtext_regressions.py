@@ -118,20 +118,48 @@ def test_the_conceded_part_counts_for_less(text, claims_pipeline):
 @pytest.mark.parametrize(
     "text, target, stance",
     [
-        ("Josh Ryan-Collins argues that co-production delivers benefits that markets cannot.", "co-production", "favor"),
+        (
+            "Josh Ryan-Collins argues that co-production delivers benefits that markets cannot.",
+            "co-production",
+            "favor",
+        ),
         ("Time banks reach people that services cannot.", "co-production", "favor"),
         ("Co-production taps resources that professionals overlook.", "co-production", "favor"),
         ("Co-design draws on knowledge that officers miss.", "co-production", "favor"),
-        ("It is not true that community engagement always delays projects.", "community-engagement", "favor"),
-        ("It is false that consultation always slows decisions down.", "community-engagement", "favor"),
-        ("Bad consultation does not mean that engagement itself is wrong.", "community-engagement", "favor"),
-        ("Poor turnout does not mean that participatory budgeting has failed.", "community-engagement", "favor"),
+        (
+            "It is not true that community engagement always delays projects.",
+            "community-engagement",
+            "favor",
+        ),
+        (
+            "It is false that consultation always slows decisions down.",
+            "community-engagement",
+            "favor",
+        ),
+        (
+            "Bad consultation does not mean that engagement itself is wrong.",
+            "community-engagement",
+            "favor",
+        ),
+        (
+            "Poor turnout does not mean that participatory budgeting has failed.",
+            "community-engagement",
+            "favor",
+        ),
         ("Co-production saves money.", "co-production", "favor"),
         ("Co-production improves services.", "co-production", "favor"),
         ("This is what community engagement should look like.", "community-engagement", "favor"),
         ("This is how co-production should work.", "co-production", "favor"),
-        ("Too much of what passes for community engagement is a tick-box exercise.", "community-engagement", "against"),
-        ("Too much of what passes for consultation is window dressing.", "community-engagement", "against"),
+        (
+            "Too much of what passes for community engagement is a tick-box exercise.",
+            "community-engagement",
+            "against",
+        ),
+        (
+            "Too much of what passes for consultation is window dressing.",
+            "community-engagement",
+            "against",
+        ),
         ("Co-production is far better than top-down service design.", "co-production", "favor"),
         ("Top-down design is far worse than co-production.", "co-production", "favor"),
     ],
@@ -166,8 +194,14 @@ def test_plain_worded_evaluative_sentences_are_claims_about_engagement(
     [
         ("Campaigners say the Big Society is cover for cuts.", "Campaigners"),
         ("Unions warned that the Big Society is a smokescreen for cuts.", "Unions"),
-        ("According to the Local Government Association, localism is a cover for cuts.", "Local Government Association"),
-        ("Cllr Anita Patel has long argued that the Big Society is a cover for cuts.", "Cllr Anita Patel"),
+        (
+            "According to the Local Government Association, localism is a cover for cuts.",
+            "Local Government Association",
+        ),
+        (
+            "Cllr Anita Patel has long argued that the Big Society is a cover for cuts.",
+            "Cllr Anita Patel",
+        ),
     ],
 )
 def test_reported_speech_is_a_claim_held_by_its_source(text, holder, claims_pipeline, stance_model):
@@ -194,7 +228,10 @@ def test_a_pronoun_refers_to_the_target_named_before(first, second, claims_pipel
     "text, target",
     [
         ("The forum has never once changed a planning decision.", "community-engagement"),
-        ("The council did not consult residents before closing the library.", "community-engagement"),
+        (
+            "The council did not consult residents before closing the library.",
+            "community-engagement",
+        ),
         ("The localism agenda has handed power to developers.", "communities-agenda"),
         ("Community organising has revived the estate.", "communities-agenda"),
     ],

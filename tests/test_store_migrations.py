@@ -157,3 +157,62 @@ def test_statements_migration_keeps_claims_tags_and_labels(tmp_path):
                     "'author', 'v')",
                     (sid,),
                 )
+
+
+def test_browse_migration_derives_claim_rows_and_facet_counts_of_an_existing_corpus(tmp_path):
+    path = tmp_path / "c.db"
+    with Corpus(path, upto=5) as old:
+        for i in (1, 2):
+            old.documents.add(_doc(i))
+        with old.db.transaction() as conn:
+            conn.execute("UPDATE documents SET published = '2010-0' || id || '-01'")
+            conn.execute(
+                "UPDATE documents SET canonical_url = 'https://u:pw@example.org/1' WHERE id = 1"
+            )
+            conn.execute(
+                "INSERT INTO models(version, kind, path, is_current) VALUES ('m1', 'stance', 'p', 1)"
+            )
+            for doc in (1, 2):
+                conn.execute(
+                    "INSERT INTO annotations(document_id, pipeline_version, status) "
+                    "VALUES (?, 'p1', 'done')",
+                    (doc,),
+                )
+                for k in range(3):
+                    sid = conn.execute(
+                        "INSERT INTO sentences(document_id, idx, start, end, text, pipeline_version)"
+                        " VALUES (?, ?, 0, 5, 'Words', 'p1')",
+                        (doc, k),
+                    ).lastrowid
+                    cid = conn.execute(
+                        "INSERT INTO claims(sentence_id, document_id, claim_type, holder, "
+                        "holder_kind, pipeline_version) VALUES (?, ?, ?, 'author', 'author', 'p1')",
+                        (sid, doc, ("causal", "factual", "causal")[k]),
+                    ).lastrowid
+                    if k:
+                        conn.execute(
+                            "INSERT INTO stance_tags(claim_id, target, label, score, model_version)"
+                            " VALUES (?, 'co-production', ?, 0.8, 'm1')",
+                            (cid, ("favor", "against")[doc - 1]),
+                        )
+    with Corpus(path) as new:
+        rows = new.db.execute(
+            "SELECT document_id, claim_type, stance, month, url FROM claim_rows ORDER BY claim_id"
+        ).fetchall()
+        assert [tuple(r) for r in rows] == [
+            (1, "causal", None, "2010-01", "https://example.org/1"),
+            (1, "factual", "favor", "2010-01", "https://example.org/1"),
+            (1, "causal", "favor", "2010-01", "https://example.org/1"),
+            (2, "causal", None, "2010-02", "http://example.org/2"),
+            (2, "factual", "against", "2010-02", "http://example.org/2"),
+            (2, "causal", "against", "2010-02", "http://example.org/2"),
+        ]
+        assert new.browse.facet_counts("claim_type") == [("causal", 4), ("factual", 2)]
+        assert new.browse.facet_counts("stance", filter_column="month", filter_value="2010-01") == [
+            ("favor", 2)
+        ]
+        assert new.browse.facet_counts("month", order="value_desc") == [
+            ("2010-02", 3),
+            ("2010-01", 3),
+        ]
+        assert new.check() == []

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 
+from discourse.store.browse import BrowseStore
 from discourse.store.sqlite import Database
 
 
@@ -125,6 +126,7 @@ class AnalysisStore:
                         ann.skipped,
                     ),
                 )
+            BrowseStore(self.db).refresh_documents(a.document_id for a in annotations)
 
     def sentences(self, document_id: int, pipeline_version: str | None = None) -> Iterator[dict]:
         """Sentences of a document (latest pipeline version unless given), claims joined."""

@@ -11,6 +11,7 @@ from filelock import FileLock, Timeout
 
 from discourse.errors import CorpusLockedError
 from discourse.store.analysis import AnalysisStore
+from discourse.store.browse import BrowseStore
 from discourse.store.documents import DocumentStore
 from discourse.store.queries import QueryStore
 from discourse.store.sources import SourceStore
@@ -41,6 +42,7 @@ class Corpus:
         self.analysis = AnalysisStore(self.db)
         self.queries = QueryStore(self.db)
         self.stance = StanceStore(self.db)
+        self.browse = BrowseStore(self.db)
 
     @classmethod
     def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:
@@ -80,6 +82,8 @@ class Corpus:
                 rows = self.db.execute(f"SELECT COUNT(*) FROM {content}").fetchone()[0]
                 if indexed != rows:
                     problems.append(f"{table}: {indexed} indexed rows for {rows} {content}")
+        if self.schema_version >= 6:
+            problems += self.browse.problems()
         return problems
 
     @contextlib.contextmanager

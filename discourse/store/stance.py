@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from discourse.store.browse import BrowseStore
 from discourse.store.sqlite import Database
 
 # Claims of each document's current annotation (older pipeline versions' claims are kept).
@@ -24,6 +25,9 @@ class StanceStore:
         """Record a stance model and make it the current one (older tags stay queryable
         under their own model version)."""
         with self.db.transaction() as conn:
+            before = conn.execute(
+                "SELECT version FROM models WHERE kind = 'stance' AND is_current = 1"
+            ).fetchone()
             conn.execute("UPDATE models SET is_current = 0 WHERE kind = 'stance'")
             conn.execute(
                 "INSERT INTO models(version, kind, path, metadata, is_current) "
@@ -31,6 +35,8 @@ class StanceStore:
                 "path = excluded.path, metadata = excluded.metadata, is_current = 1",
                 (version, path, json.dumps(metadata, default=str)),
             )
+            if before is None or before[0] != version:  # every claim row shows the new tags
+                BrowseStore(self.db).rebuild()
 
     def sync_targets(self, registry: dict[str, dict]) -> None:
         """Make the targets table match targets.toml (id, name, description)."""
@@ -91,6 +97,12 @@ class StanceStore:
                 "ON CONFLICT(claim_id, target, model_version) DO NOTHING",
                 [(c, t, lb, s, int(u), model_version, r) for c, t, lb, s, u, r in tags],
             )
+            current = conn.execute(
+                "SELECT 1 FROM models WHERE kind = 'stance' AND is_current = 1 AND version = ?",
+                (model_version,),
+            ).fetchone()
+            if current:
+                BrowseStore(self.db).refresh_claims(c for c, *_ in tags)
 
     def tags_of(self, claim_id: int, model_version: str | None) -> list[dict]:
         """The stance tags of one claim from ``model_version``."""
