@@ -936,20 +936,24 @@ def report(ctx, out, force, title) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "html"]), default="text", show_default=True
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--out", metavar="FILE", help="Write to this file (- for standard output).")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @click.pass_context
-def show(ctx, ref, fmt, out) -> None:
+def show(ctx, ref, fmt, out, force) -> None:
     """Show one document with its claims marked in place: holder, and stance toward each
     target (colour on a terminal; --format html writes a self-contained page).
 
-    Example: discourse show 12 --format html --out doc12.html"""
+    \b
+    Example:
+      discourse --db corpus.db show 12 --format html --out doc12.html
+    """
     from discourse.use.show import load, render_html, render_text, write
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         doc = load(corpus, ref)
-    if out:
-        write(doc, fmt, out)
+    if out and out != "-":
+        write(doc, fmt, out, force=force)
         click.echo(f"document {doc.document_id} written to {out}", err=True)
     elif fmt == "html":
         click.echo(render_html(doc), nl=False)

@@ -13,7 +13,7 @@ import jinja2
 import markupsafe
 
 from discourse.errors import InputError
-from discourse.use.export import partial_file
+from discourse.use.output import open_output
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Claim:
     claim_id: int
     start: int
     end: int
-    claim_type: str
+    claim_type: str | None  # None: a sentence about a target that is not a claim
     holder: str
     holder_kind: str
     hedged: bool
@@ -67,7 +67,8 @@ class Claim:
 
     def describe(self) -> str:
         holder = "the author" if self.holder_kind == "author" else f"{self.holder} (quoted)"
-        extra = [self.claim_type] + ["hedged"] * self.hedged + ["negated"] * self.negated
+        kind = self.claim_type or "not a claim, about a target"
+        extra = [kind] + ["hedged"] * self.hedged + ["negated"] * self.negated
         tags = "; ".join(t.describe() for t in self.tags) or "no stance tag"
         return f"held by {holder} · {', '.join(extra)} · {tags}"
 
@@ -232,9 +233,12 @@ def render_html(doc: ShownDocument) -> str:
     )
 
 
-def write(doc: ShownDocument, fmt: str, out: str | Path, *, color: bool = False) -> Path:
-    """Write the document as ``text`` or ``html`` to ``out``."""
+def write(
+    doc: ShownDocument, fmt: str, out: str | Path, *, color: bool = False, force: bool = False
+) -> Path:
+    """Write the document as ``text`` or ``html`` to ``out`` (the shared output rules:
+    ``-`` is standard output, only a regular file is replaced, and only with ``force``)."""
     content = render_html(doc) if fmt == "html" else render_text(doc, color=color)
-    with partial_file(out) as tmp:
-        tmp.write_text(content, encoding="utf-8")
+    with open_output(out, force=force) as fh:
+        fh.write(content)
     return Path(out)
