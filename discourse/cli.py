@@ -52,6 +52,30 @@ def open_corpus(settings: Settings, *, readonly: bool = False):
     return Corpus.from_settings(settings, readonly=readonly)
 
 
+def open_stage_engine(settings: Settings, workers: int):
+    """The engine the settings name, for a stage whose local engine has ``workers`` worker
+    processes (0: the command's own process)."""
+    from discourse.engines import engine_from_settings
+
+    if settings.engine == "dask":
+        workers = max(1, workers)
+    return engine_from_settings(settings, workers=workers)
+
+
+def engine_options(f):
+    """--engine and --scheduler, for the commands whose work runs on an engine."""
+    f = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="Dask scheduler for --engine dask (default: start a LocalCluster).",
+    )(f)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        help="Run the work here (local, default) or on a Dask cluster (dask).",
+    )(f)
+
+
 def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -272,7 +296,8 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
 
 # -- claims ------------------------------------------------------------------------------------
 @main.command()
-@click.option("--processes", type=int, help="Processes running the pipeline (default 1).")
+@click.option("--processes", type=int, help="Worker processes running the pipeline (default 1).")
+@engine_options
 @click.option("--batch-size", type=int, help="Documents per batch (one transaction each).")
 @click.option(
     "--pipeline",
@@ -284,21 +309,29 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @click.pass_context
-def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
+def annotate(ctx, processes, engine, scheduler, batch_size, pipeline_config, progress) -> None:
     """Find claims, holders, hedging and negation in every document not yet annotated."""
     from discourse.claims.annotate import annotate as run
 
     settings = settings_from(
-        ctx, batch_size=batch_size, processes=processes, pipeline=pipeline_config
+        ctx,
+        batch_size=batch_size,
+        processes=processes,
+        engine=engine,
+        scheduler=scheduler,
+        pipeline=pipeline_config,
     )
     with open_corpus(settings) as corpus:
-        report = run(
-            corpus,
-            config=settings.pipeline or None,
-            batch_size=settings.batch_size,
-            processes=settings.processes,
-            progress=progress,
-        )
+        # One process (the default) annotates in this one, with no worker to start.
+        workers = settings.processes if settings.processes > 1 else 0
+        with open_stage_engine(settings, workers) as eng:
+            report = run(
+                corpus,
+                config=settings.pipeline or None,
+                batch_size=settings.batch_size,
+                engine=eng,
+                progress=progress,
+            )
     click.echo(report.summary())
 
 
@@ -441,18 +474,24 @@ def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
 
 @main.command()
 @click.option("--model", "model_dir", metavar="DIR", help="Model folder (default: bundled).")
+@click.option("--processes", type=int, help="Worker processes tagging (default 1).")
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @click.pass_context
-def tag(ctx, model_dir, progress) -> None:
+def tag(ctx, model_dir, processes, engine, scheduler, progress) -> None:
     """Tag the stance of every claim toward each target it mentions (claims without a tag
     from this model); the model version is stored with each tag, older tags are kept."""
     from discourse.stance.tag import tag as run
 
-    settings = settings_from(ctx, stance_model=model_dir)
+    settings = settings_from(
+        ctx, stance_model=model_dir, processes=processes, engine=engine, scheduler=scheduler
+    )
     with open_corpus(settings) as corpus:
-        report = run(corpus, settings.stance_model or None, progress=progress)
+        workers = settings.processes if settings.processes > 1 else 0
+        with open_stage_engine(settings, workers) as eng:
+            report = run(corpus, settings.stance_model or None, engine=eng, progress=progress)
     click.echo(report.summary())
     for target, counts in report.counts.items():
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))

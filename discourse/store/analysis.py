@@ -61,6 +61,16 @@ class AnalysisStore:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def pending_ids(self, pipeline_version: str, limit: int = 1000, after: int = 0) -> list[int]:
+        """Ids of :meth:`pending` documents (without their text), in id order after ``after``."""
+        rows = self.db.execute(
+            "SELECT d.id FROM documents d LEFT JOIN annotations a ON a.document_id = d.id "
+            "WHERE d.duplicate_of IS NULL AND d.id > ? "
+            "AND (a.document_id IS NULL OR a.pipeline_version != ?) ORDER BY d.id LIMIT ?",
+            (after, pipeline_version, limit),
+        )
+        return [r[0] for r in rows]
+
     def count_pending(self, pipeline_version: str) -> int:
         return self.db.execute(
             "SELECT COUNT(*) FROM documents d LEFT JOIN annotations a ON a.document_id = d.id "
