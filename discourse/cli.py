@@ -420,10 +420,22 @@ def _label_options(f):
 @click.option(
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
+@engine_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def train(
-    ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, processes, fmt
+    ctx,
+    files,
+    label_map,
+    columns,
+    split,
+    corpus_labels,
+    out,
+    cv_by_target,
+    processes,
+    engine,
+    scheduler,
+    fmt,
 ) -> None:
     """Train a stance model on label files (and the corpus's labels); print a cross-validated
     report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
@@ -431,13 +443,13 @@ def train(
     from discourse.stance.train import CV_FOLDS, format_report
     from discourse.stance.train import train as run
 
-    settings = settings_from(ctx, processes=processes)
+    settings = settings_from(ctx, processes=processes, engine=engine, scheduler=scheduler)
     labels, sources = _label_files(ctx, files, label_map, columns, split, corpus_labels, settings)
     if not labels:
         raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
-    meta = run(
-        labels, out, cv_by_target=cv_by_target, sources=sources, processes=settings.processes
-    )
+    workers = settings.processes if settings.processes > 1 else 0
+    with open_stage_engine(settings, workers) as eng:
+        meta = run(labels, out, cv_by_target=cv_by_target, sources=sources, engine=eng)
     if fmt == "json":
         echo_json(meta)
         return

@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 
+import numpy as np
 import psutil
 import pytest
 
@@ -78,6 +79,24 @@ def test_annotate_and_tag_on_a_dask_cluster_store_what_one_process_stores(tmp_pa
         tagged = tag(c, batch_size=5, engine=cluster, progress=False)
     assert report.documents == 6 and tagged.tags > 0
     assert _rows(db_here) == _rows(db_there)
+
+
+def test_train_on_a_dask_cluster_cross_validates_and_fits_as_in_one_process(tmp_path, cluster):
+    from discourse.stance.labels import read_labels
+    from discourse.stance.train import load_stance_model, train
+
+    from .test_stance import SEED
+
+    labels = read_labels([SEED], split="train")[:150]
+    here = train(labels, tmp_path / "here")
+    there = train(labels, tmp_path / "there", engine=cluster)
+    assert here["cross_validation"] == there["cross_validation"]
+    assert there["params"]["n_jobs"] is None
+    rows = [(lb.text, lb.target) for lb in read_labels([SEED], split="test")[:40]]
+    assert np.array_equal(
+        load_stance_model(tmp_path / "here").predict_proba(rows),
+        load_stance_model(tmp_path / "there").predict_proba(rows),
+    )
 
 
 @pytest.mark.parametrize("workers_write", [False, True], ids=["client-writes", "workers-write"])

@@ -9,6 +9,8 @@ The default model is trained on the ``train`` split of ``corpora/labels/stance.j
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -21,6 +23,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from discourse import pipelines
+from discourse.engines import Engine, open_engine
 from discourse.errors import DiscourseError, InputError
 from discourse.modelio import load_model, read_metadata, save_model, sha256
 from discourse.stance.labels import Label, data_hash, read_labels
@@ -102,11 +105,35 @@ def scores(y_true, y_pred, targets) -> dict:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class FitFold:
+    """Task: fit a copy of ``model`` on one fold's training rows and predict its held-out
+    rows (labels, and what `discourse tag` would store)."""
+
+    model: StanceClassifier
+    rows: list[tuple]
+    y: np.ndarray
+
+    def __call__(self, split: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list, list]:
+        train_idx, test_idx = split
+        # The folds themselves run in parallel: each fits in one process.
+        m = clone(self.model).set_params(n_jobs=None)
+        m.fit([self.rows[i] for i in train_idx], self.y[train_idx])
+        held = [self.rows[i] for i in test_idx]
+        return test_idx, list(m.predict(held)), [lb for lb, _, _ in m.predict_stance(held)]
+
+
 def cross_validate(
-    model: StanceClassifier, rows: list[tuple], y: np.ndarray, *, by_target: bool = False
+    model: StanceClassifier,
+    rows: list[tuple],
+    y: np.ndarray,
+    *,
+    by_target: bool = False,
+    engine: Engine | None = None,
 ) -> tuple[dict, np.ndarray]:
     """Cross-validated predictions and :func:`scores`; ``by_target`` holds out whole targets
-    (GroupKFold), which measures stance toward new targets."""
+    (GroupKFold), which measures stance toward new targets. Each fold is one task of
+    ``engine`` (default: in this process); the figures do not depend on where they ran."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
     tagged = np.empty(len(rows), dtype=object)
@@ -124,11 +151,12 @@ def cross_validate(
         if folds < 2:
             raise InputError("too few labels to cross-validate: every label needs two examples.")
         splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, strata)
-    for train_idx, test_idx in splits:
-        m = clone(model).fit([rows[i] for i in train_idx], y[train_idx])
-        held = [rows[i] for i in test_idx]
-        pred[test_idx] = m.predict(held)
-        tagged[test_idx] = [label for label, _, _ in m.predict_stance(held)]
+    with contextlib.ExitStack() as stack:
+        if engine is None:
+            engine = stack.enter_context(open_engine("local"))
+        for test_idx, fold_pred, fold_tagged in engine.map(FitFold(model, rows, y), splits):
+            pred[test_idx] = fold_pred
+            tagged[test_idx] = fold_tagged
     report = scores(y, pred, targets)
     # what `discourse tag` stores (uncertain -> neutral): the rates summaries correct with
     report["tag_confusion"] = {
@@ -145,10 +173,11 @@ def train(
     cv: bool = True,
     cv_by_target: bool = False,
     sources: list[str] | None = None,
-    processes: int = 1,
+    engine: Engine | None = None,
 ) -> dict:
     """Fit a model on ``labels``, cross-validate it, save it to ``out``; return the metadata.
-    ``processes`` fit the calibration folds in parallel; the saved model is the same."""
+    With an ``engine`` of worker processes, the cross-validation folds run as its tasks and
+    the calibration folds of the final fit on its workers; the saved model is the same."""
     if not labels:
         raise InputError("no labels to train on.")
     counts = Counter(lb.label for lb in labels)
@@ -157,11 +186,15 @@ def train(
     start = time.monotonic()
     rows, y = rows_of(labels)
     model = StanceClassifier(**(params or {}))
-    model.set_params(n_jobs=processes if processes > 1 else None)
     report = None
     if cv:
-        report, _ = cross_validate(model, rows, y, by_target=cv_by_target)
-    model.fit(rows, y)
+        report, _ = cross_validate(model, rows, y, by_target=cv_by_target, engine=engine)
+    if engine is not None and not engine.in_process:
+        # joblib (the calibration folds' n_jobs) runs on the engine's workers
+        with engine.joblib_backend():
+            model.set_params(n_jobs=engine.workers).fit(rows, y)
+    else:
+        model.fit(rows, y)
     model.set_params(n_jobs=None)  # how it was fitted is not part of the model
     seconds = time.monotonic() - start
     targets = sorted({lb.target for lb in labels})
