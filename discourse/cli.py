@@ -226,6 +226,7 @@ def sources_list(ctx, fmt) -> None:
 @click.option("--timeout", type=float, help="Seconds before a request times out.")
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.option("--contact", help="Contact address or URL for the User-Agent.")
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
@@ -239,6 +240,8 @@ def crawl(
     timeout,
     allow_private_addresses,
     contact,
+    engine,
+    scheduler,
     progress,
 ) -> None:
     """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
@@ -255,6 +258,8 @@ def crawl(
         timeout=timeout,
         allow_private_addresses=allow_private_addresses,
         contact=contact,
+        engine=engine,
+        scheduler=scheduler,
     )
     with open_corpus(settings) as corpus:
         crawler = Crawler(corpus, settings, progress=progress)

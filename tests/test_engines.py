@@ -81,6 +81,37 @@ def test_annotate_and_tag_on_a_dask_cluster_store_what_one_process_stores(tmp_pa
     assert _rows(db_here) == _rows(db_there)
 
 
+def test_crawl_extracts_pages_on_a_dask_cluster(tmp_path, cluster):
+    from discourse.gather.crawler import Crawler
+    from discourse.store import SourceSpec
+
+    from .crawlkit import article, crawl_settings, feed_xml
+    from .httpserver import LocalServer, Response, html
+
+    with LocalServer() as server:
+        items = [(f"g{i}", server.url(f"/p/{i}.html"), f"Post {i}") for i in range(6)]
+        server.routes["/feed.xml"] = Response(
+            200, feed_xml(server.base, items), {"Content-Type": "application/rss+xml"}
+        )
+        for i, doc in enumerate(_varied_docs(6)):
+            paras = [doc["text"][k : k + 400] for k in range(0, len(doc["text"]), 400)]
+            server.routes[f"/p/{i}.html"] = html(article(f"Post {i}", paras))
+        results = []
+        for folder, engine in (("here", None), ("there", cluster)):
+            (tmp_path / folder).mkdir()
+            settings = crawl_settings(tmp_path / folder)
+            with Corpus(settings.db) as corpus:
+                crawler = Crawler(corpus, settings, progress=False, engine=engine)
+                crawler.sync_sources([SourceSpec("S", "feed", [server.url("/feed.xml")])])
+                assert crawler.run_once().documents_new == 6
+                results.append(
+                    sorted((d.title, d.text, d.published) for d in corpus.documents.all())
+                )
+    assert results[0] == results[1]
+    ran = cluster.client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
+    assert "analyse_page" in ran  # the pages really were extracted on the cluster
+
+
 def test_train_on_a_dask_cluster_cross_validates_and_fits_as_in_one_process(tmp_path, cluster):
     from discourse.stance.labels import read_labels
     from discourse.stance.train import load_stance_model, train

@@ -16,16 +16,14 @@ import functools
 import hashlib
 import json
 import logging
-import multiprocessing
-import os
 import sys
-import threading
 import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
+from discourse.engines import Engine, engine_from_settings
 from discourse.errors import FetchError
 from discourse.gather import dedup
 from discourse.gather.extraction import Extracted, SiteRules, extract_html
@@ -79,23 +77,6 @@ def analyse_page(
     return extracted, dedup.content_hash(extracted.text), dedup.to_bytes(signature)
 
 
-def _exit_with_parent(pid: int) -> None:
-    """In an extraction worker: exit when the crawl process is gone, even if it was killed
-    with SIGKILL and could not shut its pool down (a worker's parent is the forkserver)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:
-                pass
-
-    threading.Thread(target=watch, daemon=True, name="discourse-parent-watch").start()
-
-
 def _later(seconds: float) -> str:
     return now_iso(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds))
 
@@ -110,11 +91,15 @@ class Crawler:
         *,
         progress: bool | None = None,
         log_fetches: bool = True,
+        engine: Engine | None = None,
     ):
         """``progress``: a progress bar (default: when stderr is a terminal); otherwise, with
-        ``log_fetches``, one JSON line per fetch on stderr."""
+        ``log_fetches``, one JSON line per fetch on stderr. ``engine``: where pages are
+        extracted (default: the settings' engine, with ``extract_workers`` workers, for each
+        pass)."""
         self.corpus = corpus
         self.settings = settings
+        self.engine = engine
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.log_fetches = log_fetches
         self._bar: tqdm | None = None
@@ -171,24 +156,24 @@ class Crawler:
         self._inflight = asyncio.Semaphore(self.settings.concurrency)
         self._fetch_events = []
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="discourse-writer")
-        # Extraction is CPU-bound: worker processes let it run on other cores while this one
-        # fetches and stores. forkserver, because fork copies a parent with threads running
-        # (and was measured slower); the workers import discourse once each.
-        self._pool = None
-        if self.settings.extract_workers > 0:
-            self._pool = ProcessPoolExecutor(
-                self.settings.extract_workers,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+        # Extraction is CPU-bound: engine workers (by default `extract_workers` local
+        # processes) run it on other cores, or other machines, while this process fetches and
+        # stores. Fetching stays here, in one Fetcher, so per-host politeness holds however
+        # many workers extract.
+        own_engine = self.engine is None
+        self._engine = self.engine or engine_from_settings(
+            self.settings,
+            workers=max(1, self.settings.extract_workers)
+            if self.settings.engine == "dask"
+            else self.settings.extract_workers,
+        )
         try:
             await self._crawl(report)
         finally:
             await self._flush_fetch_log()
             self._writer.shutdown(wait=True)
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
+            if own_engine:
+                self._engine.close()
         report.seconds = time.monotonic() - start
         return report
 
@@ -379,10 +364,7 @@ class Crawler:
         # zlib releases the GIL: compress the raw page on another core while we extract.
         raw_html = asyncio.create_task(asyncio.to_thread(zlib.compress, res.body, 1))
         args = (res.body, res.headers.get("content-type"), res.final_url, rules)
-        if self._pool is not None:
-            page = await asyncio.get_running_loop().run_in_executor(self._pool, analyse_page, *args)
-        else:
-            page = analyse_page(*args)
+        page = await asyncio.wrap_future(self._engine.submit(analyse_page, *args))
         extracted, content_hash, sig_bytes = page
         if not extracted.text:
             raw_html.cancel()
