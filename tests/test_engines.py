@@ -200,3 +200,37 @@ def test_annotate_workers_die_with_their_parent(tmp_path, engine):
     done = _count(db)
     time.sleep(1)
     assert _count(db) == done < 200
+
+
+def test_annotate_on_a_scheduler_started_with_the_documented_commands(tmp_path):
+    """`dask scheduler`, `dask worker tcp://...` and `annotate --engine dask --scheduler`, as
+    docs/scaling.md starts them; before the scheduler is up, a one-line error."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    db = _docs(tmp_path, _varied_docs(4))
+    refused = run_cli("--db", str(db), "annotate", "--engine", "dask", "--scheduler", address)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"scheduler {address}: no Dask scheduler answered" in refused.stderr
+    dask = str(DISCOURSE).replace("/discourse", "/dask")
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"], **quiet
+    )
+    try:
+        res = run_cli(
+            "--db", str(db), "annotate", "--engine", "dask", "--scheduler", address, timeout=240
+        )
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.startswith("4 documents annotated")
+    finally:
+        for proc in (worker, scheduler):
+            proc.terminate()
+            proc.wait(30)
+    assert _count(db) == 4

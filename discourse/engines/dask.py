@@ -58,7 +58,7 @@ class DaskEngine:
         )
         if self._scheduler:
             try:
-                client = distributed.Client(self._scheduler, timeout="10s")
+                client = distributed.Client(self._scheduler, timeout="5s")
             except (OSError, TimeoutError) as exc:
                 raise EngineError(
                     f"scheduler {self._scheduler}: no Dask scheduler answered ({exc}). Start "
