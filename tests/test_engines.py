@@ -234,3 +234,18 @@ def test_annotate_on_a_scheduler_started_with_the_documented_commands(tmp_path):
             proc.terminate()
             proc.wait(30)
     assert _count(db) == 4
+
+
+def test_a_worker_does_not_keep_the_words_of_the_documents_it_annotated():
+    """spaCy adds every new word to the vocabulary; a worker annotating millions of documents
+    must not keep them (memory), so each batch runs in a memory zone."""
+    from discourse.claims.annotate import annotate_rows
+    from discourse.claims.pipeline import load_pipeline
+
+    nlp = load_pipeline()
+    annotate_rows(nlp, [(1, "Residents said the panel was a welcome first step.", "en")])
+    before = len(nlp.vocab.strings)
+    made_up = " ".join(f"Zorblat{i} councillor Quandrix{i}" for i in range(200))
+    part = annotate_rows(nlp, [(2, f"{made_up} said the consultation was a sham.", "en")])
+    assert part.documents == 1 and any("Zorblat7" in s.text for s in part.annotations[0].sentences)
+    assert len(nlp.vocab.strings) == before

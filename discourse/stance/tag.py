@@ -85,7 +85,7 @@ def tag(
         if workers_write is None:
             workers_write = corpus.concurrent_writers
         if workers_write and not engine.in_process:
-            task = WriteTags(corpus.url, where, version, max(corpus.db.busy_timeout, 60.0))
+            task = WriteTags(corpus.url, where, version)
             parts = engine.map(task, _id_ranges(corpus, version, batch_size))
         else:
             task = TagBatch(where, version, model if engine.in_process else None)
@@ -178,7 +178,8 @@ class WriteTags:
     url: str
     model_dir: str | None
     version: str
-    busy_timeout: float
+    # Workers wait for each other's batch transactions (SQLite on one machine serialises them).
+    busy_timeout: float = 60.0
 
     def __call__(self, id_range: tuple[int, int]) -> TaggedBatch:
         first, last = id_range
