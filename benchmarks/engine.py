@@ -2,6 +2,7 @@
 LocalCluster of 2 worker processes, and on the local engine with 2 worker processes.
 
     python -m benchmarks.engine [--copies 4] [--runs one,dask2,local2]
+    python -m benchmarks.engine --memory 40    # a worker's memory over 40 batches of 64
 
 The corpus: the bundled sample corpus's articles, each repeated ``--copies`` times with its
 paragraphs shuffled (as in benchmarks/annotate.py), imported into a fresh SQLite file; every run
@@ -196,12 +197,97 @@ def report(n: int, results: dict) -> None:
         )
 
 
+def memory_run(zone: bool, batches: int) -> list[tuple[int, float]]:
+    """(documents, RSS MB) every 5 batches of 64 news-like documents (every 8th word a new
+    name or number, as news brings), annotated through ``annotate_rows`` (memory zones) or,
+    as the peer, the same records from plain ``nlp.pipe`` without a zone."""
+    import random
+    import string
+
+    from benchmarks.annotate import texts
+    from discourse.claims.annotate import annotate_rows, clean, sentence_records
+    from discourse.claims.pipeline import load_pipeline
+
+    base, rng = texts(2), random.Random(1)
+
+    def doc(i: int) -> str:
+        words = base[i % len(base)].split(" ")
+        for k in range(0, len(words), 8):
+            words[k] = (
+                "".join(rng.choice(string.ascii_lowercase) for _ in range(8)).capitalize()
+                if k % 16
+                else str(rng.randint(1000, 10**7))
+            )
+        return " ".join(words)
+
+    def rss_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+    nlp = load_pipeline()
+    out = []
+    for b in range(batches):
+        rows = [(b * 64 + k, doc(b * 64 + k), "en") for k in range(64)]
+        if zone:
+            annotate_rows(nlp, rows)
+        else:
+            for d in nlp.pipe(clean(t) for _, t, _ in rows):
+                sentence_records(d)
+        if (b + 1) % 5 == 0:
+            out.append(((b + 1) * 64, rss_mb()))
+    return out
+
+
+def memory_report(batches: int) -> None:
+    runs = {}
+    for zone in (True, False):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.engine",
+                "--memory-one",
+                str(int(zone)),
+                str(batches),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            raise SystemExit("memory run failed")
+        runs[zone] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print("RSS of one worker process annotating news-like documents, MB")
+    print(f"{'documents':>9} {'annotate_rows (memory zones)':>29} {'plain nlp.pipe':>15}")
+    for (n, with_zone), (_, without) in zip(runs[True], runs[False]):
+        print(f"{n:>9} {with_zone:>29.0f} {without:>15.0f}")
+    (n0, z0), (n1, z1) = runs[True][0], runs[True][-1]
+    p0, p1 = runs[False][0][1], runs[False][-1][1]
+    print(
+        f"growth per 1,000 documents after the first {n0}: {1000 * (z1 - z0) / (n1 - n0):.1f} MB "
+        f"with memory zones, {1000 * (p1 - p0) / (n1 - n0):.1f} MB without"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--copies", type=int, default=4)
     p.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated: {', '.join(RUNS)}")
+    p.add_argument(
+        "--memory",
+        type=int,
+        metavar="BATCHES",
+        help="instead: a worker's memory over BATCHES batches of 64 documents",
+    )
     p.add_argument("--one", nargs=3, metavar=("DB", "ENGINE", "WORKERS"), help=argparse.SUPPRESS)
+    p.add_argument("--memory-one", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.memory_one:
+        print(json.dumps(memory_run(bool(int(args.memory_one[0])), int(args.memory_one[1]))))
+        return
+    if args.memory:
+        memory_report(args.memory)
+        return
     if args.one:
         db, engine_name, workers = args.one
         print(json.dumps(one_run(db, engine_name, int(workers))))

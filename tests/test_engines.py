@@ -164,6 +164,7 @@ def test_a_dask_worker_killed_mid_run_loses_nothing_and_repeats_nothing(
         assert tuple(counts.fetchone()) == (n, n)
         assert c.db.execute(ONE_SENTENCE_ROW_EACH).fetchone()[0] == 0
         assert c.check() == []
+    # a worker lost after its commit reported nothing: the report still counts its documents
     assert out["report"].documents == n
 
 
@@ -249,3 +250,22 @@ def test_a_worker_does_not_keep_the_words_of_the_documents_it_annotated():
     part = annotate_rows(nlp, [(2, f"{made_up} said the consultation was a sham.", "en")])
     assert part.documents == 1 and any("Zorblat7" in s.text for s in part.annotations[0].sentences)
     assert len(nlp.vocab.strings) == before
+
+
+def test_a_batch_task_run_twice_stores_its_batch_once(tmp_path):
+    """What Dask does when a worker dies after its commit: the same task runs again. The rerun
+    finds the batch done and stores nothing."""
+    from discourse.claims.annotate import WriteBatch
+    from discourse.claims.pipeline import pipeline_version
+    from discourse.engines import resource_scope
+
+    db = _docs(tmp_path, _varied_docs(3))
+    with Corpus(db) as c:
+        task = WriteBatch(c.url, None, pipeline_version(None))
+    with resource_scope({}):
+        first, again = task((1, 3)), task((1, 3))
+    assert (first.documents, again.documents) == (3, 0)
+    assert first.annotations == [] == again.annotations  # the worker stored them itself
+    with Corpus(db) as c:
+        assert c.analysis.counts()["annotations"] == 3
+        assert c.db.execute(ONE_SENTENCE_ROW_EACH).fetchone()[0] == 0

@@ -98,6 +98,12 @@ def tag(
             report.uncertain += part.uncertain
             if bar is not None:
                 bar.update(part.claims)
+        if workers_write and not engine.in_process:
+            # A worker lost after its commit and before it reported: count its claims too.
+            unreported = total - corpus.stance.count_untagged(version) - report.claims
+            if unreported > 0:
+                log.info("%d claims tagged by a worker lost before it reported", unreported)
+                report.claims += unreported
     if bar is not None:
         bar.close()
     report.seconds = time.monotonic() - start
