@@ -62,6 +62,9 @@ def tag(
     takes concurrent writers (or with ``workers_write``) workers store their own. ``model``: a
     model already loaded, used when the engine runs tasks in this process."""
     folder = resolve_model_dir(model_dir)
+    # Loaded here even when workers tag: a damaged or foreign model is one clear error before
+    # any worker starts, whatever there is to tag.
+    model = model or load_stance_model(folder)
     version = model_version(folder)
     meta = read_metadata(folder)
     corpus.stance.register_model(version, str(folder.resolve()), meta)
