@@ -227,7 +227,7 @@ def annotate_rows(nlp, rows: list[tuple[int, str, str | None]]) -> AnnotatedBatc
             todo.append((clean(text), doc_id))
     # A memory zone frees the strings and lexemes spaCy adds for every new word once the batch
     # is done (records hold plain Python values), so a worker's memory stays flat however many
-    # documents it reads; without it, news text grew a worker by about 10 KB per document.
+    # documents it reads; without it, news text grew a worker by 10-20 KB per document.
     with nlp.memory_zone():
         for doc, doc_id in nlp.pipe(todo, as_tuples=True, batch_size=max(1, len(todo))):
             records = sentence_records(doc)
