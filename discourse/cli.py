@@ -53,6 +53,30 @@ def open_corpus(settings: Settings, *, readonly: bool = False):
     return Corpus.from_settings(settings, readonly=readonly)
 
 
+def open_stage_engine(settings: Settings, workers: int):
+    """The engine the settings name, for a stage whose local engine has ``workers`` worker
+    processes (0: the command's own process)."""
+    from discourse.engines import engine_from_settings
+
+    if settings.engine == "dask":
+        workers = max(1, workers)
+    return engine_from_settings(settings, workers=workers)
+
+
+def engine_options(f):
+    """--engine and --scheduler, for the commands whose work runs on an engine."""
+    f = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="Dask scheduler for --engine dask (default: start a LocalCluster).",
+    )(f)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        help="Run the work here (local, default) or on a Dask cluster (dask).",
+    )(f)
+
+
 def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -261,6 +285,7 @@ def sources_list(ctx, fmt) -> None:
 @click.option("--timeout", type=float, help="Seconds before a request times out.")
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.option("--contact", help="Contact address or URL for the User-Agent.")
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
@@ -275,6 +300,8 @@ def crawl(
     timeout,
     allow_private_addresses,
     contact,
+    engine,
+    scheduler,
     progress,
 ) -> None:
     """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop).
@@ -304,6 +331,8 @@ def crawl(
         timeout=timeout,
         allow_private_addresses=allow_private_addresses,
         contact=contact,
+        engine=engine,
+        scheduler=scheduler,
     )
     with open_corpus(settings) as corpus:
         crawler = Crawler(corpus, settings, progress=progress)
@@ -346,7 +375,8 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
 
 # -- claims ------------------------------------------------------------------------------------
 @main.command()
-@click.option("--processes", type=int, help="Processes running the pipeline (default 1).")
+@click.option("--processes", type=int, help="Worker processes running the pipeline (default 1).")
+@engine_options
 @click.option("--batch-size", type=int, help="Documents per batch (one transaction each).")
 @click.option(
     "--pipeline",
@@ -358,7 +388,7 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @click.pass_context
-def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
+def annotate(ctx, processes, engine, scheduler, batch_size, pipeline_config, progress) -> None:
     """Find claims, holders, hedging and negation in every document not yet annotated.
 
     \b
@@ -368,16 +398,24 @@ def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
     from discourse.claims.annotate import annotate as run
 
     settings = settings_from(
-        ctx, batch_size=batch_size, processes=processes, pipeline=pipeline_config
+        ctx,
+        batch_size=batch_size,
+        processes=processes,
+        engine=engine,
+        scheduler=scheduler,
+        pipeline=pipeline_config,
     )
     with open_corpus(settings) as corpus:
-        report = run(
-            corpus,
-            config=settings.pipeline or None,
-            batch_size=settings.batch_size,
-            processes=settings.processes,
-            progress=progress,
-        )
+        # One process (the default) annotates in this one, with no worker to start.
+        workers = settings.processes if settings.processes > 1 else 0
+        with open_stage_engine(settings, workers) as eng:
+            report = run(
+                corpus,
+                config=settings.pipeline or None,
+                batch_size=settings.batch_size,
+                engine=eng,
+                progress=progress,
+            )
     click.echo(report.summary())
 
 
@@ -477,6 +515,7 @@ def _label_options(f):
 @click.option(
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
+@engine_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
@@ -493,6 +532,8 @@ def train(
     cv_by_target,
     kinds,
     processes,
+    engine,
+    scheduler,
     fmt,
     progress,
 ) -> None:
@@ -509,19 +550,21 @@ def train(
     from discourse.stance.train import CV_FOLDS, format_report
     from discourse.stance.train import train as run
 
-    settings = settings_from(ctx, processes=processes)
+    settings = settings_from(ctx, processes=processes, engine=engine, scheduler=scheduler)
     labels, sources = _label_files(ctx, files, label_map, columns, split, corpus_labels, settings)
     if not labels:
         raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
-    meta = run(
-        labels,
-        out,
-        kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
-        cv_by_target=cv_by_target,
-        sources=sources,
-        processes=settings.processes,
-        progress=progress,
-    )
+    workers = settings.processes if settings.processes > 1 else 0
+    with open_stage_engine(settings, workers) as eng:
+        meta = run(
+            labels,
+            out,
+            kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+            cv_by_target=cv_by_target,
+            sources=sources,
+            progress=progress,
+            engine=eng,
+        )
     if fmt == "json":
         echo_json(meta)
         return
@@ -567,11 +610,13 @@ def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
 
 @main.command()
 @click.option("--model", "model_dir", metavar="DIR", help="Model folder (default: bundled).")
+@click.option("--processes", type=int, help="Worker processes tagging (default 1).")
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @click.pass_context
-def tag(ctx, model_dir, progress) -> None:
+def tag(ctx, model_dir, processes, engine, scheduler, progress) -> None:
     """Tag the stance of every claim toward each target it mentions (claims without a tag
     from this model); the model version is stored with each tag, older tags are kept.
 
@@ -581,9 +626,13 @@ def tag(ctx, model_dir, progress) -> None:
     """
     from discourse.stance.tag import tag as run
 
-    settings = settings_from(ctx, stance_model=model_dir)
+    settings = settings_from(
+        ctx, stance_model=model_dir, processes=processes, engine=engine, scheduler=scheduler
+    )
     with open_corpus(settings) as corpus:
-        report = run(corpus, settings.stance_model or None, progress=progress)
+        workers = settings.processes if settings.processes > 1 else 0
+        with open_stage_engine(settings, workers) as eng:
+            report = run(corpus, settings.stance_model or None, engine=eng, progress=progress)
     click.echo(report.summary())
     for target, counts in report.counts.items():
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))

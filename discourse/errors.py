@@ -28,6 +28,10 @@ class CorpusLockedError(CorpusError):
     exit_code = 3
 
 
+class EngineError(DiscourseError):
+    """The engine cannot run the work: Dask missing, no scheduler answering, a worker lost."""
+
+
 class InputError(DiscourseError):
     """A file, URL or query given by the user is malformed."""
 

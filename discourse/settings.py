@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,8 +81,18 @@ class Settings:
     batch_size: int = _field(64, "Documents written (or processed) per transaction.")
     processes: int = _field(
         1,
-        "Processes running the claims pipeline in `discourse annotate`, and fitting in parallel "
-        "in `discourse train`.",
+        "Worker processes of `annotate`, `tag` and `train` (local engine: 1 runs in the command's "
+        "own process; dask engine: the LocalCluster's size when there is no scheduler).",
+    )
+    engine: str = _field(
+        "local",
+        "Where annotate, tag, crawl extraction and train's folds run: local (this machine) or "
+        "dask (a Dask cluster; needs discourse[dask]).",
+    )
+    scheduler: str = _field(
+        "",
+        "Dask scheduler address (tcp://HOST:8786) for the dask engine; empty starts a "
+        "LocalCluster of `processes` workers.",
     )
     pipeline: str = _field(
         "", "Claims pipeline config; empty means the bundled pipelines/config.cfg."
@@ -174,12 +185,25 @@ class Settings:
             "batch_size",
             "max_failures",
             "extract_workers",
+            "processes",
         ):
             least = 0 if name in ("max_redirects", "extract_workers") else 1
             if getattr(self, name) < least:
                 raise SettingsError(f"{self.where(name)}: {name} must be at least {least}.")
         if self.extract_timeout <= 0:
             raise SettingsError(f"{self.where('extract_timeout')}: must be more than 0 seconds.")
+        from discourse.engines import ENGINES
+
+        if self.engine not in ENGINES:
+            raise SettingsError(
+                f"{self.where('engine')}: unknown engine {self.engine!r}; use "
+                f"{' or '.join(ENGINES)}."
+            )
+        if self.scheduler and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$", self.scheduler):
+            raise SettingsError(
+                f"{self.where('scheduler')}: {self.scheduler!r} is not a scheduler address; "
+                "give tcp://HOST:8786."
+            )
         if not 0 < self.near_duplicate_threshold <= 1:
             raise SettingsError(
                 f"{self.where('near_duplicate_threshold')}: must be between 0 and 1."

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
+from discourse.engines import Engine, engine_from_settings
 from discourse.errors import (
     CorpusError,
     CrawlFailedError,
@@ -167,11 +168,15 @@ class Crawler:
         *,
         progress: bool | None = None,
         log_fetches: bool = True,
+        engine: Engine | None = None,
     ):
         """``progress``: a progress bar (default: when stderr is a terminal); otherwise, with
-        ``log_fetches``, one JSON line per fetch on stderr."""
+        ``log_fetches``, one JSON line per fetch on stderr. ``engine``: where pages are
+        extracted; by default the local engine's `extract_workers` processes, each page with
+        its time budget, or with the setting ``engine = "dask"`` a Dask cluster."""
         self.corpus = corpus
         self.settings = settings
+        self.engine = engine
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.log_fetches = log_fetches
         self._bar: tqdm | None = None
@@ -269,10 +274,20 @@ class Crawler:
         self._inflight = asyncio.Semaphore(self.settings.concurrency)
         self._fetch_events = []
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="discourse-writer")
-        # Extraction is CPU-bound: worker processes let it run on other cores while this one
-        # fetches and stores, and each page gets a time budget there.
+        # Extraction is CPU-bound: worker processes run it on other cores (or, on a Dask
+        # engine, other machines) while this process fetches and stores. Fetching stays here,
+        # in one Fetcher, so per-host politeness holds however many workers extract. Local
+        # workers are killed and replaced when a page overruns its time budget; on Dask the
+        # crawl stops waiting for the page (the worker finishes it and drops the result).
         self._pool = None
-        if self.settings.extract_workers > 0:
+        self._engine = self.engine
+        own_engine = False
+        if self._engine is None and self.settings.engine != "local":
+            own_engine = True
+            self._engine = engine_from_settings(
+                self.settings, workers=max(1, self.settings.extract_workers)
+            )
+        elif self._engine is None and self.settings.extract_workers > 0:
             self._pool = WorkerPool(
                 analyse_page,
                 self.settings.extract_workers,
@@ -295,6 +310,8 @@ class Crawler:
                 self._writer.shutdown(wait=True)
                 if self._pool is not None:
                     self._pool.close()
+                if own_engine:
+                    self._engine.close()
         report.seconds = time.monotonic() - start
         return report
 
@@ -531,7 +548,15 @@ class Crawler:
         raw_html = asyncio.create_task(asyncio.to_thread(zlib.compress, res.body, 1))
         args = (res.body, res.headers.get("content-type"), res.final_url, rules)
         try:
-            if self._pool is not None:
+            if self._engine is not None:
+                future = asyncio.wrap_future(self._engine.submit(analyse_page, *args))
+                try:
+                    page = await asyncio.wait_for(future, self.settings.extract_timeout)
+                except TimeoutError:
+                    raise ExtractionTimeout(
+                        f"extraction took over {self.settings.extract_timeout:g} s"
+                    ) from None
+            elif self._pool is not None:
                 page = await self._pool.run(*args)
             else:
                 page = analyse_page(*args)

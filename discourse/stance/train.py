@@ -9,6 +9,8 @@ The default model is trained on the ``train`` split of ``corpora/labels/stance.j
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -21,6 +23,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from discourse import labelsets, pipelines
+from discourse.engines import Engine, open_engine
 from discourse.errors import DiscourseError, InputError
 from discourse.modelio import load_model, read_metadata, save_model, sha256
 from discourse.stance import registry
@@ -111,6 +114,25 @@ def scores(y_true, y_pred, targets) -> dict:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class FitFold:
+    """Task: fit a copy of ``model`` on one fold's training rows and predict its held-out
+    rows (labels, and what `discourse tag` would store)."""
+
+    model: object
+    rows: list[tuple]
+    y: np.ndarray
+
+    def __call__(self, split: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list, list]:
+        train_idx, test_idx = split
+        m = clone(self.model)
+        if "n_jobs" in m.get_params():
+            m.set_params(n_jobs=None)  # the folds themselves run in parallel
+        m.fit([self.rows[i] for i in train_idx], self.y[train_idx])
+        held = [self.rows[i] for i in test_idx]
+        return test_idx, list(m.predict(held)), [lb for lb, _, _ in m.predict_stance(held)]
+
+
 def cross_validate(
     model,
     rows: list[tuple],
@@ -119,11 +141,13 @@ def cross_validate(
     by_target: bool = False,
     groups: list[str] | None = None,
     on_fold=None,
+    engine: Engine | None = None,
 ) -> tuple[dict, np.ndarray]:
     """Cross-validated predictions and :func:`scores`; ``by_target`` holds out whole targets
     (GroupKFold), which measures stance toward new targets; ``groups`` (pages) keep the
-    labels of one page in one fold, so a page's wording does not flatter the score.
-    ``on_fold(k, folds)`` is called after each fold (progress)."""
+    labels of one page in one fold, so a page's wording does not flatter the score. Each
+    fold is one task of ``engine`` (default: in this process); the figures do not depend on
+    where they ran. ``on_fold(k, folds)`` is called as each fold comes back (progress)."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
     tagged = np.empty(len(rows), dtype=object)
@@ -144,13 +168,15 @@ def cross_validate(
             raise InputError("too few labels to cross-validate: every label needs two examples.")
         splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, strata)
     splits = list(splits)
-    for k, (train_idx, test_idx) in enumerate(splits, 1):
-        m = clone(model).fit([rows[i] for i in train_idx], y[train_idx])
-        held = [rows[i] for i in test_idx]
-        pred[test_idx] = m.predict(held)
-        tagged[test_idx] = [label for label, _, _ in m.predict_stance(held)]
-        if on_fold:
-            on_fold(k, len(splits))
+    with contextlib.ExitStack() as stack:
+        if engine is None:
+            engine = stack.enter_context(open_engine("local"))
+        done = engine.map(FitFold(model, rows, y), splits)
+        for k, (test_idx, fold_pred, fold_tagged) in enumerate(done, 1):
+            pred[test_idx] = fold_pred
+            tagged[test_idx] = fold_tagged
+            if on_fold:
+                on_fold(k, len(splits))
     report = scores(y, pred, targets)
     # what `discourse tag` stores (uncertain -> neutral): the rates summaries correct with
     report["tag_confusion"] = {
@@ -171,6 +197,7 @@ def train(
     processes: int = 1,
     progress: bool | None = None,
     select_on=None,
+    engine: Engine | None = None,
 ) -> dict:
     """Choose a model kind among ``kinds`` by cross-validation (folds grouped by page where
     labels carry one), fit the winner on every label, save it to ``out``; return the metadata
@@ -178,7 +205,9 @@ def train(
     cross-validation). ``processes`` fit the target-aware kind's calibration folds in
     parallel; the saved model is the same. ``progress``: a progress bar on stderr (default:
     when stderr is a terminal). ``select_on(label)``: choose by the cross-validated F_avg on
-    these labels only (e.g. real sentences, when written ones are mixed in)."""
+    these labels only (e.g. real sentences, when written ones are mixed in). With an
+    ``engine`` of worker processes the cross-validation folds run as its tasks and the
+    target-aware kind's calibration folds on its workers; the saved model is the same."""
     if not labels:
         raise InputError("no labels to train on.")
     counts = Counter(lb.label for lb in labels)
@@ -210,6 +239,7 @@ def train(
                     by_target=cv_by_target,
                     groups=groups,
                     on_fold=fold_done,
+                    engine=engine,
                 )
                 report["selection_f_avg"] = report["overall"]["f_avg"]
                 if select_on is not None:
@@ -224,7 +254,12 @@ def train(
         )
         step(None, f"final fit ({winner})")
         model = _estimator(winner, params, processes)
-        model.fit(rows, y)
+        if engine is not None and not engine.in_process and "n_jobs" in model.get_params():
+            # joblib (the calibration folds' n_jobs) runs on the engine's workers
+            with engine.joblib_backend():
+                model.set_params(n_jobs=engine.workers).fit(rows, y)
+        else:
+            model.fit(rows, y)
         step("fitted", None)
     finally:
         if bar is not None:

@@ -44,6 +44,22 @@ class Corpus:
         self.stance = StanceStore(self.db)
         self.browse = BrowseStore(self.db)
 
+    #: Whether processes on several machines may write at once. Engines then let their
+    #: workers write their own batches; SQLite has one writer, so workers return their results
+    #: and the command's own process writes them.
+    concurrent_writers = False
+
+    @classmethod
+    def open(cls, url: str, *, readonly: bool = False, busy_timeout: float = 5.0) -> Corpus:
+        """The corpus at ``url``: ``sqlite:///path.db`` (or a bare path)."""
+        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+        return cls(path, readonly=readonly, busy_timeout=busy_timeout)
+
+    @property
+    def url(self) -> str:
+        """The address a worker on this machine opens the corpus with (:meth:`open`)."""
+        return f"sqlite:///{self.path.resolve()}"
+
     @classmethod
     def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:
         return cls(settings.db, readonly=readonly, busy_timeout=settings.busy_timeout)

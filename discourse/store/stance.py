@@ -81,6 +81,18 @@ class StanceStore:
             )
         ]
 
+    def untagged_ids(self, model_version: str, after: int = 0, limit: int = 2000) -> list[int]:
+        """Ids of :meth:`untagged` claims (without their text), in id order after ``after``."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT c.id FROM {_CURRENT_CLAIMS} "
+                "WHERE c.id > ? AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM stance_tags t "
+                "WHERE t.claim_id = c.id AND t.model_version = ?) ORDER BY c.id LIMIT ?",
+                (after, model_version, limit),
+            )
+        ]
+
     def count_untagged(self, model_version: str) -> int:
         return self.db.execute(
             f"SELECT COUNT(*) FROM {_CURRENT_CLAIMS} WHERE c.targets != '[]' AND NOT EXISTS "
