@@ -217,23 +217,29 @@ def _worker_pipeline(config: str | None, version: str):
     return worker_resource(("claims-pipeline", config, version), load)
 
 
-def annotate_rows(nlp, rows: list[tuple[int, str, str | None]]) -> AnnotatedBatch:
-    """Annotations of (id, text, language) rows: skipped documents with their reason, the
-    others with every sentence and claim."""
+def annotate_rows(nlp, rows: list[tuple]) -> AnnotatedBatch:
+    """Annotations of (id, text, language[, title]) rows: skipped documents with their
+    reason, the others with every sentence and claim (the title helps say what a sentence is
+    about)."""
     out = AnnotatedBatch([], count=len(rows))
     todo = []
-    for doc_id, text, language in rows:
+    for doc_id, text, language, *title in rows:
         reason = skip_reason(text, language)
         if reason:
             out.annotations.append(Annotation(doc_id, skipped=reason))
             out.skipped += 1
         else:
-            todo.append((clean(text), doc_id))
+            todo.append((clean(text), doc_id, title[0] if title else None))
     # A memory zone frees the strings and lexemes spaCy adds for every new word once the batch
     # is done (records hold plain Python values), so a worker's memory stays flat however many
     # documents it reads; without it, news text grew a worker by 10-20 KB per document.
     with nlp.memory_zone():
-        for doc, doc_id in nlp.pipe(todo, as_tuples=True, batch_size=max(1, len(todo))):
+        docs = []
+        for text, doc_id, title in todo:
+            doc = nlp.make_doc(text)
+            doc._.title = title or None
+            docs.append((doc, doc_id))
+        for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=max(1, len(docs))):
             records = sentence_records(doc)
             out.annotations.append(Annotation(doc_id, sentences=records))
             out.documents += 1
@@ -251,7 +257,7 @@ class AnnotateBatch:
     version: str
     nlp: Any = None  # a pipeline loaded by the caller (in-process engines only)
 
-    def __call__(self, rows: list[tuple[int, str, str | None]]) -> AnnotatedBatch:
+    def __call__(self, rows: list[tuple]) -> AnnotatedBatch:
         return annotate_rows(self.nlp or _worker_pipeline(self.config, self.version), rows)
 
 

@@ -48,17 +48,17 @@ class AnalysisStore:
 
     def pending(
         self, pipeline_version: str, limit: int = 1000, after: int = 0
-    ) -> list[tuple[int, str, str | None]]:
-        """(id, text, language) of original documents not yet annotated by this pipeline
-        version, in id order after ``after``."""
+    ) -> list[tuple[int, str, str | None, str | None]]:
+        """(id, text, language, title) of original documents not yet annotated by this
+        pipeline version, in id order after ``after``."""
         rows = self.db.execute(
-            "SELECT d.id, d.text, d.language FROM documents d "
+            "SELECT d.id, d.text, d.language, d.title FROM documents d "
             "LEFT JOIN annotations a ON a.document_id = d.id "
             "WHERE d.duplicate_of IS NULL AND d.id > ? "
             "AND (a.document_id IS NULL OR a.pipeline_version != ?) ORDER BY d.id LIMIT ?",
             (after, pipeline_version, limit),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def pending_ids(self, pipeline_version: str, limit: int = 1000, after: int = 0) -> list[int]:
         """Ids of :meth:`pending` documents (without their text), in id order after ``after``."""
