@@ -154,7 +154,7 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ features
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: Python 3.11 hands back __dict__ itself
         state.pop("_runtime", None)  # the embedder: loaded per process, not saved
         return state
 

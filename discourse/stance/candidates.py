@@ -179,7 +179,7 @@ class EmbeddingStanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
         return _aligned(p, self.model_.classes_, self.classes_)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: Python 3.11 hands back __dict__ itself
         state.pop("_runtime", None)
         return state
 

@@ -298,7 +298,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ features
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: Python 3.11 hands back __dict__ itself
         state.pop("_runtime", None)  # per-process caches: not part of the model file
         return state
 

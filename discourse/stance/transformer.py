@@ -174,7 +174,7 @@ class TransformerStanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
         return self
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: Python 3.11 hands back __dict__ itself
         state.pop("_runtime", None)
         state.pop("_order", None)
         return state
