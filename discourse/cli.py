@@ -58,7 +58,12 @@ def echo_json(obj: Any) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="discourse")
-@click.option("--db", metavar="PATH", help="Corpus file (default ./corpus.db or DISCOURSE_DB).")
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="Corpus: a file path, sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+    "(default ./corpus.db or DISCOURSE_DB).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
@@ -338,7 +343,9 @@ def _label_files(
         split=split,
     )
     sources = [Path(f).name + (f" (split={split})" if split else "") for f in files]
-    if corpus_labels and Path(settings.db).exists():
+    from discourse.store.backends import exists, redact
+
+    if corpus_labels and exists(settings.db):
         with open_corpus(settings, readonly=True) as corpus:
             stored = [
                 Label(r["text"], r["target"], r["label"], f"corpus label {r['id']}")
@@ -347,7 +354,7 @@ def _label_files(
             ]
         if stored:
             labels += stored
-            sources.append(f"{settings.db} ({len(stored)} labels)")
+            sources.append(f"{redact(settings.db)} ({len(stored)} labels)")
     return labels, sources
 
 

@@ -193,7 +193,7 @@ def _annotate_sharded(
     start = time.monotonic()
     jobs = [
         (
-            str(corpus.path),
+            corpus.url,
             max(corpus.db.busy_timeout, 60.0),
             config,
             batch_size,

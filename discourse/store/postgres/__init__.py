@@ -1,0 +1,124 @@
+"""The PostgreSQL backend: a shared corpus on a server (psycopg 3, pooled connections).
+
+Opened through :func:`discourse.store.backends.open_backend` with a
+``postgresql://user[:password]@host[:port]/dbname`` URL. The schema mirrors the SQLite one
+migration for migration (``discourse/store/migrations/postgresql/``), so a corpus copies
+between the two unchanged (`discourse copy`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+
+from discourse.errors import CorpusLockedError
+from discourse.store.postgres.analysis import PgAnalysisStore
+from discourse.store.postgres.database import PgDatabase
+from discourse.store.postgres.documents import PgDocumentStore
+from discourse.store.postgres.queries import PgQueryStore
+from discourse.store.postgres.sources import PgSourceStore
+from discourse.store.postgres.stance import PgStanceStore
+
+log = logging.getLogger(__name__)
+
+
+def lock_key(name: str) -> int:
+    """The advisory lock id of the corpus-wide lock ``name`` (a signed 64-bit integer)."""
+    digest = hashlib.sha256(f"discourse:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PgBackend:
+    dialect = "postgresql"
+
+    def __init__(
+        self, url: str, *, readonly: bool, busy_timeout: float, upto: int | None, pool_size: int
+    ):
+        from discourse.store.backends import redact
+
+        self.url = url
+        self.location = redact(url)
+        self.db = PgDatabase(
+            _libpq_url(url),
+            location=self.location,
+            readonly=readonly,
+            busy_timeout=busy_timeout,
+            pool_size=pool_size,
+            upto=upto,
+        )
+        self.sources = PgSourceStore(self.db)
+        self.documents = PgDocumentStore(self.db)
+        self.analysis = PgAnalysisStore(self.db)
+        self.queries = PgQueryStore(self.db)
+        self.stance = PgStanceStore(self.db)
+
+    @contextlib.contextmanager
+    def lock(self, name: str, *, hint: str = "") -> Iterator[None]:
+        """A session advisory lock on a connection of its own, held for the block; the server
+        releases it when the holder's connection ends (even if the process is killed)."""
+        conn = self.db.connect()
+        try:
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()[0]
+            if not got:
+                raise CorpusLockedError(
+                    f"{self.location}: another {name} is running on this corpus (PostgreSQL "
+                    f"advisory lock discourse:{name}). {hint or 'Let it finish, then run again.'}"
+                )
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):  # a lost connection released it already
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+        finally:
+            conn.close()
+
+    def check(self) -> list[str]:
+        """Foreign keys and full-text indexes are kept by the server; what it cannot see is
+        a claim whose sentence belongs to another document."""
+        problems = []
+        if self.db.version() >= 2:
+            n = self.db.execute(
+                "SELECT COUNT(*) FROM claims c JOIN sentences s ON s.id = c.sentence_id "
+                "WHERE s.document_id <> c.document_id"
+            ).fetchone()[0]
+            if n:
+                problems.append(f"claims: {n} claims point at a sentence of another document")
+        return problems
+
+    def tables(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for table, column in self.db.execute(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t ON t.table_schema = c.table_schema "
+            "AND t.table_name = c.table_name "
+            "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+            "AND c.is_generated = 'NEVER' ORDER BY c.table_name, c.ordinal_position"
+        ):
+            out.setdefault(table, []).append(column)
+        return out
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _libpq_url(url: str) -> str:
+    """The URL as libpq takes it: postgres:// and driver suffixes (postgresql+psycopg://)
+    become postgresql://."""
+    return re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "postgresql://", url)
+
+
+def open_postgres(
+    target: str | os.PathLike,
+    *,
+    readonly: bool = False,
+    busy_timeout: float = 5.0,
+    upto: int | None = None,
+    pool_size: int = 4,
+) -> PgBackend:
+    return PgBackend(
+        str(target), readonly=readonly, busy_timeout=busy_timeout, upto=upto, pool_size=pool_size
+    )
