@@ -203,8 +203,10 @@ class Database:
             raise self._translate(exc) from None
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+                raise self._translate(exc) from None  # as PostgreSQL's backend says it
             raise
         else:
             try:
