@@ -19,11 +19,15 @@ from discourse.errors import CorpusLockedError
 from discourse.store.postgres.analysis import PgAnalysisStore
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.documents import PgDocumentStore
+from discourse.store.postgres.fulltext import Tokenizer
 from discourse.store.postgres.queries import PgQueryStore
 from discourse.store.postgres.sources import PgSourceStore
 from discourse.store.postgres.stance import PgStanceStore
 
 log = logging.getLogger(__name__)
+
+# Columns that only feed an index, derived from other columns on write (full text).
+INDEX_COLUMNS = ("tsv",)
 
 
 def lock_key(name: str) -> int:
@@ -42,6 +46,7 @@ class PgBackend:
 
         self.url = url
         self.location = redact(url)
+        self.tokenizer = Tokenizer()  # FTS5's, so both backends index the same words
         self.db = PgDatabase(
             _libpq_url(url),
             location=self.location,
@@ -49,12 +54,27 @@ class PgBackend:
             busy_timeout=busy_timeout,
             pool_size=pool_size,
             upto=upto,
+            steps={3: self._index_full_text},
         )
         self.sources = PgSourceStore(self.db)
-        self.documents = PgDocumentStore(self.db)
-        self.analysis = PgAnalysisStore(self.db)
-        self.queries = PgQueryStore(self.db)
+        self.documents = PgDocumentStore(self.db, self.tokenizer)
+        self.analysis = PgAnalysisStore(self.db, self.tokenizer)
+        self.queries = PgQueryStore(self.db, self.tokenizer)
         self.stance = PgStanceStore(self.db)
+
+    def _index_full_text(self, conn, batch: int = 2000) -> None:
+        """Migration 3's second half: index the documents and sentences already stored (the
+        tokenizer runs here, not in SQL)."""
+        for table, cols in (("documents", "title, text"), ("sentences", "text, NULL")):
+            cur = conn.cursor(name=f"discourse_index_{table}")
+            cur.execute(f"SELECT id, {cols} FROM {table} WHERE tsv IS NULL")
+            while rows := cur.fetchmany(batch):
+                tsvs = self.tokenizer.tsvectors([(r[1], r[2]) for r in rows])
+                conn.cursor().executemany(
+                    f"UPDATE {table} SET tsv = %s::tsvector WHERE id = %s",
+                    [(t, r[0]) for t, r in zip(tsvs, rows)],
+                )
+            cur.close()
 
     @contextlib.contextmanager
     def lock(self, name: str, *, hint: str = "") -> Iterator[None]:
@@ -98,7 +118,8 @@ class PgBackend:
             "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
             "AND c.is_generated = 'NEVER' ORDER BY c.table_name, c.ordinal_position"
         ):
-            out.setdefault(table, []).append(column)
+            if column not in INDEX_COLUMNS:
+                out.setdefault(table, []).append(column)
         return out
 
     def close(self) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from discourse.store.analysis import Annotation
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.documents import pg_text
+from discourse.store.postgres.fulltext import Tokenizer
 
-_SENTENCE_COLUMNS = '(id, document_id, idx, start, "end", text, pipeline_version)'
+_SENTENCE_COLUMNS = '(id, document_id, idx, start, "end", text, pipeline_version, tsv)'
 _CLAIM_COLUMNS = (
     "(sentence_id, document_id, claim_type, score, holder, holder_kind, hedged, hedge_cue, "
     "negated, negation_cue, practices, targets, pipeline_version, stance_view)"
@@ -21,8 +22,9 @@ _CLAIM_COLUMNS = (
 
 
 class PgAnalysisStore:
-    def __init__(self, db: PgDatabase):
+    def __init__(self, db: PgDatabase, tokenizer: Tokenizer):
         self.db = db
+        self.tokenizer = tokenizer
 
     def pending(
         self,
@@ -56,6 +58,9 @@ class PgAnalysisStore:
         if not annotations:
             return
         n = sum(len(a.sentences) for a in annotations)
+        tsvs = iter(
+            self.tokenizer.tsvectors([(s.text, None) for a in annotations for s in a.sentences])
+        )
         with self.db.transaction() as conn:
             conn.execute(
                 "DELETE FROM sentences WHERE document_id = ANY(%s) AND pipeline_version = %s",
@@ -77,8 +82,9 @@ class PgAnalysisStore:
                         sid = next(ids)
                         text = pg_text(s.text)
                         copy.write_row(
-                            (sid, ann.document_id, s.idx, s.start, s.end, text, pipeline_version)
-                        )
+                            (sid, ann.document_id, s.idx, s.start, s.end, text, pipeline_version,
+                             next(tsvs))
+                        )  # fmt: skip
                         if s.is_claim:
                             claims.append(
                                 (

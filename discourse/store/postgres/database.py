@@ -112,8 +112,11 @@ class PgDatabase:
         pool_size: int = 4,
         migrate: bool = True,
         upto: int | None = None,
+        steps: dict | None = None,
     ):
         self.url = url
+        # Python run inside a migration's transaction, after its SQL: version -> f(conn)
+        self.steps = steps or {}
         self.location = location
         self.readonly = readonly
         self.busy_timeout = busy_timeout
@@ -219,6 +222,8 @@ class PgDatabase:
                     if done.fetchone()[0] >= version:
                         continue  # another process migrated while we waited for the lock
                     conn.execute(sql)  # no parameters: sent as one script
+                    if version in self.steps:
+                        self.steps[version](conn)
                     conn.execute(
                         "INSERT INTO schema_version(version, name) VALUES (%s, %s)",
                         (version, name),

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from discourse.store.documents import _DOC_COLUMNS, _compressed
 from discourse.store.postgres.database import PgDatabase
+from discourse.store.postgres.fulltext import Tokenizer
 from discourse.store.records import Document, Item, NewDocument, StoredDocument
 
 
@@ -16,8 +17,9 @@ def pg_text(value: str | None) -> str | None:
 
 
 class PgDocumentStore:
-    def __init__(self, db: PgDatabase):
+    def __init__(self, db: PgDatabase, tokenizer: Tokenizer):
         self.db = db
+        self.tokenizer = tokenizer
 
     def find(self, keys: Iterable[str], content_hash: str | None = None) -> int | None:
         """The id of a stored document known under any of ``keys`` or with that content hash."""
@@ -61,8 +63,8 @@ class PgDocumentStore:
                 new_id = conn.execute(
                     "INSERT INTO documents(source_id, url, canonical_url, guid, title, author, "
                     "published, language, text, raw_html, content_hash, minhash, duplicate_of, "
-                    "similarity, extractor, word_count) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "similarity, extractor, word_count, tsv) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector) "
                     "RETURNING id",
                     (
                         doc.source_id,
@@ -81,6 +83,7 @@ class PgDocumentStore:
                         sim,
                         doc.extractor,
                         len(doc.text.split()),
+                        self.tokenizer.tsvectors([(doc.title, doc.text)])[0],
                     ),
                 ).fetchone()[0]
                 self._add_aliases(new_id, keys, canonical=doc.canonical_url)

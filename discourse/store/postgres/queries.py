@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from discourse.errors import InputError
 from discourse.store.postgres.database import PgDatabase
+from discourse.store.postgres.fulltext import Tokenizer
 from discourse.store.postgres.tsquery import QuerySyntaxError, to_tsquery
 from discourse.store.queries import _CLAIM_COLUMNS, _DOC_COLUMNS, CURRENT_MODEL, FACETS, Filters
 
@@ -39,13 +40,13 @@ _CURRENT_TAGS = (
     "LEFT JOIN sources src ON src.id = d.source_id "
     f"JOIN stance_tags t ON t.claim_id = c.id WHERE t.model_version = {CURRENT_MODEL}"
 )
-_TSQUERY = "to_tsquery('discourse_english', %s)"
+_TSQUERY = "%s::tsquery"  # literal lexemes: no text search configuration applied
 
 
-def tsquery_of(f: Filters) -> str | None:
+def tsquery_of(f: Filters, tokenizer: Tokenizer) -> str | None:
     """The filter's full-text query as tsquery text (None: matches nothing)."""
     try:
-        return to_tsquery(f.text)
+        return to_tsquery(f.text, tokenizer.tokens)
     except QuerySyntaxError as exc:
         raise InputError(
             f"query {f.text!r} is not valid full-text syntax ({exc}). Use words, "
@@ -53,7 +54,7 @@ def tsquery_of(f: Filters) -> str | None:
         ) from None
 
 
-def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
+def _where(f: Filters, tokenizer: Tokenizer, extra_join: str = "") -> tuple[str, list]:
     """FROM/JOIN/WHERE clause and parameters shared by results and facets."""
     params: list = []
     if f.documents:
@@ -77,7 +78,7 @@ def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
         sql += extra_join
         conds = []
     if f.text:
-        tsq = tsquery_of(f)
+        tsq = tsquery_of(f, tokenizer)
         if tsq is None:
             conds.append("FALSE")
         else:
@@ -121,8 +122,9 @@ def _where(f: Filters, extra_join: str = "") -> tuple[str, list]:
 
 
 class PgQueryStore:
-    def __init__(self, db: PgDatabase):
+    def __init__(self, db: PgDatabase, tokenizer: Tokenizer):
         self.db = db
+        self.tokenizer = tokenizer
 
     def _columns(self, f: Filters) -> str:
         cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
@@ -135,7 +137,7 @@ class PgQueryStore:
 
     def iter_rows(self, f: Filters, *, chunk: int = 1000) -> Iterator[dict]:
         """Every matching row in id order, fetched ``chunk`` at a time (constant memory)."""
-        where, params = _where(f)
+        where, params = _where(f, self.tokenizer)
         key = "d.id" if f.documents else "c.id"
         for r in self.db.stream(
             f"SELECT {self._columns(f)} {where} ORDER BY {key}", params, chunk=chunk
@@ -145,9 +147,9 @@ class PgQueryStore:
     def search(
         self, f: Filters, *, limit: int = 50, offset: int = 0, order: str = "date"
     ) -> list[dict]:
-        where, params = _where(f)
+        where, params = _where(f, self.tokenizer)
         vector = "d.tsv" if f.documents else "s.tsv"
-        tsq = tsquery_of(f) if f.text else None
+        tsq = tsquery_of(f, self.tokenizer) if f.text else None
         if order == "rank" and tsq is not None:
             # ts_rank_cd, not FTS5's bm25: the same rows, ranked by another measure
             order_by = (
@@ -164,7 +166,7 @@ class PgQueryStore:
         return [dict(r) for r in self.db.execute(sql, [*params, int(limit), int(offset)])]
 
     def count(self, f: Filters) -> int:
-        where, params = _where(f)
+        where, params = _where(f, self.tokenizer)
         return self.db.execute(f"SELECT COUNT(*) {where}", params).fetchone()[0]
 
     def facet(self, f: Filters, name: str, limit: int = 50) -> list[tuple[str | None, int]]:
@@ -174,7 +176,7 @@ class PgQueryStore:
             raise InputError(f"facet {name!r} applies to claims, not --documents.")
         if name in ("target", "stance") and not (f.target or f.stance or f.min_score is not None):
             f = dataclasses.replace(f, min_score=f.min_score or 0.0)  # join the stance tags
-        where, params = _where(f)
+        where, params = _where(f, self.tokenizer)
         if name == "tag":
             sql = (
                 f"SELECT je.value, COUNT(*) AS n FROM (SELECT src.tags AS tags {where}) q "
@@ -196,7 +198,7 @@ class PgQueryStore:
             if "tag" in by
             else ""
         )
-        where, params = _where(f, join)
+        where, params = _where(f, self.tokenizer, join)
         # aliases must not be column names: GROUP BY would pick the column (c.holder)
         cols = ", ".join(["t.target AS target", *(f"{_GROUP_EXPR[g]} AS grp_{g}" for g in by)])
         return where, params, cols

@@ -1,29 +1,29 @@
 """The query language of `discourse query`, translated to a PostgreSQL tsquery.
 
 The language is SQLite FTS5's: words, "quoted phrases", AND / OR / NOT (upper case),
-``prefix*`` and parentheses. It is parsed here as FTS5 parses it, so a query means the same on
-both backends (tests/test_store_fulltext.py runs the same queries on both):
+``prefix*`` and parentheses. It is parsed here as FTS5 parses it, and its words are made by
+FTS5's own tokenizer (discourse/store/postgres/fulltext.py), so a query means the same on both
+backends (tests/test_store_fulltext.py runs the same queries on both):
 
 - precedence, tightest first: words next to each other (an implicit AND between phrases),
   NOT (binary: ``a NOT b``), AND, OR; parentheses group, but cannot stand next to a phrase
   without an operator (FTS5 refuses ``a (b OR c)``);
-- a word or quoted string is split into tokens as the index splits text (every run of letters
-  and digits), several tokens making a phrase; ``*`` after it makes its last token a prefix;
+- a word or quoted string is split into stemmed tokens as the index splits text, several
+  tokens making a phrase; ``*`` after it makes its last token a prefix;
 - a phrase with no tokens (``""``) matches nothing; next to other phrases it is dropped.
 
-Stemming happens in the database: each token goes through the ``discourse_english`` text
-search configuration, as the indexed text did (migration 0003). Anything else FTS5 accepts
-(column filters, NEAR, ``^``, ``+``) is outside the documented language and refused here.
+Anything else FTS5 accepts (column filters, NEAR, ``^``, ``+``) is outside the documented
+language and refused here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Sequence
 
 # FTS5 barewords: ASCII letters and digits, "_", \x1a, and any non-ASCII character.
 _BAREWORD = re.compile(r"[A-Za-z0-9_\x1a\x80-\U0010ffff]+")
-_TOKEN = re.compile(r"[^\W_]+")  # what the index keeps of text: runs of letters and digits
 _SPACE = " \t\n\r\f"
 _OPERATORS = ("AND", "OR", "NOT")
 
@@ -85,8 +85,9 @@ def _lex(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]]):
+    def __init__(self, tokens: list[tuple[str, str]], lexemes: dict[str, tuple[str, ...]]):
         self.tokens = tokens
+        self.lexemes = lexemes
         self.pos = 0
 
     def peek(self) -> str | None:
@@ -145,7 +146,7 @@ class _Parser:
             prefix = self.peek() == "*"
             if prefix:
                 self.take()
-            phrases.append(Phrase(tuple(_TOKEN.findall(value)), prefix))
+            phrases.append(Phrase(self.lexemes[value], prefix))
         phrases = [p for p in phrases if p.tokens]  # FTS5 drops empty phrases here
         if not phrases:
             return EMPTY
@@ -171,9 +172,15 @@ def _not(a, b):
     return a if b == EMPTY else Node("NOT", a, b)
 
 
-def parse(text: str):
-    """The query as a tree of :class:`Node` and :class:`Phrase` (``EMPTY`` for none)."""
-    return _Parser(_lex(text)).parse()
+Stemmer = Callable[[Sequence[str]], list[tuple[str, ...]]]
+
+
+def parse(text: str, stem: Stemmer):
+    """The query as a tree of :class:`Node` and :class:`Phrase` (``EMPTY`` for none);
+    ``stem`` turns each word or string of the query into its lexemes."""
+    tokens = _lex(text)
+    values = sorted({v for kind, v in tokens if kind in ("word", "string")})
+    return _Parser(tokens, dict(zip(values, stem(values)))).parse()
 
 
 def _quote(token: str) -> str:
@@ -192,8 +199,9 @@ def _render(node) -> str:
     return f"({left} {'&' if node.op == 'AND' else '|'} {right})"
 
 
-def to_tsquery(text: str) -> str | None:
-    """tsquery text for ``to_tsquery('discourse_english', ...)``, or None when the query can
-    match nothing. Raises :class:`QuerySyntaxError` as FTS5 would refuse the query."""
-    tree = parse(text)
+def to_tsquery(text: str, stem: Stemmer) -> str | None:
+    """tsquery text of literal lexemes (cast with ``::tsquery``, no dictionary applied), or
+    None when the query can match nothing. Raises :class:`QuerySyntaxError` as FTS5 would
+    refuse the query."""
+    tree = parse(text, stem)
     return None if tree == EMPTY else _render(tree)
