@@ -116,6 +116,54 @@ def status(ctx: click.Context, fmt: str) -> None:
         click.echo(f"{key:<16} {value}")
 
 
+@main.command(name="copy")
+@click.argument("source", metavar="SRC_URL")
+@click.argument("destination", metavar="DST_URL")
+@click.option("--batch-size", default=5000, show_default=True, type=int, help="Rows per batch.")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Compare row counts and content digests of every table afterwards.",
+)
+@click.pass_context
+def copy_(ctx, source, destination, batch_size, verify) -> None:
+    """Copy a corpus into a new, empty one, e.g. SQLite into PostgreSQL or back:
+    `discourse copy sqlite:///corpus.db postgresql://me@db.example/discourse`."""
+    from discourse.store.backends import redact
+    from discourse.store.transfer import copy_corpus
+
+    settings = settings_from(ctx)
+    report = copy_corpus(
+        source, destination, batch=batch_size, verify=verify, busy_timeout=settings.busy_timeout
+    )
+    for t in report.tables:
+        check = {True: "verified", False: "DIFFERS", None: ""}[t.verified]
+        click.echo(f"{t.table:<16} {t.rows:>10,} rows  {check}")
+    click.echo(
+        f"copied {report.rows:,} rows from {redact(report.source)} to "
+        f"{redact(report.destination)} in {report.seconds:.1f}s"
+    )
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="SQLite file to write (default: the corpus name + -snapshot.db in this folder).",
+)
+@click.pass_context
+def snapshot(ctx, out) -> None:
+    """Write a read-only SQLite snapshot of the corpus (what `discourse serve` shows for a
+    PostgreSQL corpus); an existing snapshot is replaced in one step."""
+    from discourse.store.transfer import default_snapshot_path, snapshot
+
+    settings = settings_from(ctx)
+    out = out or default_snapshot_path(settings.db)
+    report = snapshot(settings.db, out, busy_timeout=settings.busy_timeout)
+    click.echo(f"snapshot of {report.rows:,} rows written to {out} in {report.seconds:.1f}s")
+
+
 @main.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--source", help="Source name for documents that do not name one.")
@@ -759,15 +807,39 @@ def report(ctx, out, title) -> None:
     is_flag=True,
     help="Let visitors run their own (read-only) SQL queries; off by default.",
 )
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False),
+    help="PostgreSQL corpus: the SQLite snapshot to serve (default NAME-snapshot.db here).",
+)
+@click.option(
+    "--refresh",
+    default=300.0,
+    show_default=True,
+    type=float,
+    help="PostgreSQL corpus: seconds between snapshot refreshes.",
+)
 @click.pass_context
-def serve(ctx, host, port, allow_sql) -> None:
+def serve(ctx, host, port, allow_sql, snapshot_path, refresh) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
-    canned queries, CSV export."""
+    canned queries, CSV export. A PostgreSQL corpus is served from an SQLite snapshot that
+    is refreshed while serving."""
+    from discourse.store.backends import redact
     from discourse.use.serve import serve as run
 
     settings = settings_from(ctx)
-    click.echo(f"serving {settings.db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    ctx.exit(run(settings.db, host=host, port=port, allow_sql=allow_sql))
+    click.echo(f"serving {redact(settings.db)} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    ctx.exit(
+        run(
+            settings.db,
+            host=host,
+            port=port,
+            allow_sql=allow_sql,
+            snapshot_path=snapshot_path,
+            refresh=refresh,
+        )
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -84,6 +84,42 @@ class SQLiteBackend:
                 "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"
             ).fetchall()
         ]
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Callable[[str, list[str], int], Iterator[list[tuple]]]]:
+        """One read transaction (a consistent snapshot in WAL mode) for reading whole tables
+        in batches: ``read(table, columns, batch)``."""
+
+        def read(table: str, columns: list[str], batch: int) -> Iterator[list[tuple]]:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            cur = self.db.conn.execute(f'SELECT {cols} FROM "{table}" ORDER BY rowid')
+            while rows := cur.fetchmany(batch):
+                yield [tuple(r) for r in rows]
+
+        self.db.conn.execute("BEGIN")
+        try:
+            yield read
+        finally:
+            self.db.conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def loading(self) -> Iterator[Callable[[str, list[str], Iterable[list[tuple]]], int]]:
+        """One write transaction for a bulk load, foreign keys checked at commit:
+        ``load(table, columns, batches)`` returns the rows written."""
+
+        def load(table: str, columns: list[str], batches: Iterable[list[tuple]]) -> int:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" * len(columns))
+            sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
+            n = 0
+            for rows in batches:
+                conn.executemany(sql, rows)  # full-text triggers index as rows arrive
+                n += len(rows)
+            return n
+
+        with self.db.transaction() as conn:
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            yield load
 
     def close(self) -> None:
         self.db.close()

@@ -15,10 +15,13 @@ import os
 import re
 from collections.abc import Iterator
 
+import psycopg
+from psycopg.rows import tuple_row
+
 from discourse.errors import CorpusLockedError
 from discourse.store.postgres.analysis import PgAnalysisStore
 from discourse.store.postgres.database import PgDatabase
-from discourse.store.postgres.documents import PgDocumentStore
+from discourse.store.postgres.documents import PgDocumentStore, pg_text
 from discourse.store.postgres.fulltext import Tokenizer
 from discourse.store.postgres.queries import PgQueryStore
 from discourse.store.postgres.sources import PgSourceStore
@@ -122,8 +125,79 @@ class PgBackend:
                 out.setdefault(table, []).append(column)
         return out
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator:
+        """One REPEATABLE READ transaction (a consistent snapshot) for reading whole tables
+        in batches through server-side cursors: ``read(table, columns, batch)``."""
+        with self.db.pool.connection() as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            try:
+                with conn.transaction():
+                    yield lambda table, columns, batch: _read(conn, table, columns, batch)
+            finally:
+                conn.isolation_level = None
+
+    @contextlib.contextmanager
+    def loading(self) -> Iterator:
+        """One transaction for a bulk load with COPY, foreign keys that can wait checked at
+        commit, the full-text index filled as rows arrive and id sequences moved past the
+        ids loaded: ``load(table, columns, batches)`` returns the rows written."""
+        loaded = []
+
+        def load(table: str, columns: list[str], batches) -> int:
+            n = 0
+            cols = list(columns)
+            index = table in ("documents", "sentences")
+            if index:
+                cols.append("tsv")
+                pick = (
+                    (columns.index("title"), columns.index("text"))
+                    if table == "documents"
+                    else (columns.index("text"), None)
+                )
+            cur = conn.cursor()
+            names = ", ".join(f'"{c}"' for c in cols)
+            with cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for rows in batches:
+                    rows = [tuple(pg_text(v) if isinstance(v, str) else v for v in r) for r in rows]
+                    if index:
+                        texts = [
+                            (r[pick[0]], r[pick[1]] if pick[1] is not None else None) for r in rows
+                        ]
+                        rows = [(*r, t) for r, t in zip(rows, self.tokenizer.tsvectors(texts))]
+                    for r in rows:
+                        copy.write_row(r)
+                    n += len(rows)
+            if "id" in columns:
+                loaded.append(table)
+            return n
+
+        with self.db.transaction() as conn:
+            conn.execute("SET CONSTRAINTS ALL DEFERRED")
+            yield load
+            for table in loaded:
+                seq = conn.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", (f'"{table}"',)
+                ).fetchone()[0]
+                if seq:
+                    conn.execute(
+                        f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)',
+                        (seq,),
+                    )
+
     def close(self) -> None:
         self.db.close()
+
+
+def _read(conn, table: str, columns: list[str], batch: int):
+    cols = ", ".join(f'"{c}"' for c in columns)
+    cur = conn.cursor(name=f"discourse_read_{table}", row_factory=tuple_row)
+    try:
+        cur.execute(f'SELECT {cols} FROM "{table}"')
+        while rows := cur.fetchmany(batch):
+            yield rows
+    finally:
+        cur.close()
 
 
 def _libpq_url(url: str) -> str:

@@ -52,7 +52,8 @@ CREATE TABLE documents (
     raw_html BYTEA,
     content_hash TEXT COLLATE "C" NOT NULL,
     minhash BYTEA,
-    duplicate_of BIGINT REFERENCES documents(id) ON DELETE SET NULL,
+    -- deferrable: a copied corpus may name an original stored after its duplicate
+    duplicate_of BIGINT REFERENCES documents(id) ON DELETE SET NULL DEFERRABLE,
     similarity DOUBLE PRECISION,
     extractor TEXT COLLATE "C",
     word_count INTEGER NOT NULL DEFAULT 0,
