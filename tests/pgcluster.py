@@ -58,8 +58,18 @@ class Cluster:
         self.prefix = f"discourse_test_{os.getpid()}"
 
     # -- starting and stopping --------------------------------------------------------------
+    # Throwaway test data: nothing needs to survive a crash, so nothing is synced.
+    TEST_SETTINGS = {
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+        "max_connections": "200",
+        "shared_buffers": "64MB",
+    }
+
     @classmethod
-    def start(cls) -> Cluster:
+    def start(cls, settings: dict[str, str] | None = None) -> Cluster:
+        """initdb and start a cluster; ``settings`` replace the test settings (benchmarks)."""
         initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
         if not (initdb and pg_ctl):
             raise FileNotFoundError(
@@ -78,10 +88,8 @@ class Cluster:
              "--locale=C.UTF-8", "--no-sync"],
             user,
         )  # fmt: skip
-        options = (
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-            "-c shared_buffers=64MB"
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 " + " ".join(
+            f"-c {k}={v}" for k, v in (cls.TEST_SETTINGS if settings is None else settings).items()
         )
         _run([pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"], user)
         cluster = cls(f"postgresql://postgres@127.0.0.1:{port}/postgres", data_dir=data, user=user)

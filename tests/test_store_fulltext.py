@@ -241,3 +241,24 @@ def test_document_search_matches_titles_and_text_alike(both, query):
         assert urls(lite) == []
     if query == "document":
         assert len(urls(lite)) == len(documents())
+
+
+def test_the_fast_path_for_ascii_text_indexes_as_fts5_does():
+    """ASCII text is split in Python and only new words go to FTS5: the positions must be
+    exactly FTS5's own, for every text of the label files (and titles beside them)."""
+    import json
+
+    from discourse.store.postgres.fulltext import Tokenizer
+
+    texts = [
+        json.loads(line)["text"]
+        for name in ("claims.jsonl", "stance.jsonl")
+        for line in (ROOT / "corpora/labels" / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    rows = [(t, None) for t in texts if t.isascii()] + [
+        ("Title of 64 chars " + "x" * 70, next(t for t in texts if t.isascii())) for _ in range(2)
+    ]
+    assert len(rows) > 3000
+    tok = Tokenizer()
+    assert tok.positions(rows) == tok._fts5_positions(rows)
