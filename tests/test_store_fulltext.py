@@ -262,3 +262,34 @@ def test_the_fast_path_for_ascii_text_indexes_as_fts5_does():
     assert len(rows) > 3000
     tok = Tokenizer()
     assert tok.positions(rows) == tok._fts5_positions(rows)
+
+
+@pytest.mark.parametrize(
+    "query,filters",
+    [
+        ("residents", {}),
+        ("the", {"since": "2011-03-01"}),
+        ("consult* OR trust", {"claim_type": "factual"}),
+        ('"neighbourhood plan"', {}),
+        ("the", {"holder": "author", "until": "2011-04-30"}),
+    ],
+)
+def test_walking_documents_by_date_gives_the_same_page_as_sorting_every_match(
+    both, query, filters, monkeypatch
+):
+    """PostgreSQL picks, per query, between walking documents newest first and sorting all
+    the matches (by the planner's estimate); both give SQLite's rows in SQLite's order."""
+    import discourse.store.postgres.queries as pq
+
+    lite, server = both
+    f = Filters(text=query, **filters)
+
+    def page(corpus, offset):
+        return [(h["url"], h["start"]) for h in corpus.queries.search(f, limit=3, offset=offset)]
+
+    expected = [page(lite, offset) for offset in (0, 3, 6)]
+    assert expected[0], "the query should match"
+    for cost, common in ((10**12, 10**12), (0, 0)):  # sort every match; walk by date
+        monkeypatch.setattr(pq, "WALK_COST", cost)
+        monkeypatch.setattr(pq, "COMMON", common)
+        assert [page(server, offset) for offset in (0, 3, 6)] == expected

@@ -10,7 +10,14 @@ from discourse.errors import InputError
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.fulltext import Tokenizer
 from discourse.store.postgres.tsquery import QuerySyntaxError, to_tsquery
-from discourse.store.queries import _CLAIM_COLUMNS, _DOC_COLUMNS, CURRENT_MODEL, FACETS, Filters
+from discourse.store.queries import (
+    _CLAIM_COLUMNS,
+    _DOC_COLUMNS,
+    COMMON,
+    CURRENT_MODEL,
+    FACETS,
+    Filters,
+)
 
 _FACET_EXPR = {
     "source": "src.name",
@@ -40,6 +47,10 @@ _CURRENT_TAGS = (
     "LEFT JOIN sources src ON src.id = d.source_id "
     f"JOIN stance_tags t ON t.claim_id = c.id WHERE t.model_version = {CURRENT_MODEL}"
 )
+# Walk documents by date when matches^2 >= WALK_COST x page rows x claims (measured on 1M
+# claims: a walk reads rows x claims / matches claims, taking all reads the matches, each
+# row of a walk costing about WALK_COST times as much).
+WALK_COST = 4
 _TSQUERY = "%s::tsquery"  # literal lexemes: no text search configuration applied
 
 
@@ -54,71 +65,96 @@ def tsquery_of(f: Filters, tokenizer: Tokenizer) -> str | None:
         ) from None
 
 
+def _stance_join(f: Filters) -> str:
+    if f.target or f.stance or f.min_score is not None:
+        return f" JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL}"
+    if f.with_stance:
+        return (
+            f" LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL}"
+        )
+    return ""
+
+
+def _conditions(f: Filters, tsq: str | None) -> tuple[list, list, list, list]:
+    """(document conditions, their parameters, claim conditions, theirs); the full-text
+    match is a claim condition (a document one with ``documents``)."""
+    docs, dparams, claims, cparams = [], [], [], []
+    if f.documents:
+        docs.append("d.duplicate_of IS NULL")
+    if f.text:
+        conds, params = (docs, dparams) if f.documents else (claims, cparams)
+        if tsq is None:
+            conds.append("FALSE")
+        else:
+            conds.append(f"{'d' if f.documents else 's'}.tsv @@ {_TSQUERY}")
+            params.append(tsq)
+    for cond, value in (
+        ("src.name = %s", f.source),
+        ("src.tags::jsonb ? %s", f.tag),
+        ("substr(d.published, 1, 10) >= %s", f.since),
+        ("substr(d.published, 1, 10) <= %s", f.until),
+    ):
+        if value:
+            docs.append(cond)
+            dparams.append(value)
+    if not f.documents:
+        if f.holder in ("author", "quoted"):
+            holder = ("c.holder_kind = %s", f.holder)
+        else:  # SQLite: COLLATE NOCASE
+            holder = ("lower(c.holder) = lower(%s)", f.holder)
+        for cond, value in (
+            ("c.claim_type = %s", f.claim_type),
+            holder,
+            ("c.hedged = %s", None if f.hedged is None else int(f.hedged)),
+            ("t.target = %s", f.target),
+            ("t.label = %s", f.stance),
+            ("t.score >= %s", f.min_score),
+        ):
+            if value is not None and value != "":
+                claims.append(cond)
+                cparams.append(value)
+    return docs, dparams, claims, cparams
+
+
 def _where(f: Filters, tokenizer: Tokenizer, extra_join: str = "") -> tuple[str, list]:
     """FROM/JOIN/WHERE clause and parameters shared by results and facets."""
-    params: list = []
+    tsq = tsquery_of(f, tokenizer) if f.text else None
+    docs, dparams, claims, cparams = _conditions(f, tsq)
     if f.documents:
         sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
-        conds = ["d.duplicate_of IS NULL"]
     else:
         sql = (
             "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
             "JOIN documents d ON d.id = c.document_id "
             "JOIN annotations a ON a.document_id = d.id "
             "AND a.pipeline_version = c.pipeline_version "
-            "LEFT JOIN sources src ON src.id = d.source_id"
+            "LEFT JOIN sources src ON src.id = d.source_id" + _stance_join(f) + extra_join
         )
-        if f.target or f.stance or f.min_score is not None:
-            sql += f" JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL}"
-        elif f.with_stance:
-            sql += (
-                f" LEFT JOIN stance_tags t ON t.claim_id = c.id "
-                f"AND t.model_version = {CURRENT_MODEL}"
-            )
-        sql += extra_join
-        conds = []
-    if f.text:
-        tsq = tsquery_of(f, tokenizer)
-        if tsq is None:
-            conds.append("FALSE")
-        else:
-            conds.append(f"{'d' if f.documents else 's'}.tsv @@ {_TSQUERY}")
-            params.append(tsq)
-    if f.source:
-        conds.append("src.name = %s")
-        params.append(f.source)
-    if f.tag:
-        conds.append("src.tags::jsonb ? %s")
-        params.append(f.tag)
-    if f.since:
-        conds.append("substr(d.published, 1, 10) >= %s")
-        params.append(f.since)
-    if f.until:
-        conds.append("substr(d.published, 1, 10) <= %s")
-        params.append(f.until)
-    if not f.documents:
-        if f.claim_type:
-            conds.append("c.claim_type = %s")
-            params.append(f.claim_type)
-        if f.holder in ("author", "quoted"):
-            conds.append("c.holder_kind = %s")
-            params.append(f.holder)
-        elif f.holder:
-            conds.append("lower(c.holder) = lower(%s)")  # SQLite: COLLATE NOCASE
-            params.append(f.holder)
-        if f.hedged is not None:
-            conds.append("c.hedged = %s")
-            params.append(int(f.hedged))
-        if f.target:
-            conds.append("t.target = %s")
-            params.append(f.target)
-        if f.stance:
-            conds.append("t.label = %s")
-            params.append(f.stance)
-        if f.min_score is not None:
-            conds.append("t.score >= %s")
-            params.append(f.min_score)
+    conds, params = claims + docs, cparams + dparams
     return sql + (" WHERE " + " AND ".join(conds) if conds else ""), params
+
+
+def _date_walk(f: Filters, tsq: str | None, cols: str) -> tuple[str, list]:
+    """A newest-first page of claims that walks documents by date (the documents_published
+    index) and looks for matches among each document's claims, so a common word stops after
+    one page instead of joining and sorting every match. OFFSET 0 keeps the planner from
+    flattening the per-document lookup into a join of everything."""
+    docs, dparams, claims, cparams = _conditions(f, tsq)
+    inner = (
+        "SELECT c.id AS cid, s.id AS sid" + (", t.id AS tid" if _stance_join(f) else "") + " "
+        "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
+        "JOIN annotations a ON a.document_id = c.document_id "
+        "AND a.pipeline_version = c.pipeline_version" + _stance_join(f) + " "
+        "WHERE " + " AND ".join(["c.document_id = d.id", *claims]) + " OFFSET 0"
+    )
+    sql = (
+        f"FROM documents d LEFT JOIN sources src ON src.id = d.source_id "
+        f"CROSS JOIN LATERAL ({inner}) m JOIN claims c ON c.id = m.cid "
+        "JOIN sentences s ON s.id = m.sid"
+        + (" LEFT JOIN stance_tags t ON t.id = m.tid" if _stance_join(f) else "")
+        + (" WHERE " + " AND ".join(docs) if docs else "")
+    )
+    return sql, [*cparams, *dparams]
 
 
 class PgQueryStore:
@@ -144,25 +180,54 @@ class PgQueryStore:
         ):
             yield dict(r)
 
+    def _estimate(self, where: str, params: list) -> float:
+        """The planner's estimate of the rows a query matches (statistics, no scan)."""
+        plan = self.db.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 {where}", params).fetchone()[0]
+        return plan[0]["Plan"]["Plan Rows"]
+
+    def _walk_by_date(self, where: str, params: list, rows: int) -> bool:
+        """Walking documents newest first reads about rows x claims / matches claims; taking
+        every match and sorting reads the matches: walk when that is cheaper."""
+        matches = self._estimate(where, params)
+        claims = self.db.execute(
+            "SELECT GREATEST(reltuples, 1) FROM pg_class WHERE oid = 'claims'::regclass"
+        ).fetchone()[0]
+        return matches >= COMMON and matches * matches >= WALK_COST * rows * claims
+
     def search(
         self, f: Filters, *, limit: int = 50, offset: int = 0, order: str = "date"
     ) -> list[dict]:
         where, params = _where(f, self.tokenizer)
-        vector = "d.tsv" if f.documents else "s.tsv"
+        cols = self._columns(f)
         tsq = tsquery_of(f, self.tokenizer) if f.text else None
+        start = "" if f.documents else ", start"
         if order == "rank" and tsq is not None:
             # ts_rank_cd, not FTS5's bm25: the same rows, ranked by another measure
-            order_by = (
-                f"ts_rank_cd({vector}, {_TSQUERY}) DESC, d.published DESC NULLS LAST, d.id DESC"
+            vector = "d.tsv" if f.documents else "s.tsv"
+            sql = (
+                f"SELECT {cols} {where} ORDER BY ts_rank_cd({vector}, {_TSQUERY}) DESC, "
+                f"d.published DESC NULLS LAST, d.id DESC{'' if f.documents else ', s.start'}"
             )
             params = [*params, tsq]
-        elif order in ("date", "rank"):
-            order_by = "d.published DESC NULLS LAST, d.id DESC"
-        else:
+        elif order not in ("date", "rank"):
             raise KeyError(order)
-        if not f.documents:
-            order_by += ", s.start"
-        sql = f"SELECT {self._columns(f)} {where} ORDER BY {order_by} LIMIT %s OFFSET %s"
+        elif (
+            tsq is not None
+            and not f.documents
+            and self._walk_by_date(where, params, limit + offset)
+        ):
+            # many matches: walk documents newest first, stop after the page
+            where, params = _date_walk(f, tsq, cols)
+            sql = f"SELECT {cols} {where} ORDER BY d.published DESC NULLS LAST, d.id DESC, s.start"
+        else:
+            # few matches (or none to rank): take them all through the index, then sort. The
+            # OFFSET 0 fence stops the planner from walking the date index for a LIMIT it
+            # wrongly thinks is reached early (a phrase of two common words).
+            sql = (
+                f"SELECT * FROM (SELECT {cols} {where} OFFSET 0) q "
+                f"ORDER BY published DESC NULLS LAST, document_id DESC{start}"
+            )
+        sql += " LIMIT %s OFFSET %s"
         return [dict(r) for r in self.db.execute(sql, [*params, int(limit), int(offset)])]
 
     def count(self, f: Filters) -> int:

@@ -60,7 +60,12 @@ CREATE TABLE documents (
     fetched_at TEXT COLLATE "C" NOT NULL DEFAULT discourse_now()
 );
 CREATE INDEX documents_source ON documents(source_id);
-CREATE INDEX documents_published ON documents(published);
+-- in the order of newest-first pages (SQLite sorts NULL dates last when descending), so a
+-- page of a common word walks documents by date and stops after one page
+CREATE INDEX documents_published ON documents(published DESC NULLS LAST, id DESC);
+-- the day the --since/--until filters compare: its statistics let the planner see how many
+-- documents a date range keeps
+CREATE INDEX documents_day ON documents(substr(published, 1, 10));
 CREATE INDEX documents_content_hash ON documents(content_hash);
 CREATE INDEX documents_duplicate_of ON documents(duplicate_of);
 
