@@ -91,7 +91,10 @@ def init(ctx: click.Context) -> None:
 def config(ctx: click.Context, fmt: str) -> None:
     """Print the resolved settings and where each came from."""
     settings = settings_from(ctx)
-    rows = settings.rows()
+    from discourse.store.backends import redact
+
+    # a PostgreSQL URL may hold a password: never print it
+    rows = [(n, redact(v) if n == "db" else v, o) for n, v, o in settings.rows()]
     if fmt == "json":
         echo_json({name: {"value": value, "from": origin} for name, value, origin in rows})
         return

@@ -65,3 +65,10 @@ def test_a_wrong_url_is_one_clear_line(postgres):
     res = run_cli("--db", closed, "status")
     assert res.returncode == 1 and "cannot connect" in res.stderr
     assert "secret" not in res.stderr and "me:***@127.0.0.1:1/db" in res.stderr
+
+
+def test_config_and_status_never_print_the_password(cli):
+    res = cli("config", "--format", "json", env={"DISCOURSE_DB": "postgresql://me:hunter2@h/db"})
+    assert res.returncode == 0, res.stderr
+    assert "hunter2" not in res.stdout
+    assert '"postgresql://me:***@h/db"' in res.stdout

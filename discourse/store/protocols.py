@@ -198,4 +198,12 @@ class Backend(Protocol):
         """Every base table and its stored columns (generated and index-only columns left
         out), for copying a corpus between backends."""
 
+    def reading(self) -> contextlib.AbstractContextManager[Any]:
+        """One consistent read of the whole corpus: yields ``read(table, columns, batch)``,
+        an iterator of row batches (`discourse copy`, digests, snapshots)."""
+
+    def loading(self) -> contextlib.AbstractContextManager[Any]:
+        """One write transaction for a bulk load (foreign keys checked at commit, full-text
+        indexes filled): yields ``load(table, columns, batches)`` -> rows written."""
+
     def close(self) -> None: ...
