@@ -120,6 +120,7 @@ class SQLiteBackend:
         with self.db.transaction() as conn:
             conn.execute("PRAGMA defer_foreign_keys = ON")
             yield load
+        self.db.execute("ANALYZE")  # query plans for the rows just loaded
 
     def close(self) -> None:
         self.db.close()

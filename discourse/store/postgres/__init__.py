@@ -142,7 +142,8 @@ class PgBackend:
         """One transaction for a bulk load with COPY, foreign keys that can wait checked at
         commit, the full-text index filled as rows arrive and id sequences moved past the
         ids loaded: ``load(table, columns, batches)`` returns the rows written."""
-        loaded = []
+        loaded: list[str] = []  # tables with an id sequence
+        tables_loaded: list[str] = []
 
         def load(table: str, columns: list[str], batches) -> int:
             n = 0
@@ -170,6 +171,7 @@ class PgBackend:
                     n += len(rows)
             if "id" in columns:
                 loaded.append(table)
+            tables_loaded.append(table)
             return n
 
         with self.db.transaction() as conn:
@@ -184,6 +186,10 @@ class PgBackend:
                         f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)',
                         (seq,),
                     )
+        # statistics and the visibility map for the rows just loaded: without them the
+        # first queries plan blind and counts read the whole heap
+        for table in tables_loaded:
+            self.db.execute(f'VACUUM (ANALYZE) "{table}"')
 
     def close(self) -> None:
         self.db.close()
