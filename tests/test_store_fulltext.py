@@ -277,8 +277,9 @@ def test_the_fast_path_for_ascii_text_indexes_as_fts5_does():
 def test_walking_documents_by_date_gives_the_same_page_as_sorting_every_match(
     both, query, filters, monkeypatch
 ):
-    """PostgreSQL picks, per query, between walking documents newest first and sorting all
-    the matches (by the planner's estimate); both give SQLite's rows in SQLite's order."""
+    """PostgreSQL picks, per query, between walking documents newest first, walking only the
+    newest ones and sorting all the matches (by the planner's estimate); each gives SQLite's
+    rows in SQLite's order."""
     import discourse.store.postgres.queries as pq
 
     lite, server = both
@@ -289,6 +290,9 @@ def test_walking_documents_by_date_gives_the_same_page_as_sorting_every_match(
 
     expected = [page(lite, offset) for offset in (0, 3, 6)]
     assert expected[0], "the query should match"
-    for cost in (10**12, 0):  # sort every match; walk by date
+    # walk every document by date; walk the newest ones, then sort every match; walk a window
+    # of documents that holds the page
+    for cost, budget in ((0, 0), (10**12, 1), (10**12, 10**12)):
         monkeypatch.setattr(pq, "WALK_COST", cost)
+        monkeypatch.setattr(pq, "WALK_BUDGET", budget)
         assert [page(server, offset) for offset in (0, 3, 6)] == expected

@@ -51,6 +51,7 @@ _CURRENT_TAGS = (
 # through the index, about 1 / WALK_COST times the cost of a walked claim (measured on 1M
 # claims: 1,300 matches cost the same either way).
 WALK_COST = 0.04
+WALK_BUDGET = 20_000  # claims walked before trusting an estimate of few matches
 _TSQUERY = "%s::tsquery"  # literal lexemes: no text search configuration applied
 
 
@@ -134,11 +135,13 @@ def _where(f: Filters, tokenizer: Tokenizer, extra_join: str = "") -> tuple[str,
     return sql + (" WHERE " + " AND ".join(conds) if conds else ""), params
 
 
-def _date_walk(f: Filters, tsq: str | None, cols: str) -> tuple[str, list]:
+def _date_walk(f: Filters, tsq: str | None, newest: int | None = None) -> tuple[str, list]:
     """A newest-first page of claims that walks documents by date (the documents_published
     index) and looks for matches among each document's claims, so a common word stops after
     one page instead of joining and sorting every match. OFFSET 0 keeps the planner from
-    flattening the per-document lookup into a join of everything."""
+    flattening the per-document lookup into a join of everything. ``newest``: walk only that
+    many documents (their claims come first in the page order, so a page found among them is
+    the page)."""
     docs, dparams, claims, cparams = _conditions(f, tsq)
     inner = (
         "SELECT c.id AS cid, s.id AS sid" + (", t.id AS tid" if _stance_join(f) else "") + " "
@@ -147,14 +150,33 @@ def _date_walk(f: Filters, tsq: str | None, cols: str) -> tuple[str, list]:
         "AND a.pipeline_version = c.pipeline_version" + _stance_join(f) + " "
         "WHERE " + " AND ".join(["c.document_id = d.id", *claims]) + " OFFSET 0"
     )
-    sql = (
-        f"FROM documents d LEFT JOIN sources src ON src.id = d.source_id "
+    lateral = (
         f"CROSS JOIN LATERAL ({inner}) m JOIN claims c ON c.id = m.cid "
         "JOIN sentences s ON s.id = m.sid"
         + (" LEFT JOIN stance_tags t ON t.id = m.tid" if _stance_join(f) else "")
-        + (" WHERE " + " AND ".join(docs) if docs else "")
     )
-    return sql, [*cparams, *dparams]
+    if newest is None:
+        sql = f"FROM documents d LEFT JOIN sources src ON src.id = d.source_id {lateral}" + (
+            " WHERE " + " AND ".join(docs) if docs else ""
+        )
+        return sql, [*cparams, *dparams]
+    window = (
+        "(SELECT d.* FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
+        + (" WHERE " + " AND ".join(docs) if docs else "")
+        + " ORDER BY d.published DESC NULLS LAST, d.id DESC LIMIT %s)"
+    )
+    sql = f"FROM {window} d LEFT JOIN sources src ON src.id = d.source_id {lateral}"
+    return sql, [*dparams, newest, *cparams]
+
+
+def _all_matches(cols: str, where: str, start: str) -> str:
+    """Every match through the index, then sorted. The OFFSET 0 fence stops the planner from
+    walking the date index for a LIMIT it wrongly thinks is reached early (a phrase of two
+    common words)."""
+    return (
+        f"SELECT * FROM (SELECT {cols} {where} OFFSET 0) q "
+        f"ORDER BY published DESC NULLS LAST, document_id DESC{start}"
+    )
 
 
 class PgQueryStore:
@@ -185,14 +207,13 @@ class PgQueryStore:
         plan = self.db.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 {where}", params).fetchone()[0]
         return plan[0]["Plan"]["Plan Rows"]
 
-    def _walk_by_date(self, where: str, params: list, rows: int) -> bool:
-        """Walking documents newest first reads about rows x claims / matches claims; taking
-        every match and sorting reads the matches: walk when that is cheaper."""
-        matches = self._estimate(where, params)
-        claims = self.db.execute(
-            "SELECT GREATEST(reltuples, 1) FROM pg_class WHERE oid = 'claims'::regclass"
-        ).fetchone()[0]
-        return matches * matches >= WALK_COST * rows * claims
+    def _sizes(self) -> tuple[float, float]:
+        """(claims, documents) as the planner's statistics count them."""
+        row = self.db.execute(
+            "SELECT GREATEST((SELECT reltuples FROM pg_class WHERE oid = 'claims'::regclass), 1),"
+            " GREATEST((SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass), 1)"
+        ).fetchone()
+        return row[0], row[1]
 
     def search(
         self, f: Filters, *, limit: int = 50, offset: int = 0, order: str = "date"
@@ -201,6 +222,8 @@ class PgQueryStore:
         cols = self._columns(f)
         tsq = tsquery_of(f, self.tokenizer) if f.text else None
         start = "" if f.documents else ", start"
+        page = [int(limit), int(offset)]
+        walk_order = " ORDER BY d.published DESC NULLS LAST, d.id DESC, s.start LIMIT %s OFFSET %s"
         if order == "rank" and tsq is not None:
             # ts_rank_cd, not FTS5's bm25: the same rows, ranked by another measure
             vector = "d.tsv" if f.documents else "s.tsv"
@@ -211,24 +234,31 @@ class PgQueryStore:
             params = [*params, tsq]
         elif order not in ("date", "rank"):
             raise KeyError(order)
-        elif (
-            tsq is not None
-            and not f.documents
-            and self._walk_by_date(where, params, limit + offset)
-        ):
-            # many matches: walk documents newest first, stop after the page
-            where, params = _date_walk(f, tsq, cols)
-            sql = f"SELECT {cols} {where} ORDER BY d.published DESC NULLS LAST, d.id DESC, s.start"
+        elif tsq is not None and not f.documents:
+            # Newest first. Walking documents by date reads about rows x claims / matches
+            # claims; taking every match reads each match through the index, about
+            # 1 / WALK_COST times the cost of a walked claim. The planner's estimate of the
+            # matches decides; when it says few, the newest documents are walked first
+            # anyway, up to WALK_BUDGET claims (estimates of phrases and prefixes are often
+            # far too low), and only a page not found there takes every match.
+            matches = self._estimate(where, params)
+            claims, documents = self._sizes()
+            rows = limit + offset
+            if matches * matches >= WALK_COST * rows * claims:
+                walk, walk_params = _date_walk(f, tsq)
+                return self._rows(f"SELECT {cols} {walk}{walk_order}", [*walk_params, *page])
+            newest = max(1, int(WALK_BUDGET * documents / claims))
+            walk, walk_params = _date_walk(f, tsq, newest)
+            found = self._rows(f"SELECT {cols} {walk}{walk_order}", [*walk_params, *page])
+            if len(found) == limit:  # the page lies in the window (fewer: look everywhere)
+                return found
+            sql = _all_matches(cols, where, start)
         else:
-            # few matches (or none to rank): take them all through the index, then sort. The
-            # OFFSET 0 fence stops the planner from walking the date index for a LIMIT it
-            # wrongly thinks is reached early (a phrase of two common words).
-            sql = (
-                f"SELECT * FROM (SELECT {cols} {where} OFFSET 0) q "
-                f"ORDER BY published DESC NULLS LAST, document_id DESC{start}"
-            )
-        sql += " LIMIT %s OFFSET %s"
-        return [dict(r) for r in self.db.execute(sql, [*params, int(limit), int(offset)])]
+            sql = _all_matches(cols, where, start)
+        return self._rows(sql + " LIMIT %s OFFSET %s", [*params, *page])
+
+    def _rows(self, sql: str, params: list) -> list[dict]:
+        return [dict(r) for r in self.db.execute(sql, params)]
 
     def count(self, f: Filters) -> int:
         where, params = _where(f, self.tokenizer)
