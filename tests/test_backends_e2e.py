@@ -30,7 +30,9 @@ def runs(tmp_path_factory, postgres):
             tmp = tmp_path_factory.mktemp(backend)
             url = f"sqlite:///{tmp / 'corpus.db'}" if backend == "sqlite" else postgres.fresh()
             sources = write_sources(SAMPLE / "manifest.json", server.base, tmp / "sources.toml")
-            settings = crawl_settings(tmp, db=url, sources=str(sources), extract_workers=0)
+            settings = crawl_settings(
+                tmp, db=url, sources=str(sources), extract_workers=0, timeout=30.0
+            )  # a loaded machine must not fail fetches on one backend only
             with Corpus.open(url) as c:
                 crawler = Crawler(c, settings, progress=False, log_fetches=False)
                 crawler.sync_sources(load_sources(sources))
