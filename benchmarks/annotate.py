@@ -57,6 +57,7 @@ def discourse_annotate(docs: list[str], processes: int) -> tuple[float, float, i
     from discourse import Corpus
     from discourse.claims.annotate import annotate
     from discourse.claims.pipeline import load_pipeline
+    from discourse.engines import open_engine
     from discourse.gather.dedup import content_hash
     from discourse.store import NewDocument
 
@@ -74,7 +75,8 @@ def discourse_annotate(docs: list[str], processes: int) -> tuple[float, float, i
         start = time.perf_counter()
         nlp = load_pipeline()
         loaded = time.perf_counter()
-        report = annotate(corpus, batch_size=64, processes=processes, progress=False, nlp=nlp)
+        with open_engine("local", workers=processes if processes > 1 else 0) as engine:
+            report = annotate(corpus, batch_size=64, engine=engine, progress=False, nlp=nlp)
         end = time.perf_counter()
         return end - start, end - loaded, report.words
 

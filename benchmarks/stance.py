@@ -227,7 +227,7 @@ def build_corpus(path: Path, n_claims: int, seed: int = 3) -> None:
 def speed(n_claims: int = 50_000) -> dict:
     from discourse import Corpus
     from discourse.stance.tag import tag
-    from discourse.stance.train import MODEL_DIR, load_stance_model
+    from discourse.stance.train import default_model_dir, load_stance_model
 
     rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
     train = [r for r in rows if r["split"] == "train"]
@@ -236,11 +236,11 @@ def speed(n_claims: int = 50_000) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         build_corpus(db, n_claims)
-        for name, model in (("ours", load_stance_model(MODEL_DIR)), ("peer", peer)):
+        for name, model in (("ours", load_stance_model()), ("peer", peer)):
             with Corpus(db) as c:
                 with c.db.transaction() as conn:
                     conn.execute("DELETE FROM stance_tags")
-                report = tag(c, MODEL_DIR, model=model, progress=False)
+                report = tag(c, default_model_dir(), model=model, progress=False)
             out[name] = {"claims_per_second": report.claims / report.seconds}
     # training on 10,000 labels: the seed labels and the IBM claims, sampled to 10,000
     pool = [(r["text"], r["target"], r["label"]) for r in rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -52,6 +53,30 @@ def open_corpus(settings: Settings, *, readonly: bool = False):
     return Corpus.from_settings(settings, readonly=readonly)
 
 
+def open_stage_engine(settings: Settings, workers: int):
+    """The engine the settings name, for a stage whose local engine has ``workers`` worker
+    processes (0: the command's own process)."""
+    from discourse.engines import engine_from_settings
+
+    if settings.engine == "dask":
+        workers = max(1, workers)
+    return engine_from_settings(settings, workers=workers)
+
+
+def engine_options(f):
+    """--engine and --scheduler, for the commands whose work runs on an engine."""
+    f = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="Dask scheduler for --engine dask (default: start a LocalCluster).",
+    )(f)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        help="Run the work here (local, default) or on a Dask cluster (dask).",
+    )(f)
+
+
 def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
@@ -72,14 +97,30 @@ def echo_json(obj: Any) -> None:
 @click.pass_context
 def main(ctx: click.Context, db: str | None, log_level: str | None) -> None:
     """Text mining for community-engagement discourse: gather blogs and news, find claims
-    about engagement practice, tag their stance, query and report."""
+    about engagement practice, tag their stance, query and report.
+
+    Exit codes: 0 ok, 1 error, 2 bad input or settings, 3 corpus locked, 4 crawl: every
+    fetch failed, 5 crawl: some sources failing.
+
+    \b
+    Examples:
+      discourse --db corpus.db init
+      discourse --db corpus.db sources add https://example.org/ --tag blog
+      discourse --db corpus.db crawl && discourse --db corpus.db annotate
+      discourse --db corpus.db tag && discourse --db corpus.db report
+    """
     ctx.obj = {"db": db, "log_level": log_level}
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create the corpus file (or migrate an existing one to the current schema)."""
+    """Create the corpus file (or migrate an existing one to the current schema).
+
+    \b
+    Example:
+      discourse --db corpus.db init
+    """
     settings = settings_from(ctx)
     with open_corpus(settings) as corpus:
         click.echo(f"corpus {corpus.path} ready (schema version {corpus.schema_version})")
@@ -89,7 +130,12 @@ def init(ctx: click.Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def config(ctx: click.Context, fmt: str) -> None:
-    """Print the resolved settings and where each came from."""
+    """Print the resolved settings and where each came from.
+
+    \b
+    Example:
+      discourse config --format json
+    """
     settings = settings_from(ctx)
     from discourse.store.backends import redact
 
@@ -107,7 +153,12 @@ def config(ctx: click.Context, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Counts of what the corpus holds, and an integrity check."""
+    """Counts of what the corpus holds, and an integrity check.
+
+    \b
+    Example:
+      discourse --db corpus.db status
+    """
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         stats = corpus.stats()
@@ -131,8 +182,12 @@ def status(ctx: click.Context, fmt: str) -> None:
 )
 @click.pass_context
 def copy_(ctx, source, destination, batch_size, verify) -> None:
-    """Copy a corpus into a new, empty one, e.g. SQLite into PostgreSQL or back:
-    `discourse copy sqlite:///corpus.db postgresql://me@db.example/discourse`."""
+    """Copy a corpus into a new, empty one, e.g. SQLite into PostgreSQL or back.
+
+    \b
+    Example:
+      discourse copy sqlite:///corpus.db postgresql://me@db.example/discourse
+    """
     from discourse.store.backends import redact
     from discourse.store.transfer import copy_corpus
 
@@ -158,7 +213,12 @@ def copy_(ctx, source, destination, batch_size, verify) -> None:
 @click.pass_context
 def snapshot(ctx, out) -> None:
     """Write a read-only SQLite snapshot of the corpus (what `discourse serve` shows for a
-    PostgreSQL corpus); an existing snapshot is replaced in one step."""
+    PostgreSQL corpus); an existing snapshot is replaced in one step.
+
+    \b
+    Example:
+      discourse --db postgresql://me@db.example/discourse snapshot --out snapshot.db
+    """
     from discourse.store.transfer import default_snapshot_path, snapshot
 
     settings = settings_from(ctx)
@@ -177,25 +237,35 @@ def import_(
 ) -> None:
     """Import documents from JSON Lines files (url, text; optional title, author, date, source).
 
-    Each batch is one transaction; re-importing skips documents already stored."""
-    from discourse.gather.importer import import_jsonl
+    Every file is checked first: a bad line stops the import with nothing stored. Each batch
+    is one transaction; re-importing skips documents already stored.
+
+    \b
+    Example:
+      discourse --db corpus.db import articles.jsonl --source "Northgate Gazette"
+    """
+    from discourse.gather.importer import import_files
 
     settings = settings_from(ctx, batch_size=batch_size)
     with open_corpus(settings) as corpus:
-        for path in files:
-            report = import_jsonl(
-                corpus, path, default_source=source, batch_size=settings.batch_size
-            )
-            click.echo(
-                f"{path}: {report.new} new, {report.duplicates} duplicates, "
-                f"{report.near_duplicates} near-duplicates"
-            )
+        done = import_files(corpus, files, default_source=source, batch_size=settings.batch_size)
+    for path, report in done:
+        click.echo(
+            f"{path}: {report.new} new, {report.duplicates} duplicates, "
+            f"{report.near_duplicates} near-duplicates"
+        )
 
 
 # -- gather ------------------------------------------------------------------------------------
 @main.group()
 def sources() -> None:
-    """Manage the sources (feeds, sitemaps, page lists) a crawl follows."""
+    """Manage the sources (feeds, sitemaps, page lists) a crawl follows.
+
+    \b
+    Examples:
+      discourse --db corpus.db sources add https://example.org/ --name 'Riverside Voices'
+      discourse --db corpus.db sources list
+    """
 
 
 @sources.command(name="add")
@@ -206,58 +276,81 @@ def sources() -> None:
     "--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml)."
 )
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
+@click.option(
+    "--contact",
+    metavar="ADDR",
+    help="Your contact address or URL for the crawler's User-Agent; stored in discourse.toml.",
+)
 @click.pass_context
-def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses) -> None:
-    """Find the feeds of a homepage and add them as a source."""
+def sources_add(ctx, url, name, tags, sources_file, allow_private_addresses, contact) -> None:
+    """Find the feeds of a homepage and add them as a source.
+
+    Without a contact address set (the `contact` setting), asks for one on a terminal and
+    stores it in discourse.toml: polite crawlers identify themselves.
+
+    \b
+    Example:
+      discourse --db corpus.db sources add https://example.org/ --tag blog --contact me@example.org
+    """
     from discourse.gather.crawler import add_source
+    from discourse.settings import write_setting
 
     settings = settings_from(
         ctx, sources=sources_file, allow_private_addresses=allow_private_addresses
     )
+    if contact is None and not settings.contact and sys.stdin.isatty():
+        contact = click.prompt(
+            "Contact address or URL for the crawler's User-Agent (empty to skip)",
+            default="",
+            show_default=False,
+        ).strip()
     with open_corpus(settings) as corpus:
         spec = add_source(corpus, settings, url, name=name, tags=list(tags))
     click.echo(f"added source {spec.name!r} to {settings.sources}:")
     for feed in spec.urls:
         click.echo(f"  {feed}")
+    if contact:
+        click.echo(f"contact {contact!r} stored in {write_setting('contact', contact)}")
 
 
 @sources.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def sources_list(ctx, fmt) -> None:
-    """Sources with their crawl health: last success, last error, documents, next poll."""
-    import dataclasses
+    """Sources with their crawl health: documents, failed items, last success, next poll, why
+    each is waiting (due, backing off after failures, failing), last error, parse problem.
+
+    \b
+    Example:
+      discourse --db corpus.db sources list --format json
+    """
+    from discourse.gather.health import format_table, source_rows
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
+        if fmt == "json":
+            for row in source_rows(corpus):
+                echo_json(row)
+            return
         rows = corpus.sources.health()
-    if fmt == "json":
-        for row in rows:
-            echo_json(dataclasses.asdict(row))
-        return
     if not rows:
         click.echo("no sources yet: add one with `discourse sources add URL` and run a crawl.")
         return
-    click.echo(
-        f"{'source':<28} {'status':<8} {'docs':>5} {'last success':<21} {'next poll':<21} last error"
-    )
-    for r in rows:
-        click.echo(
-            f"{r.name[:28]:<28} {r.status:<8} {r.documents:>5} {r.last_success or '-':<21} "
-            f"{r.next_poll or '-':<21} {(r.last_error or '')[:60]}"
-        )
+    click.echo(format_table(rows))
 
 
 @main.command()
 @click.option(
     "--sources", "sources_file", metavar="PATH", help="Sources file (default sources.toml)."
 )
+@click.option("--now", "--force", "now", is_flag=True, help="Poll every feed now, due or not.")
 @click.option("--loop", is_flag=True, help="Keep running and poll each feed when due.")
 @click.option("--concurrency", type=int, help="Requests in flight at once.")
 @click.option("--per-host-delay", type=float, help="Seconds between requests to one host.")
 @click.option("--timeout", type=float, help="Seconds before a request times out.")
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.option("--contact", help="Contact address or URL for the User-Agent.")
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
@@ -265,19 +358,35 @@ def sources_list(ctx, fmt) -> None:
 def crawl(
     ctx,
     sources_file,
+    now,
     loop,
     concurrency,
     per_host_delay,
     timeout,
     allow_private_addresses,
     contact,
+    engine,
+    scheduler,
     progress,
 ) -> None:
-    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop)."""
-    from pathlib import Path
+    """Poll the due feeds and fetch their new items into the corpus (one pass, or --loop).
 
+    --now (or --force) polls every feed, failing ones too, whatever its next-poll time.
+
+    \b
+    Exit codes (for cron):
+      0  the pass ran (or nothing was due)
+      2  bad input or settings (sources file, flags)
+      3  the corpus or its crawl lock is held by another process
+      4  every fetch failed (nothing could be fetched)
+      5  some feeds failed, or sources are marked failing
+      1  anything else (the corpus file was deleted, the disk is full, ...)
+
+    \b
+    Example:
+      discourse --db corpus.db crawl --now --contact you@example.org --no-progress
+    """
     from discourse.gather.crawler import Crawler
-    from discourse.gather.sources import load_sources
 
     settings = settings_from(
         ctx,
@@ -287,22 +396,20 @@ def crawl(
         timeout=timeout,
         allow_private_addresses=allow_private_addresses,
         contact=contact,
+        engine=engine,
+        scheduler=scheduler,
     )
     with open_corpus(settings) as corpus:
         crawler = Crawler(corpus, settings, progress=progress)
-        if Path(settings.sources).exists() or sources_file:
-            crawler.sync_sources(load_sources(settings.sources))
-        elif not corpus.sources.all():
-            from discourse.errors import InputError
-
-            raise InputError(
-                f"{settings.sources}: no such sources file and the corpus has no sources. "
-                "Add one with `discourse sources add URL`."
-            )
+        crawler.sync_sources_file(settings.sources, given=sources_file is not None)
         if loop:
+            if now:
+                click.echo(crawler.run_once(now=True).summary())
             crawler.run_forever()
         else:
-            click.echo(crawler.run_once().summary())
+            report = crawler.run_once(now=now)
+            click.echo(report.summary())
+            report.check()
 
 
 @main.command()
@@ -311,7 +418,12 @@ def crawl(
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
-    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed)."""
+    """Extract main text and metadata from .html/.html.gz files or URLs (no corpus needed).
+
+    \b
+    Example:
+      discourse extract saved/article.html https://example.org/news/1
+    """
     from discourse.gather.extraction import extract_inputs
 
     settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
@@ -328,7 +440,8 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
 
 # -- claims ------------------------------------------------------------------------------------
 @main.command()
-@click.option("--processes", type=int, help="Processes running the pipeline (default 1).")
+@click.option("--processes", type=int, help="Worker processes running the pipeline (default 1).")
+@engine_options
 @click.option("--batch-size", type=int, help="Documents per batch (one transaction each).")
 @click.option(
     "--pipeline",
@@ -340,21 +453,34 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @click.pass_context
-def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
-    """Find claims, holders, hedging and negation in every document not yet annotated."""
+def annotate(ctx, processes, engine, scheduler, batch_size, pipeline_config, progress) -> None:
+    """Find claims, holders, hedging and negation in every document not yet annotated.
+
+    \b
+    Example:
+      discourse --db corpus.db annotate --processes 2
+    """
     from discourse.claims.annotate import annotate as run
 
     settings = settings_from(
-        ctx, batch_size=batch_size, processes=processes, pipeline=pipeline_config
+        ctx,
+        batch_size=batch_size,
+        processes=processes,
+        engine=engine,
+        scheduler=scheduler,
+        pipeline=pipeline_config,
     )
     with open_corpus(settings) as corpus:
-        report = run(
-            corpus,
-            config=settings.pipeline or None,
-            batch_size=settings.batch_size,
-            processes=settings.processes,
-            progress=progress,
-        )
+        # One process (the default) annotates in this one, with no worker to start.
+        workers = settings.processes if settings.processes > 1 else 0
+        with open_stage_engine(settings, workers) as eng:
+            report = run(
+                corpus,
+                config=settings.pipeline or None,
+                batch_size=settings.batch_size,
+                engine=eng,
+                progress=progress,
+            )
     click.echo(report.summary())
 
 
@@ -364,7 +490,12 @@ def annotate(ctx, processes, batch_size, pipeline_config, progress) -> None:
 @click.option("--allow-private-addresses", is_flag=True, default=None, help="Allow internal hosts.")
 @click.pass_context
 def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
-    """Analyse one text or page without a corpus: JSON Lines, one object per sentence."""
+    """Analyse one text or page without a corpus: JSON Lines, one object per sentence.
+
+    \b
+    Example:
+      discourse analyze saved/article.html
+    """
     from discourse.claims.annotate import analyze_text
     from discourse.gather.extraction import read_text_input
 
@@ -443,31 +574,73 @@ def _label_options(f):
 @click.option("--out", default="stance-model", show_default=True, help="Model folder to write.")
 @click.option("--cv-by-target", is_flag=True, help="Cross-validate holding out whole targets.")
 @click.option(
+    "--kinds",
+    default="target-aware,ngram,stacked",
+    show_default=True,
+    help="Model kinds to choose among by cross-validation (also: embedding, transformer).",
+)
+@click.option(
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
+@engine_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
 @click.pass_context
 def train(
-    ctx, files, label_map, columns, split, corpus_labels, out, cv_by_target, processes, fmt
+    ctx,
+    files,
+    label_map,
+    columns,
+    split,
+    corpus_labels,
+    out,
+    cv_by_target,
+    kinds,
+    processes,
+    engine,
+    scheduler,
+    fmt,
+    progress,
 ) -> None:
-    """Train a stance model on label files (and the corpus's labels); print a cross-validated
-    report: per target precision/recall/F1, macro-F1, F_avg and the confusion matrix."""
+    """Train a stance model on label files (and the corpus's labels): cross-validate each
+    model kind (folds keep a page's labels together where the file has a url column), keep
+    the best, and print every kind's score and the winner's report: per target
+    precision/recall/F1, macro-F1, F_avg and the confusion matrix.
+
+    \b
+    Example:
+      discourse --db corpus.db train --labels labels.jsonl --out stance-model
+    """
     from discourse.errors import InputError
     from discourse.stance.train import CV_FOLDS, format_report
     from discourse.stance.train import train as run
 
-    settings = settings_from(ctx, processes=processes)
+    settings = settings_from(ctx, processes=processes, engine=engine, scheduler=scheduler)
     labels, sources = _label_files(ctx, files, label_map, columns, split, corpus_labels, settings)
     if not labels:
         raise InputError("no labels: give --labels FILE (or label claims with `discourse label`).")
-    meta = run(
-        labels, out, cv_by_target=cv_by_target, sources=sources, processes=settings.processes
-    )
+    workers = settings.processes if settings.processes > 1 else 0
+    with open_stage_engine(settings, workers) as eng:
+        meta = run(
+            labels,
+            out,
+            kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+            cv_by_target=cv_by_target,
+            sources=sources,
+            progress=progress,
+            engine=eng,
+        )
     if fmt == "json":
         echo_json(meta)
         return
     how = "by target" if cv_by_target else f"{CV_FOLDS} folds"
     click.echo(format_report(meta["cross_validation"], f"cross-validated ({how}):"))
+    click.echo("\ncandidates (cross-validated F_avg; the best is kept):")
+    for kind, s in meta["candidates"].items():
+        mark = "  <- kept" if kind == meta["model_kind"] else ""
+        click.echo(f"  {kind:14} F_avg {s['f_avg']:.3f}  macro-F1 {s['macro_f1']:.3f}{mark}")
     click.echo(
         f"\nmodel {meta['version']} written to {out} ({meta['n_labels']} labels, "
         f'{meta["train_seconds"]:.1f} s); use it with --model {out} or stance_model = "{out}"'
@@ -480,7 +653,12 @@ def train(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
-    """Score a trained stance model on held-out labels (no training)."""
+    """Score a trained stance model on held-out labels (no training).
+
+    \b
+    Example:
+      discourse evaluate --model stance-model --labels held-out.csv --label-map PRO=favor,CON=against
+    """
     from discourse.errors import InputError
     from discourse.stance.train import evaluate as run
     from discourse.stance.train import format_report, load_stance_model, model_version
@@ -499,18 +677,29 @@ def evaluate(ctx, model_dir, files, label_map, columns, split, fmt) -> None:
 
 @main.command()
 @click.option("--model", "model_dir", metavar="DIR", help="Model folder (default: bundled).")
+@click.option("--processes", type=int, help="Worker processes tagging (default 1).")
+@engine_options
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @click.pass_context
-def tag(ctx, model_dir, progress) -> None:
+def tag(ctx, model_dir, processes, engine, scheduler, progress) -> None:
     """Tag the stance of every claim toward each target it mentions (claims without a tag
-    from this model); the model version is stored with each tag, older tags are kept."""
+    from this model); the model version is stored with each tag, older tags are kept.
+
+    \b
+    Example:
+      discourse --db corpus.db tag --model stance-model
+    """
     from discourse.stance.tag import tag as run
 
-    settings = settings_from(ctx, stance_model=model_dir)
+    settings = settings_from(
+        ctx, stance_model=model_dir, processes=processes, engine=engine, scheduler=scheduler
+    )
     with open_corpus(settings) as corpus:
-        report = run(corpus, settings.stance_model or None, progress=progress)
+        workers = settings.processes if settings.processes > 1 else 0
+        with open_stage_engine(settings, workers) as eng:
+            report = run(corpus, settings.stance_model or None, engine=eng, progress=progress)
     click.echo(report.summary())
     for target, counts in report.counts.items():
         shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
@@ -525,7 +714,12 @@ def tag(ctx, model_dir, progress) -> None:
 @click.pass_context
 def label(ctx, target, count, model_dir, annotator) -> None:
     """Label the claims the model is least sure about: f favor, a against, n neutral,
-    x not about the target, s skip, u undo, q quit. Each label is saved at once."""
+    x not about the target, s skip, u undo, q quit. Each label is saved at once.
+
+    \b
+    Example:
+      discourse --db corpus.db label --target co-production --n 20 --annotator JB
+    """
     from discourse.stance.label import run_session
 
     settings = settings_from(ctx, stance_model=model_dir)
@@ -551,7 +745,7 @@ def label(ctx, target, count, model_dir, annotator) -> None:
 @click.option("--target", help="Only claims tagged for this stance target.")
 @click.option("--stance", help="Only claims with this stance (favor, against, neutral).")
 @click.option("--claim-type", help="normative, evaluative, causal, predictive or factual.")
-@click.option("--holder", help="author, quoted, or a holder's name.")
+@click.option("--holder", help="author, quoted, or a holder's name (or part of it: Okafor).")
 @click.option("--hedged/--not-hedged", default=None, help="Only hedged (or unhedged) claims.")
 @click.option("--min-score", type=float, help="Only stance tags at least this confident.")
 @click.option(
@@ -594,7 +788,14 @@ def query(
     window,
     kwic_sort,
 ) -> None:
-    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents."""
+    """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents.
+
+    \b
+    Examples:
+      discourse --db corpus.db query 'participatory budget*' --since 2010 --holder quoted
+      discourse --db corpus.db query consultation --format kwic --sort left
+      discourse --db corpus.db query --target co-production --facet source,stance
+    """
     import csv
     import dataclasses
 
@@ -623,6 +824,7 @@ def query(
                     click.echo(f"  {n:>7}  {value if value is not None else '(none)'}")
             return
         hits = q.query(corpus, text, limit=limit, offset=offset, **filters)
+        tags = q.current_tags(corpus, hits) if fmt == "table" else None
     if fmt == "kwic":
         for line in q.kwic(hits, text, window=window, sort=kwic_sort):
             click.echo(line)
@@ -638,44 +840,69 @@ def query(
                 {k: json.dumps(v) if isinstance(v, list) else v for k, v in h.as_dict().items()}
             )
     else:
-        if not hits:
-            click.echo("no results")
-        for h in hits:
-            who = "" if documents else f" [{h.claim_type}; {h.holder}]"
-            click.echo(
-                f"{(h.published or '')[:10]}  {h.source or '-'}{who}\n    {h.text[:200]}\n    {h.url}"
-            )
+        for line in q.format_hits(hits, tags):
+            click.echo(line)
+
+
+_FORCE = click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+
+
+def _written(out: str, message: str) -> None:
+    """Say what was written: on stderr when the output itself went to stdout."""
+    from discourse.use.output import is_stdout
+
+    click.echo(message, err=is_stdout(out))
 
 
 @main.command(name="export")
 @click.argument("what", type=click.Choice(["claims", "documents", "labels", "summary"]))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), required=True)
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--out", required=True, metavar="FILE|-", help="File to write (-: standard output).")
+@_FORCE
 @click.option("--query", "text", help="Only rows matching this full-text query.")
 @click.option("--source", help="Only this source.")
 @click.option("--tag", help="Only sources with this tag.")
 @click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", help="Published on or before.")
-@click.option("--target", help="summary: only this target.")
-@click.option("--by", "by", help="summary: group by source,tag,month,quarter,year,holder.")
-@click.option("--holder", help="summary: only author or quoted claims.")
+@click.option("--target", help="Only this target (claims, labels, summary).")
+@click.option("--by", "by", help="summary: group by source,tag,week,month,quarter,year,holder.")
+@click.option("--holder", help="Only claims held by: author, quoted, or a name (or part of one).")
 @click.pass_context
-def export_(ctx, what, fmt, out, text, source, tag, since, until, target, by, holder) -> None:
+def export_(
+    ctx, what, fmt, out, force, text, source, tag, since, until, target, by, holder
+) -> None:
     """Export claims, documents, stance labels or a stance summary with every provenance
-    column (claims and documents are streamed in constant memory)."""
+    column (claims and documents are streamed in constant memory).
+
+    \b
+    Examples:
+      discourse --db corpus.db export claims --format parquet --out claims.parquet
+      discourse --db corpus.db export documents --format jsonl --out - --tag council
+    """
     from discourse.use.export import export, export_summary
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         if what == "summary":
             n = export_summary(
-                corpus, fmt, out, **_summary_args(target, by, source, tag, since, until, holder)
+                corpus,
+                fmt,
+                out,
+                force=force,
+                **_summary_args(target, by, source, tag, since, until, holder),
             )
         else:
-            n = export(
-                corpus, what, fmt, out, text, source=source, tag=tag, since=since, until=until
-            )
-    click.echo(f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
+            filters = dict(source=source, tag=tag, since=since, until=until)
+            if what == "claims":
+                filters.update(target=target, holder=holder)
+            elif what == "labels":
+                filters.update(target=target)
+            elif target or holder:
+                from discourse.errors import InputError
+
+                raise InputError("--target and --holder apply to claims, not documents.")
+            n = export(corpus, what, fmt, out, text, force=force, **filters)
+    _written(out, f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
 
 
 def _split(value: str | None) -> list[str]:
@@ -712,94 +939,143 @@ def _filter_options(f):
 
 @main.command(name="summary")
 @click.option("--target", help="Only this target (default: every target).")
-@click.option("--by", "by", help="Group by any of source,tag,month,quarter,year,holder.")
+@click.option("--by", "by", help="Group by any of source,tag,week,month,quarter,year,holder.")
 @_filter_options
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--out", metavar="FILE|-", help="Write to this file (default: standard output).")
+@_FORCE
 @click.pass_context
-def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out) -> None:
+def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force) -> None:
     """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
-    95% intervals, shares corrected for classifier error, documents; small groups flagged."""
+    95% intervals, shares corrected for classifier error, documents; small groups flagged.
+
+    \b
+    Examples:
+      discourse --db corpus.db summary --by month --target community-engagement
+      discourse --db corpus.db summary --by source,holder --format csv --out summary.csv
+    """
     from discourse.use.export import write_summary
-    from discourse.use.summary import format_table, summary
+    from discourse.use.output import check_output, is_stdout
+    from discourse.use.summary import summary
 
     settings = settings_from(ctx)
+    out = out or "-"
+    if not is_stdout(out):
+        check_output(out, force=force)  # before the work, not after
     with open_corpus(settings, readonly=True) as corpus:
         result = summary(corpus, **_summary_args(target, by, source, tag, since, until, holder))
-    if fmt == "table" and not out:
-        click.echo(format_table(result))
-        return
-    if fmt == "table":
-        from pathlib import Path
-
-        Path(out).write_text(format_table(result) + "\n", encoding="utf-8")
-    elif out or fmt == "parquet":
-        if not out:
-            from discourse.errors import InputError
-
-            raise InputError("--format parquet needs --out FILE.")
-        write_summary(result, {"json": "jsonl"}.get(fmt, fmt), out)
-    elif fmt == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=result.columns())
-        writer.writeheader()
-        writer.writerows(result.rows)
-        return
-    else:
-        echo_json(
-            {"model_version": result.model_version, "notes": result.notes, "rows": result.rows}
-        )
-        return
-    click.echo(f"{len(result.rows)} summary rows written to {out}")
+    n = write_summary(result, fmt, out, force=force)
+    if not is_stdout(out):
+        click.echo(f"{n} summary rows written to {out}")
 
 
 @main.command()
-@click.option("--target", required=True, help="Target id.")
+@click.option("--target", help="Target id (required unless --attention: then every target).")
+@click.option(
+    "--attention",
+    is_flag=True,
+    help="Chart attention: documents and claims mentioning each target per period.",
+)
 @click.option(
     "--by",
     "by",
-    type=click.Choice(["month", "quarter", "year"]),
+    type=click.Choice(["week", "month", "quarter", "year"]),
     default="month",
     show_default=True,
 )
 @_filter_options
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.png or FILE.svg")
+@click.option(
+    "--out", required=True, metavar="FILE|-", help="FILE.png or FILE.svg (-: standard output)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["png", "svg"]), help="Default: from FILE's suffix."
+)
+@_FORCE
 @click.pass_context
-def chart(ctx, target, by, source, tag, since, until, holder, out) -> None:
-    """Stance share over time with Wilson 95% bands, and a per-outlet comparison."""
-    from discourse.use.charts import write_chart
+def chart(ctx, target, attention, by, source, tag, since, until, holder, out, fmt, force) -> None:
+    """Stance shares over real time (one panel per stance, Wilson 95% bands) and per outlet;
+    or, with --attention, the documents and claims mentioning each target per period.
+
+    \b
+    Examples:
+      discourse --db corpus.db chart --target co-production --by quarter --out stance.png
+      discourse --db corpus.db chart --attention --by month --out attention.svg
+    """
+    from discourse.use.charts import write_attention_chart, write_chart
 
     settings = settings_from(ctx)
+    filters = dict(source=source, tag=tag, since=since, until=until, holder=holder)
     with open_corpus(settings, readonly=True) as corpus:
-        write_chart(
-            corpus,
-            target,
-            out,
-            by=by,
-            source=source,
-            tag=tag,
-            since=since,
-            until=until,
-            holder=holder,
-        )
-    click.echo(f"chart written to {out}")
+        if attention:
+            write_attention_chart(
+                corpus, out, by=by, target=target, fmt=fmt, force=force, **filters
+            )
+        else:
+            if not target:
+                from discourse.errors import InputError
+
+                raise InputError("give --target ID (or --attention for every target).")
+            write_chart(corpus, target, out, by=by, fmt=fmt, force=force, **filters)
+    _written(out, f"chart written to {out}")
 
 
 @main.command()
-@click.option("--out", default="report.html", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    default="report.html",
+    show_default=True,
+    metavar="FILE|-",
+    help="File to write (-: standard output).",
+)
+@_FORCE
 @click.option("--title", default="Stance in the corpus", show_default=True)
 @click.pass_context
-def report(ctx, out, title) -> None:
-    """Write one self-contained HTML report (no network needed to open it)."""
+def report(ctx, out, force, title) -> None:
+    """Write one self-contained HTML report (no network needed to open it).
+
+    \b
+    Example:
+      discourse --db corpus.db report --out report.html --force
+    """
     from discourse.use.report import write_report
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
-        write_report(corpus, out, title=title)
-    click.echo(f"report written to {out}")
+        write_report(corpus, out, force=force, title=title)
+    _written(out, f"report written to {out}")
+
+
+@main.command()
+@click.argument("ref", metavar="DOC_ID|URL")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "html"]), default="text", show_default=True
+)
+@click.option("--out", metavar="FILE", help="Write to this file (- for standard output).")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.pass_context
+def show(ctx, ref, fmt, out, force) -> None:
+    """Show one document with its claims marked in place: holder, and stance toward each
+    target (colour on a terminal; --format html writes a self-contained page).
+
+    \b
+    Example:
+      discourse --db corpus.db show 12 --format html --out doc12.html
+    """
+    from discourse.use.show import load, render_html, render_text, write
+
+    settings = settings_from(ctx)
+    with open_corpus(settings, readonly=True) as corpus:
+        doc = load(corpus, ref)
+    if out and out != "-":
+        write(doc, fmt, out, force=force)
+        click.echo(f"document {doc.document_id} written to {out}", err=True)
+    elif fmt == "html":
+        click.echo(render_html(doc), nl=False)
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render_text(doc, color=color), nl=False, color=color)
 
 
 @main.command()
@@ -827,7 +1103,12 @@ def report(ctx, out, title) -> None:
 def serve(ctx, host, port, allow_sql, snapshot_path, refresh) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
     canned queries, CSV export. A PostgreSQL corpus is served from an SQLite snapshot that
-    is refreshed while serving."""
+    is refreshed while serving.
+
+    \b
+    Example:
+      discourse --db corpus.db serve --port 8001
+    """
     from discourse.store.backends import redact
     from discourse.use.serve import serve as run
 

@@ -7,12 +7,14 @@ and runs every later stage that exists. Run with ``python -m discourse.demo``.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 from pathlib import Path
 
 from discourse.gather.crawler import Crawler
 from discourse.gather.sources import load_sources
+from discourse.hints import command, here
 from discourse.sampleserver import SampleServer
 from discourse.settings import Settings
 from discourse.store import Corpus
@@ -41,6 +43,53 @@ def write_sources(manifest: Path, base: str, out: Path) -> Path:
     return out
 
 
+class _Collect(logging.Handler):
+    """Holds the crawl's warnings so the demo can explain them instead of printing them bare."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _crawl(corpus: Corpus, settings: Settings, sources: Path, manifest: Path) -> None:
+    """Step 1: crawl the sample, then say what the crawl found, explaining the feed that is
+    malformed on purpose (the sample includes one to show tolerant parsing)."""
+    on_purpose = {
+        s["name"]: s["malformed_on_purpose"]
+        for s in json.loads(manifest.read_text())["sources"]
+        if s.get("malformed_on_purpose")
+    }
+    logger = logging.getLogger("discourse")
+    held, propagate = _Collect(), logger.propagate
+    logger.addHandler(held)
+    logger.propagate = False
+    try:
+        crawler = Crawler(corpus, settings, progress=sys.stderr.isatty(), log_fetches=False)
+        crawler.sync_sources(load_sources(sources))
+        report = crawler.run_once()
+    finally:
+        logger.removeHandler(held)
+        logger.propagate = propagate
+    print(f"   {report.summary()}")
+    explained = set()
+    for h in corpus.sources.health():
+        print(f"   {h.name:<36} {h.status:<8} {h.documents:>3} documents")
+        if h.parse_problem and h.name in on_purpose:
+            explained.add(h.parse_problem)
+            print(
+                f"     its feed is malformed on purpose ({on_purpose[h.name]}); discourse read "
+                f"it as far as it could and stored its {h.documents} articles (the parser "
+                f"said: {h.parse_problem}; `discourse sources list` shows it too)"
+            )
+    for record in held.records:
+        message = record.getMessage()
+        if not any(problem in message for problem in explained):
+            print(f"   warning: {message}")
+
+
 def _show_claims(corpus: Corpus, n: int = 8) -> None:
     """A few claims of the archetype post: who holds what, how firmly, for or against what."""
     version = (corpus.stance.current_model() or {}).get("version")
@@ -66,7 +115,8 @@ def _show_claims(corpus: Corpus, n: int = 8) -> None:
         return
 
 
-def main(out: str = "demo-output") -> int:
+def main(out: str = "demo-output", *, gather_only: bool = False) -> int:
+    """Run the demo into ``out`` (relative to the project); ``gather_only`` stops after step 1."""
     out_dir = ROOT / out
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -86,28 +136,27 @@ def main(out: str = "demo-output") -> int:
             env={},
         )
         print(f"1. gather: serving the sample corpus at {server.base}; crawling its feeds")
-        print(f"   (discourse --db {db} crawl --sources {sources} --allow-private-addresses)")
+        print(
+            f"   ({command('--db', db, 'crawl', '--sources', sources, '--allow-private-addresses')})"
+        )
         with Corpus(db) as corpus:
-            crawler = Crawler(corpus, settings, progress=sys.stderr.isatty(), log_fetches=False)
-            crawler.sync_sources(load_sources(sources))
-            report = crawler.run_once()
-            print(f"   {report.summary()}")
-            for h in corpus.sources.health():
-                print(f"   {h.name:<36} {h.status:<8} {h.documents:>3} documents")
+            _crawl(corpus, settings, sources, SAMPLE / "manifest.json")
             dups = [d for d in corpus.documents.all() if d.duplicate_of]
             for d in dups:
                 original = corpus.documents.get(d.duplicate_of)
                 print(
                     f"   near-duplicate: {d.source}: {d.title!r} -> {original.source}: {original.title!r}"
                 )
+            if gather_only:
+                return 0
             print("\n2. claims: the spaCy pipeline over every original document")
-            print(f"   (discourse --db {db} annotate)")
+            print(f"   ({command('--db', db, 'annotate')})")
             from discourse.claims.annotate import annotate
 
             report = annotate(corpus, batch_size=settings.batch_size, progress=False)
             print(f"   {report.summary()}")
             print("\n3. stance: the bundled model over every claim that mentions a target")
-            print(f"   (discourse --db {db} tag)")
+            print(f"   ({command('--db', db, 'tag')})")
             from discourse.stance.tag import tag
 
             tagged = tag(corpus, progress=False)
@@ -117,7 +166,8 @@ def main(out: str = "demo-output") -> int:
                 print(f"   {target:<22} {shown}")
             _show_claims(corpus)
             print("\n4. use: stance summary by holder, and the HTML report")
-            print(f"   (discourse --db {db} summary --by holder; discourse --db {db} report)")
+            summary_cmd = command("--db", db, "summary", "--by", "holder")
+            print(f"   ({summary_cmd}; {command('--db', db, 'report')})")
             from discourse.use.report import write_report
             from discourse.use.summary import format_table, summary
 
@@ -125,9 +175,9 @@ def main(out: str = "demo-output") -> int:
             print("\n".join("   " + line for line in table.splitlines()[:7]))
             report_path = write_report(corpus, out_dir / "report.html")
             stats = corpus.stats()
-    print(f"\ncorpus: {db} ({stats['documents']} documents, {stats['claims']} claims)")
-    print(f"report: {report_path}")
-    print(f"next: discourse --db {db} serve   # browse it at http://127.0.0.1:8001/")
+    print(f"\ncorpus: {here(db)} ({stats['documents']} documents, {stats['claims']} claims)")
+    print(f"report: {here(report_path)}")
+    print(f"next: {command('--db', db, 'serve')}   # browse it at http://127.0.0.1:8001/")
     return 0
 
 

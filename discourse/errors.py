@@ -28,10 +28,27 @@ class CorpusLockedError(CorpusError):
     exit_code = 3
 
 
+class EngineError(DiscourseError):
+    """The engine cannot run the work: Dask missing, no scheduler answering, a worker lost."""
+
+
 class InputError(DiscourseError):
     """A file, URL or query given by the user is malformed."""
 
     exit_code = 2
+
+
+class CrawlFailedError(DiscourseError):
+    """Every fetch of a crawl failed: exit 4, so that cron notices."""
+
+    exit_code = 4
+
+
+class SourcesFailingError(DiscourseError):
+    """A crawl stored what it could, but some feeds failed or sources are marked failing:
+    exit 5, so that cron notices."""
+
+    exit_code = 5
 
 
 class FetchError(DiscourseError):

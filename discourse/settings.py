@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,6 +73,11 @@ class Settings:
         1,
         "Worker processes extracting main text while the crawl fetches (0: in the crawl process).",
     )
+    extract_timeout: float = _field(
+        20.0,
+        "Seconds one page's extraction may take in a worker before the worker is stopped and "
+        "the page recorded as failed (needs extract_workers >= 1).",
+    )
     near_duplicate_threshold: float = _field(
         0.8,
         "Share of the shorter text found in another (MinHash estimate) that makes a near-duplicate.",
@@ -79,8 +85,18 @@ class Settings:
     batch_size: int = _field(64, "Documents written (or processed) per transaction.")
     processes: int = _field(
         1,
-        "Processes running the claims pipeline in `discourse annotate`, and fitting in parallel "
-        "in `discourse train`.",
+        "Worker processes of `annotate`, `tag` and `train` (local engine: 1 runs in the command's "
+        "own process; dask engine: the LocalCluster's size when there is no scheduler).",
+    )
+    engine: str = _field(
+        "local",
+        "Where annotate, tag, crawl extraction and train's folds run: local (this machine) or "
+        "dask (a Dask cluster; needs discourse[dask]).",
+    )
+    scheduler: str = _field(
+        "",
+        "Dask scheduler address (tcp://HOST:8786) for the dask engine; empty starts a "
+        "LocalCluster of `processes` workers.",
     )
     pipeline: str = _field(
         "", "Claims pipeline config; empty means the bundled pipelines/config.cfg."
@@ -119,9 +135,16 @@ class Settings:
         origins: dict[str, str] = {name: "default" for name in cls.names()}
 
         path = Path(cwd or ".") / SETTINGS_FILE
+        if path.is_dir():
+            raise SettingsError(
+                f"{path}: is a folder, not a settings file. Rename or remove it "
+                "(discourse reads settings from a TOML file of that name)."
+            )
         if path.exists():
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise SettingsError(f"{path}: cannot be read ({exc.strerror}).") from None
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise SettingsError(
                     f"{path}: not valid TOML ({exc}). Fix the file or remove it."
@@ -167,10 +190,25 @@ class Settings:
             "max_failures",
             "extract_workers",
             "pool_size",
+            "processes",
         ):
             least = 0 if name in ("max_redirects", "extract_workers") else 1
             if getattr(self, name) < least:
                 raise SettingsError(f"{self.where(name)}: {name} must be at least {least}.")
+        if self.extract_timeout <= 0:
+            raise SettingsError(f"{self.where('extract_timeout')}: must be more than 0 seconds.")
+        from discourse.engines import ENGINES
+
+        if self.engine not in ENGINES:
+            raise SettingsError(
+                f"{self.where('engine')}: unknown engine {self.engine!r}; use "
+                f"{' or '.join(ENGINES)}."
+            )
+        if self.scheduler and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$", self.scheduler):
+            raise SettingsError(
+                f"{self.where('scheduler')}: {self.scheduler!r} is not a scheduler address; "
+                "give tcp://HOST:8786."
+            )
         if not 0 < self.near_duplicate_threshold <= 1:
             raise SettingsError(
                 f"{self.where('near_duplicate_threshold')}: must be between 0 and 1."
@@ -228,3 +266,39 @@ def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
     if not isinstance(raw, str):
         raise SettingsError(f"{where}: expected text, got {raw!r}.")
     return raw
+
+
+def write_setting(name: str, value: str, *, cwd: str | os.PathLike | None = None) -> Path:
+    """Set ``name = "value"`` in ``discourse.toml`` in ``cwd`` (created if missing), keeping
+    the rest of the file as written: the line is replaced if the setting is there, else
+    added where the file's settings live (under ``[discourse]`` if it has that table)."""
+    import re
+
+    import tomli_w
+
+    if name not in Settings.names():
+        raise SettingsError(f"unknown setting {name!r}.")
+    path = Path(cwd or ".") / SETTINGS_FILE
+    if path.is_dir():
+        raise SettingsError(f"{path}: is a folder, not a settings file. Remove or rename it.")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    line = tomli_w.dumps({name: value}).strip()
+    existing = re.compile(rf"^[ \t]*{re.escape(name)}[ \t]*=.*$", re.M)
+    if existing.search(text):
+        text = existing.sub(lambda _: line, text, count=1)
+    elif re.search(r"^\[discourse\][ \t]*$", text, re.M):
+        text = re.sub(
+            r"^\[discourse\][ \t]*$", lambda m: f"{m.group(0)}\n{line}", text, count=1, flags=re.M
+        )
+    else:
+        text = f"{line}\n{text}"  # top-level keys must come before any table
+    try:
+        parsed = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(
+            f"{path}: could not add {name} ({exc}); add `{line}` to it by hand."
+        ) from None
+    if parsed.get("discourse", parsed).get(name) != value:
+        raise SettingsError(f"{path}: could not add {name}; add `{line}` to it by hand.")
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -81,6 +81,76 @@ def kill_when(proc, db, sql: str, at_least: int, timeout: float = 120) -> int:
     return count
 
 
+def invoke(*args: str, input: str | None = None):
+    """Run `discourse` in this process (click's CliRunner): faster than a subprocess. An
+    exception that escapes the CLI's own error handling fails the test (a traceback)."""
+    from click.testing import CliRunner
+
+    from discourse.cli import main
+
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def tagged(tmp_path_factory):
+    """Seed sentences as dated documents from three sources, annotated and tagged."""
+    tmp = tmp_path_factory.mktemp("use")
+    seed = ROOT / "corpora" / "labels" / "stance.jsonl"
+    rows = [json.loads(line) for line in seed.open(encoding="utf-8")]
+    sources = ["Riverside Voices", "Northgate Gazette", "Ashford Council"]
+    docs = [
+        {
+            "url": f"http://news.example/{i}",
+            "source": sources[i % 3],
+            "title": f"Article {i}",
+            "published": f"{2008 + i % 4}-{1 + i % 12:02d}-10",
+            "text": " ".join(r["text"] for r in rows[i * 5 : i * 5 + 5]),
+        }
+        for i in range(60)
+    ]
+    write_jsonl(tmp / "docs.jsonl", docs)
+    db = tmp / "corpus.db"
+    for args in (["import", "docs.jsonl"], ["annotate"], ["tag"]):
+        res = run_cli("--db", str(db), *args, cwd=tmp)
+        assert res.returncode == 0, res.stderr
+    return db
+
+
+@pytest.fixture(scope="session")
+def claims_pipeline():
+    """The claims pipeline, loaded once for every test that annotates in this process."""
+    from discourse.claims.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def web_corpus(tmp_path_factory):
+    """An annotated, tagged corpus with secrets and hostile markup planted (tests/webkit.py),
+    shared by the web view and `discourse show` tests."""
+    from .webkit import build_web_corpus
+
+    return build_web_corpus(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium driven by Playwright (no browser download)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        if os.environ.get("CI_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed; .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
 # -- PostgreSQL ------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def postgres():

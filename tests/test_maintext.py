@@ -1,16 +1,11 @@
-"""discourse.gather.maintext.main_text on small hand-written pages, and the benchmark metric.
-
-None of these need the shared benchmark data."""
+"""discourse.gather.maintext.main_text on small hand-written pages (the fixture pages are
+in test_extraction.py, the benchmark in test_extraction_benchmark.py)."""
 
 from __future__ import annotations
-
-import gzip
-import json
 
 import pytest
 import trafilatura
 
-from benchmarks import extraction as bench
 from discourse.gather.maintext import main_text
 
 P1 = (
@@ -147,83 +142,3 @@ def test_trailing_link_only_lines_are_dropped_prose_with_links_kept():
     </article></body></html>"""
     text, _ = main_text(html)
     assert text.split("\n") == [P1, P2, P3, last]
-
-
-# ---------------------------------------------------------------- the benchmark metric
-
-
-def test_metric_identical_texts():
-    t = "The quick brown fox jumps over the lazy dog."
-    m = bench.score([(t, t), ("One two three four five", "One, two; three four five!")])
-    assert m == {"f1": 1.0, "precision": 1.0, "recall": 1.0, "accuracy": 1.0}
-
-
-def test_metric_disjoint_texts():
-    m = bench.score([("alpha beta gamma delta epsilon", "one two three four five six")])
-    assert m["precision"] == 0.0 and m["recall"] == 0.0 and m["f1"] == 0.0
-    assert m["accuracy"] == 0.0
-
-
-def test_metric_hand_computed():
-    # truth shingles: (a b c d), (b c d e); predicted: (a b c d), (b c d x)
-    # -> tp = fp = fn = 1, normalised 1/3 each -> P = R = 1/2 on this page
-    assert bench.shingle_match("a b c d e", "a b c d x") == pytest.approx((1 / 3, 1 / 3, 1 / 3))
-    # shingles are counted with repeats: truth has (a b c d) twice + 3 others, pred once
-    # -> tp = 1, fp = 0, fn = 4 -> P = 1, R = 1/5
-    assert bench.shingle_match("a b c d a b c d", "a b c d") == pytest.approx((0.2, 0.0, 0.8))
-    pages = [
-        ("a b c d e", "a b c d x"),  # P 0.5, R 0.5
-        ("a b c d a b c d", "a b c d"),  # P 1.0, R 0.2
-        ("w x y z", "w x y z"),  # P 1.0, R 1.0, identical tokens
-        ("some truth text here", ""),  # no prediction: out of P, R = 0
-    ]
-    m = bench.score(pages)
-    p, r = (0.5 + 1.0 + 1.0) / 3, (0.5 + 0.2 + 1.0 + 0.0) / 4
-    assert m["precision"] == pytest.approx(p)
-    assert m["recall"] == pytest.approx(r)
-    assert m["f1"] == pytest.approx(2 * p * r / (p + r))
-    assert m["accuracy"] == pytest.approx(1 / 4)
-
-
-def test_metric_tokenises_unicode_and_ignores_punctuation():
-    assert bench.tokenize("Größe: 10 €, naïve café!") == ["Größe", "10", "naïve", "café"]
-    assert (
-        bench.score([("Äpfel und Birnen sind Obst", "Äpfel, und Birnen sind Obst.")])["f1"] == 1.0
-    )
-
-
-# ---------------------------------------------------------------- the benchmark script
-
-
-def test_benchmark_skips_without_data(tmp_path, capsys):
-    assert bench.run(tmp_path / "absent") == {
-        "skipped": f"benchmark data not found at {tmp_path / 'absent'}"
-    }
-    assert bench.main(["--data", str(tmp_path / "absent"), "--check"]) == 0
-    assert "skipped" in capsys.readouterr().out
-
-
-def test_benchmark_runs_and_checks_on_a_tiny_dataset(tmp_path, monkeypatch, capsys):
-    (tmp_path / "html").mkdir()
-    (tmp_path / "html" / "p1.html.gz").write_bytes(gzip.compress(BLOG.encode("utf-8")))
-    truth = {"p1": {"articleBody": "\n\n".join([P1, P2, P3]), "url": "https://example.org/a"}}
-    (tmp_path / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
-    res = bench.run(tmp_path, repeats=1)
-    assert res["pages"] == 1
-    assert res["extractors"]["discourse"]["f1"] == 1.0
-    assert set(res["extractors"]) == {"discourse", "trafilatura", "readability-lxml"}
-    assert res["extractors"]["trafilatura"]["pages_per_s"] > 0
-
-    baselines = tmp_path / "baselines.json"
-    baselines.write_text(json.dumps({"other": {"x": 1}, "extraction": {"f1_floor": 0.5}}))
-    monkeypatch.setattr(bench, "BASELINES", baselines)
-    assert bench.main(["--data", str(tmp_path), "--repeats", "1", "--check"]) == 0
-    baselines.write_text(json.dumps({"extraction": {"f1_floor": 1.01}}))
-    assert bench.main(["--data", str(tmp_path), "--repeats", "1", "--check"]) == 1
-    # --pin rewrites only the "extraction" entry
-    baselines.write_text(json.dumps({"other": {"x": 1}}))
-    assert bench.main(["--data", str(tmp_path), "--repeats", "1", "--pin"]) == 0
-    pinned = json.loads(baselines.read_text())
-    assert pinned["other"] == {"x": 1}
-    assert pinned["extraction"]["f1_floor"] == pytest.approx(1.0 - bench.FLOOR_MARGIN)
-    capsys.readouterr()

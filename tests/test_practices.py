@@ -31,6 +31,8 @@ def test_practices_are_marked_and_mapped_to_targets(nlp):
     assert found == [
         ("Big Society", "big-society", ["communities-agenda"]),
         ("co-production", "co-production", ["co-production"]),
+        # a variant learned from the real train split (practices.jsonl, "source": "learned")
+        ("service users", "user-led-services", ["co-production"]),
         ("Participatory Budgeting", "participatory-budgeting", ["community-engagement"]),
     ]
 
@@ -83,3 +85,16 @@ def test_model_loads_under_either_name():
         except OSError:
             pass
     assert loaded and all(v == "3.8.0" for v in loaded)
+
+
+def test_typographic_apostrophes_and_learned_variants_are_matched(nlp):
+    found = _found(
+        nlp,
+        "The citizens’ assembly met twice, and experts by experience now sit on the Lambeth "
+        "co-operative council's board.",
+    )
+    assert [(text, pid) for text, pid, _ in found] == [
+        ("citizens’ assembly", "citizens-assembly"),
+        ("experts by experience", "user-led-services"),
+        ("co-operative council", "co-production"),
+    ]

@@ -220,7 +220,7 @@ def test_export_documents_with_a_filter_and_a_bad_path(db, tmp_path):
         "--out",
         str(tmp_path / "missing-folder" / "x.csv"),
     )
-    assert bad.returncode == 2 and "cannot be written" in bad.stderr
+    assert bad.returncode == 2 and "missing-folder does not exist" in bad.stderr
     assert not (tmp_path / "missing-folder").exists()
 
 

@@ -111,3 +111,16 @@ def test_robots_disallowed_admin_is_never_fetched(crawled):
     _, _, _, fetched = crawled
     assert "/robots.txt" in fetched
     assert not any(u.startswith("/ashford-vale-council/admin") for u in fetched)
+
+
+def test_demo_explains_the_feed_that_is_malformed_on_purpose(tmp_path, capsys, caplog):
+    from discourse.demo import main
+
+    assert main(str(tmp_path / "demo"), gather_only=True) == 0
+    out = capsys.readouterr()
+    council = [x for x in out.out.splitlines() if "malformed on purpose" in x]
+    assert len(council) == 1 and "undefined entity" in council[0]
+    assert "stored its 10 articles" in council[0]
+    # no bare parser exception, neither printed nor logged
+    assert not [x for x in (out.out + out.err).splitlines() if x.startswith("feed http")]
+    assert not [r for r in caplog.records if "is malformed" in r.getMessage()]

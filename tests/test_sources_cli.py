@@ -77,7 +77,9 @@ def test_sources_add_without_any_feed_is_a_clear_error(cli, server):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('[[source]]\nname = "A"\nurls = ["ftp://x"]\n', "not an http"),
+        ('[[source]]\nname = "A"\nurls = ["ftp://x"]\n', "only http and https URLs"),
+        ('[[source]]\nname = "A"\nurls = ["http://[::1"]\n', r"'http://\[::1'.*malformed"),
+        ('[[source]]\nname = "A"\nurls = ["http://h:70000/"]\n', "(?i)port out of range"),
         ('[[source]]\nname = "A"\nkind = "blog"\nurls = ["http://x"]\n', "kind 'blog'"),
         ('[[source]]\nname = "A"\nurls = ["http://x"]\ncolour = 1\n', "unknown key 'colour'"),
         ('[[source]]\nname = "A"\nurls = ["http://x"]\nselect = "div[["\n', "selector"),
@@ -151,3 +153,12 @@ def test_extract_reports_bad_inputs_and_still_does_the_good_ones(cli, tmp_path):
     assert "bad.html.gz: is not valid gzip" in res.stderr
     assert "bin.html: looks binary" in res.stderr and "missing.html: cannot be read" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_malformed_url_in_sources_file_is_one_line_naming_file_source_and_url(cli, tmp_path):
+    (tmp_path / "sources.toml").write_text('[[source]]\nname = "Broken"\nurls = ["http://[::1"]\n')
+    res = cli("crawl")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    (line,) = res.stderr.strip().splitlines()
+    assert "sources.toml: source #1 (Broken): URL 'http://[::1'" in line
+    assert "Invalid IPv6 URL" in line

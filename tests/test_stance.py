@@ -13,6 +13,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from discourse import Corpus
+from discourse.engines import open_engine
 from discourse.errors import InputError
 from discourse.modelio import ModelError
 from discourse.stance import StanceClassifier
@@ -128,7 +129,8 @@ def test_training_in_two_processes_writes_the_same_model(small_model, tmp_path):
     folder, meta = small_model
     labels = read_labels([SEED], split="train")[:300]
     out = tmp_path / "two"
-    again = train(labels, out, cv=False, processes=2)
+    with open_engine("local", workers=2) as engine:
+        again = train(labels, out, cv=False, engine=engine)
     assert again["params"] == meta["params"] and again["params"]["n_jobs"] is None
     rows = [(r["text"], r["target"]) for r in _seed("test", 60)]
     assert np.array_equal(

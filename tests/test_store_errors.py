@@ -26,7 +26,8 @@ def test_not_sqlite_file_gives_one_clear_message_and_is_untouched(tmp_path):
 def test_missing_corpus_for_a_read_command_says_how_to_create_one(tmp_path):
     res = run_cli("--db", str(tmp_path / "none.db"), "status", cwd=tmp_path)
     assert res.returncode != 0
-    assert "discourse init" in res.stderr and "Traceback" not in res.stderr
+    assert f"`discourse --db {tmp_path / 'none.db'} init`" in res.stderr  # --db before init
+    assert "Traceback" not in res.stderr
     assert not (tmp_path / "none.db").exists()
 
 
@@ -148,3 +149,113 @@ def test_import_names_file_and_line_of_a_bad_record(tmp_path, line):
     res = run_cli("--db", str(tmp_path / "c.db"), "import", str(src))
     assert res.returncode == 2
     assert "bad.jsonl, line 2" in res.stderr and "Traceback" not in res.stderr
+
+
+def _docs(n: int, start: int = 0):
+    from discourse.store import NewDocument
+
+    return [
+        NewDocument(
+            url=f"http://e.org/{i}",
+            canonical_url=f"http://e.org/{i}",
+            text=" ".join(f"w{i}x{j}" for j in range(1500)),
+            content_hash=str(i),
+        )
+        for i in range(start, start + n)
+    ]
+
+
+@pytest.mark.parametrize("spare_pages", [3, 12, 40])
+def test_disk_full_is_reported_as_disk_full_not_as_a_failed_rollback(tmp_path, spare_pages):
+    # PRAGMA max_page_count makes SQLite answer SQLITE_FULL as a full disk would: the FTS
+    # index flushed at COMMIT no longer fits, SQLite rolls back by itself, and the old
+    # second ROLLBACK raised "cannot rollback - no transaction is active" instead.
+    from discourse import Corpus
+    from discourse.errors import CorpusError
+
+    with Corpus(tmp_path / "corpus.db") as c:
+        c.documents.add_many(_docs(1, start=100))
+        pages = c.db.execute("PRAGMA page_count").fetchone()[0]
+        c.db.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
+        with pytest.raises(CorpusError) as err:
+            c.documents.add_many(_docs(20))
+        message = str(err.value)
+        assert "disk is full" in message and "database or disk is full" in message
+        assert "cannot rollback" not in message and "corpus.db" in message
+        assert c.documents.count() == 1  # the batch is rolled back whole, nothing else lost
+        c.db.execute("PRAGMA max_page_count = 1073741823")
+        c.documents.add_many(_docs(2))  # and the corpus works once there is room
+        assert c.documents.count() == 3 and c.check() == []
+
+
+def test_crawl_on_a_full_disk_stops_with_the_real_cause(tmp_path):
+    from discourse import Corpus
+    from discourse.errors import CorpusError
+    from discourse.gather.crawler import Crawler
+    from discourse.store import SourceSpec
+
+    from .crawlkit import PARAS, article, crawl_settings, feed_xml
+    from .httpserver import LocalServer, Response, html
+
+    with LocalServer() as server:
+        items = [(f"g{i}", server.url(f"/p{i}.html"), f"P{i}") for i in range(30)]
+        server.routes["/feed.xml"] = Response(
+            200, feed_xml(server.base, items), {"Content-Type": "application/rss+xml"}
+        )
+        for i in range(30):
+            words = " ".join(f"u{i}v{j}" for j in range(400))
+            server.routes[f"/p{i}.html"] = html(article(f"P{i}", [words] + PARAS))
+        settings = crawl_settings(tmp_path)
+        with Corpus(settings.db) as corpus:
+            crawler = Crawler(corpus, settings, progress=False)
+            crawler.sync_sources([SourceSpec("S", "feed", [server.url("/feed.xml")])])
+            pages = corpus.db.execute("PRAGMA page_count").fetchone()[0]
+            corpus.db.execute(f"PRAGMA max_page_count = {pages + 30}")
+            with pytest.raises(CorpusError, match="disk is full") as err:
+                crawler.run_once()
+            assert "cannot rollback" not in str(err.value)
+
+
+def test_corpus_deleted_during_a_crawl_fails_loudly(tmp_path):
+    from .crawlkit import PARAS, article, feed_xml
+    from .httpserver import LocalServer, Response, html
+
+    db = tmp_path / "corpus.db"
+    with LocalServer() as server:
+        items = [(f"g{i}", server.url(f"/p{i}.html"), f"P{i}") for i in range(12)]
+        server.routes["/feed.xml"] = Response(
+            200, feed_xml(server.base, items), {"Content-Type": "application/rss+xml"}
+        )
+
+        def page(i):
+            def handler(_request):
+                if i == 6:  # half-way through, someone deletes the corpus
+                    for p in tmp_path.glob("corpus.db*"):
+                        if not p.name.endswith(".lock"):
+                            p.unlink()
+                return html(article(f"P{i}", [f"Post {i} of twelve."] + PARAS))
+
+            return handler
+
+        for i in range(12):
+            server.routes[f"/p{i}.html"] = page(i)
+        (tmp_path / "sources.toml").write_text(
+            f'[[source]]\nname = "S"\nurls = ["{server.url("/feed.xml")}"]\n'
+        )
+        res = run_cli(
+            "crawl",
+            "--no-progress",
+            cwd=tmp_path,
+            env={
+                "DISCOURSE_ALLOW_PRIVATE_ADDRESSES": "1",
+                "DISCOURSE_PER_HOST_DELAY": "0",
+                "DISCOURSE_CONCURRENCY": "1",
+                "DISCOURSE_EXTRACT_WORKERS": "0",
+            },
+        )
+    assert res.returncode != 0
+    assert "new documents" not in res.stdout
+    errors = [x for x in res.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "corpus.db" in errors[0] and "deleted" in errors[0]
+    assert "Traceback" not in res.stderr
+    assert not db.exists()

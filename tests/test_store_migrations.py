@@ -109,3 +109,110 @@ def test_exact_duplicates_add_aliases_not_rows(corpus):
     assert second.id == third.id == first.id
     assert corpus.documents.count() == 1
     assert "http://mirror.example/copy" in corpus.documents.aliases(first.id)
+
+
+def test_statements_migration_keeps_claims_tags_and_labels(tmp_path):
+    """Rebuilding the claims table (migration 7) keeps every claim, and the stance tags and
+    labels that point at them are neither cascaded away nor orphaned."""
+    path = tmp_path / "c.db"
+    with Corpus(path, upto=6) as old:
+        old.documents.add(_doc(1))
+        with old.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO annotations(document_id, pipeline_version, status) VALUES (1, 'v', 'done')"
+            )
+            sid = conn.execute(
+                "INSERT INTO sentences(document_id, idx, start, end, text, pipeline_version) "
+                "VALUES (1, 0, 0, 10, 'Residents said', 'v')"
+            ).lastrowid
+            cid = conn.execute(
+                "INSERT INTO claims(sentence_id, document_id, claim_type, holder, holder_kind, "
+                "targets, pipeline_version) VALUES (?, 1, 'evaluative', 'author', 'author', "
+                "'[\"community-engagement\"]', 'v')",
+                (sid,),
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO stance_tags(claim_id, target, label, score, model_version) "
+                "VALUES (?, 'community-engagement', 'against', 0.8, 'm')",
+                (cid,),
+            )
+            conn.execute(
+                "INSERT INTO labels(text, target, label, claim_id) "
+                "VALUES ('Residents said', 'community-engagement', 'against', ?)",
+                (cid,),
+            )
+    with Corpus(path) as new:
+        row = new.db.execute("SELECT id, is_claim, claim_type FROM claims").fetchone()
+        assert tuple(row) == (cid, 1, "evaluative")
+        assert new.db.execute("SELECT claim_id FROM stance_tags").fetchone()[0] == cid
+        assert new.db.execute("SELECT claim_id FROM labels").fetchone()[0] == cid
+        assert new.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert new.check() == []
+        # a statement that is not a claim has no type, and a claim must have one
+        with pytest.raises(sqlite3.IntegrityError):
+            with new.db.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO claims(sentence_id, document_id, is_claim, claim_type, holder, "
+                    "holder_kind, pipeline_version) VALUES (?, 1, 0, 'factual', 'author', "
+                    "'author', 'v')",
+                    (sid,),
+                )
+
+
+def test_browse_migration_derives_claim_rows_and_facet_counts_of_an_existing_corpus(tmp_path):
+    path = tmp_path / "c.db"
+    with Corpus(path, upto=5) as old:
+        for i in (1, 2):
+            old.documents.add(_doc(i))
+        with old.db.transaction() as conn:
+            conn.execute("UPDATE documents SET published = '2010-0' || id || '-01'")
+            conn.execute(
+                "UPDATE documents SET canonical_url = 'https://u:pw@example.org/1' WHERE id = 1"
+            )
+            conn.execute(
+                "INSERT INTO models(version, kind, path, is_current) VALUES ('m1', 'stance', 'p', 1)"
+            )
+            for doc in (1, 2):
+                conn.execute(
+                    "INSERT INTO annotations(document_id, pipeline_version, status) "
+                    "VALUES (?, 'p1', 'done')",
+                    (doc,),
+                )
+                for k in range(3):
+                    sid = conn.execute(
+                        "INSERT INTO sentences(document_id, idx, start, end, text, pipeline_version)"
+                        " VALUES (?, ?, 0, 5, 'Words', 'p1')",
+                        (doc, k),
+                    ).lastrowid
+                    cid = conn.execute(
+                        "INSERT INTO claims(sentence_id, document_id, claim_type, holder, "
+                        "holder_kind, pipeline_version) VALUES (?, ?, ?, 'author', 'author', 'p1')",
+                        (sid, doc, ("causal", "factual", "causal")[k]),
+                    ).lastrowid
+                    if k:
+                        conn.execute(
+                            "INSERT INTO stance_tags(claim_id, target, label, score, model_version)"
+                            " VALUES (?, 'co-production', ?, 0.8, 'm1')",
+                            (cid, ("favor", "against")[doc - 1]),
+                        )
+    with Corpus(path) as new:
+        rows = new.db.execute(
+            "SELECT document_id, claim_type, stance, month, url FROM claim_rows ORDER BY claim_id"
+        ).fetchall()
+        assert [tuple(r) for r in rows] == [
+            (1, "causal", None, "2010-01", "https://example.org/1"),
+            (1, "factual", "favor", "2010-01", "https://example.org/1"),
+            (1, "causal", "favor", "2010-01", "https://example.org/1"),
+            (2, "causal", None, "2010-02", "http://example.org/2"),
+            (2, "factual", "against", "2010-02", "http://example.org/2"),
+            (2, "causal", "against", "2010-02", "http://example.org/2"),
+        ]
+        assert new.browse.facet_counts("claim_type") == [("causal", 4), ("factual", 2)]
+        assert new.browse.facet_counts("stance", filter_column="month", filter_value="2010-01") == [
+            ("favor", 2)
+        ]
+        assert new.browse.facet_counts("month", order="value_desc") == [
+            ("2010-02", 3),
+            ("2010-01", 3),
+        ]
+        assert new.check() == []

@@ -1,20 +1,12 @@
-"""Stance summaries, exports, charts, the HTML report, the Datasette view (in a real headless
-Chromium) and the pandas API, over a real annotated and tagged SQLite corpus."""
+"""Stance summaries, exports, charts, the HTML report (also in a real headless Chromium) and
+the pandas API, over a real annotated and tagged SQLite corpus. The web view is tested in
+test_serve.py."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,34 +14,9 @@ import pytest
 from discourse import Corpus
 from discourse.use.summary import adjusted_shares, summary, wilson
 
-from .conftest import DISCOURSE, ROOT, run_cli, write_jsonl
+from .conftest import ROOT, run_cli, write_jsonl
 
 SEED = ROOT / "corpora" / "labels" / "stance.jsonl"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def tagged(tmp_path_factory):
-    """Seed sentences as dated documents from three sources, annotated and tagged."""
-    tmp = tmp_path_factory.mktemp("use")
-    rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
-    sources = ["Riverside Voices", "Northgate Gazette", "Ashford Council"]
-    docs = [
-        {
-            "url": f"http://news.example/{i}",
-            "source": sources[i % 3],
-            "title": f"Article {i}",
-            "published": f"{2008 + i % 4}-{1 + i % 12:02d}-10",
-            "text": " ".join(r["text"] for r in rows[i * 5 : i * 5 + 5]),
-        }
-        for i in range(60)
-    ]
-    write_jsonl(tmp / "docs.jsonl", docs)
-    db = tmp / "corpus.db"
-    for args in (["import", "docs.jsonl"], ["annotate"], ["tag"]):
-        res = run_cli("--db", str(db), *args, cwd=tmp)
-        assert res.returncode == 0, res.stderr
-    return db
 
 
 # ------------------------------------------------------------------ the arithmetic
@@ -158,7 +125,6 @@ def test_summary_cli_formats_and_export_read_back_with_pandas(tagged, tmp_path):
         (["summary", "--target", "localism"], "unknown target 'localism'"),
         (["summary", "--since", "last year"], "--since 'last year' is not a date"),
         (["chart", "--target", "co-production", "--out", "c.jpg"], ".png or .svg"),
-        (["summary", "--format", "parquet"], "needs --out"),
     ],
 )
 def test_bad_summary_requests_get_one_clear_message(tagged, tmp_path, args, message):
@@ -240,162 +206,7 @@ def test_query_results_to_pandas(tagged):
     assert df["stance"].isin(["favor", "against", "neutral"]).all()
 
 
-# ------------------------------------------------------------------ Datasette
-
-
-def test_every_view_column_has_a_description(tagged):
-    from discourse.use.serve import metadata
-
-    meta = metadata("corpus")["databases"]["corpus"]["tables"]
-    with Corpus(tagged) as c:
-        for view in ("claims_view", "documents_view"):
-            cols = [r[1] for r in c.db.execute(f"PRAGMA table_info({view})")]
-            assert cols and set(cols) == set(meta[view]["columns"]), view
-            assert all(meta[view]["columns"].values())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_serve(db, *args):
-    """`discourse serve` on a free loopback port, once it answers: (process, base URL)."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [DISCOURSE, "--db", str(db), "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            return proc, base
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("discourse serve did not start: " + proc.stdout.read().decode())
-
-
-@pytest.fixture(scope="module")
-def server(tagged):
-    proc, base = _start_serve(tagged)
-    yield base, tagged
-    proc.terminate()
-    proc.wait(10)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_stopping_serve_stops_its_datasette(tagged, sig):
-    proc, base = _start_serve(tagged)
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    assert len(children) == 1 and _alive(int(children[0]))
-    proc.send_signal(sig)
-    proc.wait(10)
-    deadline = time.monotonic() + 15
-    while _alive(int(children[0])) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(int(children[0])), f"datasette outlived discourse serve after {sig!r}"
-    with pytest.raises(OSError):
-        urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-
-
-def _status(url: str) -> int:
-    try:
-        return urllib.request.urlopen(url).status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
-def test_serve_binds_to_loopback_and_is_read_only(server, tagged):
-    base, db = server
-    data = json.load(urllib.request.urlopen(base + "/-/databases.json"))
-    assert data[0]["name"] == "corpus" and data[0]["is_mutable"] is True
-    sql = base + "/corpus.json?sql="
-    # visitors' own SQL is off by default; the canned queries still run
-    assert _status(sql + urllib.request.quote("select count(*) from documents")) == 403
-    rows = json.load(urllib.request.urlopen(base + "/corpus/most_quoted_holders.json?_shape=array"))
-    assert rows and all("holder" in r for r in rows)
-    # with --allow-sql they may read, and still never write
-    proc, open_base = _start_serve(tagged, "--allow-sql")
-    try:
-        sql = open_base + "/corpus.json?_shape=array&sql="
-        got = json.load(
-            urllib.request.urlopen(sql + urllib.request.quote("select count(*) n from documents"))
-        )
-        with Corpus(db) as c:
-            assert got == [{"n": c.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]}]
-        assert _status(sql + urllib.request.quote("delete from stance_tags")) >= 400
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    with Corpus(db) as c:
-        assert c.db.execute("SELECT COUNT(*) FROM stance_tags").fetchone()[0] > 0
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI_REQUIRE_BROWSER"):
-            pytest.fail("chromium is not installed (apt-get install chromium)")
-        pytest.skip("chromium is not installed; .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-def test_browser_search_facet_and_csv_download(server, browser, tmp_path):
-    base, db = server
-    page = browser.new_page(accept_downloads=True)
-    page.goto(base + "/corpus/claims_view")
-    assert page.locator("h1").first.inner_text().startswith("Claims")  # the metadata title
-    assert "Every claim about engagement practice" in page.content()
-    page.fill("input[name=_search]", "co-production")
-    page.press("input[name=_search]", "Enter")
-    page.wait_for_load_state()
-    assert "_search=co-production" in page.url
-    texts = page.locator("td.col-text").all_inner_texts()
-    assert texts and all("co-production" in t.lower() or "co-produc" in t.lower() for t in texts)
-    # apply the stance facet: click the "against" value in the stance facet
-    page.click(".facet-info[data-column=stance] a:has-text('against')")
-    page.wait_for_load_state()
-    assert "stance=against" in page.url
-    stances = page.locator("td.col-stance").all_inner_texts()
-    assert stances and set(stances) == {"against"}
-    # download the filtered rows as CSV, as a user would ("Advanced export" -> CSV file)
-    csv_href = page.locator("a[href*='.csv']").first.get_attribute("href")
-    with page.expect_download() as info:
-        page.evaluate(
-            "href => { const a = document.createElement('a'); a.href = href + '&_dl=1';"
-            " document.body.appendChild(a); a.click(); }",
-            csv_href,
-        )
-    path = tmp_path / "claims.csv"
-    info.value.save_as(path)
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    assert rows and {r["stance"] for r in rows} == {"against"}
-    with Corpus(db) as c:
-        n = c.db.execute(
-            "SELECT COUNT(*) FROM claims_view WHERE stance = 'against' AND sentence_id IN "
-            "(SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH '\"co-production\"')"
-        ).fetchone()[0]
-    assert len(rows) == n
-    page.close()
+# ------------------------------------------------------------------ the report in a browser
 
 
 def test_browser_screenshot_of_the_report_shows_its_charts(tagged, browser, tmp_path):

@@ -3,22 +3,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import re
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from spacy.tokens import Doc
 
-from discourse.claims.components import CLAIMS_KEY, PRACTICES_KEY
+from discourse.claims.components import PRACTICES_KEY, STATEMENTS_KEY
 from discourse.claims.pipeline import load_pipeline, pipeline_version
+from discourse.engines import Engine, open_engine, worker_resource
+from discourse.errors import EngineError
 from discourse.gather.extraction import detect_language
 from discourse.store import Corpus
 from discourse.store.analysis import Annotation, SentenceRecord
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CHARS = 1_000_000
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -30,6 +36,10 @@ class AnnotateReport:
     claims: int = 0
     words: int = 0
     seconds: float = 0.0
+
+    def add(self, part: AnnotatedBatch) -> None:
+        for field in ("documents", "skipped", "sentences", "claims", "words"):
+            setattr(self, field, getattr(self, field) + getattr(part, field))
 
     def summary(self) -> str:
         return (
@@ -56,8 +66,10 @@ def skip_reason(text: str, language: str | None) -> str | None:
 
 
 def sentence_records(doc: Doc) -> list[SentenceRecord]:
-    """Every sentence of a processed doc, with the claim analysis of claim sentences."""
-    claims = {span.start: span for span in doc.spans.get(CLAIMS_KEY, [])}
+    """Every sentence of a processed doc, with the analysis of its statements (claims and
+    sentences about a target)."""
+    statements = {span.start: span for span in doc.spans.get(STATEMENTS_KEY, [])}
+    relevance = doc._.relevance or {}
     practices = doc.spans.get(PRACTICES_KEY, [])
     out = []
     for idx, sent in enumerate(doc.sents):
@@ -73,10 +85,12 @@ def sentence_records(doc: Doc) -> list[SentenceRecord]:
                 {p.label_ for p in practices if sent.start <= p.start and p.end <= sent.end}
             ),
         )
-        span = claims.get(sent.start)
+        rec.relevance = relevance.get(sent.start, {})
+        span = statements.get(sent.start)
         if span is not None:
-            rec.is_claim = True
-            rec.claim_type = span.label_
+            rec.statement = True
+            rec.is_claim = bool(span._.is_claim)
+            rec.claim_type = span.label_ if rec.is_claim else None
             rec.score = span._.claim_score
             rec.holder = span._.holder or "author"
             rec.holder_kind = span._.holder_kind or "author"
@@ -93,135 +107,202 @@ def annotate(
     *,
     config: str | None = None,
     batch_size: int = 64,
-    processes: int = 1,
+    engine: Engine | None = None,
     progress: bool | None = None,
     nlp=None,
+    workers_write: bool | None = None,
 ) -> AnnotateReport:
-    """Annotate every document not yet annotated by this pipeline version. Each batch is one
-    transaction: a crash loses only the batch in flight; a re-run does nothing new.
+    """Annotate every document not yet annotated by this pipeline version, under the corpus's
+    "annotate" lock (a second annotate on the corpus exits at once). Each batch is one
+    transaction: a crash loses only the batches in flight; a re-run does nothing new.
 
-    With ``processes`` > 1 the documents are split into that many shards by id, each
-    annotated by its own process with its own pipeline and its own connection to the corpus
-    (SQLite serialises their short write transactions), so nothing is shipped between
-    processes. ``nlp``: a pipeline already loaded with :func:`load_pipeline` (one process)."""
+    The documents are cut into batches by id range, each annotated as one task of ``engine``
+    (default: in this process). Workers return their batches and this process writes them
+    (the one writer SQLite allows); on a store that takes concurrent writers
+    (``corpus.concurrent_writers``), or with ``workers_write``, each worker opens the corpus
+    by URL and writes its own batch. ``nlp``: a pipeline already loaded with
+    :func:`load_pipeline`, used when the engine runs tasks in this process."""
     version = pipeline_version(config)
-    if processes > 1:
-        return _annotate_sharded(corpus, config, batch_size, processes, version)
     report = AnnotateReport(version)
-    total = corpus.analysis.count_pending(version)
-    if not total:
-        return report
-    start = time.monotonic()
-    nlp = nlp or load_pipeline(config)
-    _annotate_shard(corpus, nlp, version, batch_size, report, progress, total)
-    report.seconds = time.monotonic() - start
+    with corpus.lock("annotate", hint="Let it finish; a re-run then annotates what is left."):
+        total = corpus.analysis.count_pending(version)
+        if not total:
+            return report
+        start = time.monotonic()
+        with contextlib.ExitStack() as stack:
+            if engine is None:
+                engine = stack.enter_context(open_engine("local"))
+            bar = _bar(total, progress)
+            if workers_write is None:
+                workers_write = corpus.concurrent_writers
+            if workers_write and not engine.in_process:
+                task = WriteBatch(corpus.url, config, version)
+                parts = engine.map(task, _id_ranges(corpus, version, batch_size))
+            else:
+                task = AnnotateBatch(config, version, nlp if engine.in_process else None)
+                parts = engine.map(task, _pending_batches(corpus, version, batch_size))
+            for part in parts:
+                if part.annotations:
+                    corpus.analysis.store(part.annotations, version)
+                report.add(part)
+                if bar is not None:
+                    bar.update(part.count)
+            if bar is not None:
+                bar.close()
+            if workers_write and not engine.in_process:
+                # A worker lost after its commit and before it reported: its rerun finds the
+                # batch done and reports nothing, but the documents were annotated in this run.
+                unreported = total - corpus.analysis.count_pending(version) - report.documents
+                unreported -= report.skipped
+                if unreported > 0:
+                    log.info("%d documents stored by a worker lost before it reported", unreported)
+                    report.documents += unreported
+        report.seconds = time.monotonic() - start
     return report
 
 
-def _annotate_shard(
-    corpus: Corpus,
-    nlp,
-    version: str,
-    batch_size: int,
-    report: AnnotateReport,
-    progress: bool | None,
-    total: int,
-    shard: tuple[int, int] | None = None,
-) -> None:
-    bar = None
+def _bar(total: int, progress: bool | None):
     if progress if progress is not None else sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="doc", desc="annotate", file=sys.stderr)
-    batch: list[Annotation] = []
-
-    def flush() -> None:
-        corpus.analysis.store(batch, version)
-        if bar is not None:
-            bar.update(len(batch))
-        batch.clear()
-
-    def todo() -> Iterator[tuple[str, int]]:
-        after = 0
-        while True:
-            rows = corpus.analysis.pending(version, limit=batch_size * 4, after=after, shard=shard)
-            if not rows:
-                return
-            for doc_id, text, language in rows:
-                after = doc_id
-                reason = skip_reason(text, language)
-                if reason:
-                    batch.append(Annotation(doc_id, skipped=reason))
-                    report.skipped += 1
-                    if len(batch) >= batch_size:
-                        flush()
-                    continue
-                yield clean(text), doc_id
-
-    for doc, doc_id in nlp.pipe(todo(), as_tuples=True, batch_size=batch_size):
-        records = sentence_records(doc)
-        batch.append(Annotation(doc_id, sentences=records))
-        report.documents += 1
-        report.sentences += len(records)
-        report.claims += sum(r.is_claim for r in records)
-        report.words += sum(1 for t in doc if not t.is_space and not t.is_punct)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
-    if bar is not None:
-        bar.close()
+        return tqdm(total=total, unit="doc", desc="annotate", file=sys.stderr)
+    return None
 
 
-def _shard_worker(args: tuple) -> AnnotateReport:
-    path, busy_timeout, config, batch_size, version, shard = args
-    report = AnnotateReport(version)
-    with Corpus(path, busy_timeout=busy_timeout) as corpus:
-        nlp = load_pipeline(config)
-        _annotate_shard(corpus, nlp, version, batch_size, report, False, 0, shard)
-    return report
+def _pending_batches(corpus: Corpus, version: str, batch_size: int) -> Iterator[list[tuple]]:
+    """(id, text, language) of the pending documents, ``batch_size`` at a time in id order
+    (read lazily: the engine asks for the next batch as a worker frees up)."""
+    after = 0
+    while rows := corpus.analysis.pending(version, limit=batch_size, after=after):
+        after = rows[-1][0]
+        yield rows
 
 
-def _annotate_sharded(
-    corpus: Corpus, config: str | None, batch_size: int, processes: int, version: str
-) -> AnnotateReport:
-    import multiprocessing
+def _id_ranges(corpus: Corpus, version: str, batch_size: int) -> Iterator[tuple[int, int]]:
+    """(first, last) document id of each batch of pending documents."""
+    after = 0
+    while ids := corpus.analysis.pending_ids(version, limit=batch_size, after=after):
+        after = ids[-1]
+        yield ids[0], ids[-1]
 
-    report = AnnotateReport(version)
-    if not corpus.analysis.count_pending(version):
-        return report
-    start = time.monotonic()
-    jobs = [
-        (
-            corpus.url,
-            max(corpus.db.busy_timeout, 60.0),
-            config,
-            batch_size,
-            version,
-            (k, processes),
-        )
-        for k in range(processes)
-    ]
-    # forkserver: workers start clean (no copied threads or open SQLite handles).
-    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
-        for part in pool.imap_unordered(_shard_worker, jobs):
-            for field in ("documents", "skipped", "sentences", "claims", "words"):
-                setattr(report, field, getattr(report, field) + getattr(part, field))
-    report.seconds = time.monotonic() - start
-    return report
+
+# -- tasks: pure per-batch functions that run on the engine's workers ----------------------------
+@dataclasses.dataclass
+class AnnotatedBatch:
+    """What one task returns: the annotations to store (none when the worker stored them
+    itself) and the counts for the report."""
+
+    annotations: list[Annotation]
+    count: int = 0
+    documents: int = 0
+    skipped: int = 0
+    sentences: int = 0
+    claims: int = 0
+    words: int = 0
+
+
+def _worker_pipeline(config: str | None, version: str):
+    """The claims pipeline, loaded once per worker; a worker whose code or pipeline files
+    differ from the client's would annotate differently, so it refuses."""
+
+    def load():
+        mine = pipeline_version(config)
+        if mine != version:
+            raise EngineError(
+                f"a worker's claims pipeline is {mine}, the client's is {version}: install "
+                "the same discourse (and pipeline files) on the client and every worker."
+            )
+        return load_pipeline(config)
+
+    return worker_resource(("claims-pipeline", config, version), load)
+
+
+def annotate_rows(nlp, rows: list[tuple]) -> AnnotatedBatch:
+    """Annotations of (id, text, language[, title]) rows: skipped documents with their
+    reason, the others with every sentence and claim (the title helps say what a sentence is
+    about)."""
+    out = AnnotatedBatch([], count=len(rows))
+    todo = []
+    for doc_id, text, language, *title in rows:
+        reason = skip_reason(text, language)
+        if reason:
+            out.annotations.append(Annotation(doc_id, skipped=reason))
+            out.skipped += 1
+        else:
+            todo.append((clean(text), doc_id, title[0] if title else None))
+    # A memory zone frees the strings and lexemes spaCy adds for every new word once the batch
+    # is done (records hold plain Python values), so a worker's memory stays flat however many
+    # documents it reads; without it, news text grew a worker by 10-20 KB per document.
+    with nlp.memory_zone():
+        docs = []
+        for text, doc_id, title in todo:
+            doc = nlp.make_doc(text)
+            doc._.title = title or None
+            docs.append((doc, doc_id))
+        for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=max(1, len(docs))):
+            records = sentence_records(doc)
+            out.annotations.append(Annotation(doc_id, sentences=records))
+            out.documents += 1
+            out.sentences += len(records)
+            out.claims += sum(r.is_claim for r in records)
+            out.words += sum(1 for t in doc if not t.is_space and not t.is_punct)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class AnnotateBatch:
+    """Task: annotate a batch of documents shipped to the worker; the client stores them."""
+
+    config: str | None
+    version: str
+    nlp: Any = None  # a pipeline loaded by the caller (in-process engines only)
+
+    def __call__(self, rows: list[tuple]) -> AnnotatedBatch:
+        return annotate_rows(self.nlp or _worker_pipeline(self.config, self.version), rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteBatch:
+    """Task: the worker reads the pending documents of an id range from the corpus at
+    ``url``, annotates them and stores them in one transaction. Run twice (a worker lost
+    after its commit), it finds nothing pending and stores nothing."""
+
+    url: str
+    config: str | None
+    version: str
+    # Workers wait for each other's batch transactions (SQLite on one machine serialises them).
+    busy_timeout: float = 60.0
+
+    def __call__(self, id_range: tuple[int, int]) -> AnnotatedBatch:
+        first, last = id_range
+        nlp = _worker_pipeline(self.config, self.version)
+        with Corpus.open(self.url, busy_timeout=self.busy_timeout) as corpus:
+            rows = [
+                r
+                for r in corpus.analysis.pending(
+                    self.version, limit=last - first + 1, after=first - 1
+                )
+                if r[0] <= last
+            ]
+            part = annotate_rows(nlp, rows)
+            corpus.analysis.store(part.annotations, self.version)
+        part.annotations = []
+        return part
 
 
 def analyze_text(
-    text: str, *, config: str | None = None, nlp=None, stance_model=None
+    text: str, *, config: str | None = None, nlp=None, stance_model=None, title: str = ""
 ) -> list[dict]:
-    """One JSON-ready object per sentence of ``text`` (no corpus needed); ``stances`` lists
-    the stance toward each target a claim mentions (with ``stance_model`` loaded, or the
-    default model)."""
+    """One JSON-ready object per sentence of ``text`` (no corpus needed): its claim analysis,
+    ``relevance`` (P(about) per target) and ``stances``, the stance toward each target the
+    sentence is about, claim or not (with ``stance_model`` loaded, or the default model)."""
     from discourse.stance.tag import stances_for
     from discourse.stance.train import load_stance_model
 
     nlp = nlp or load_pipeline(config)
-    doc = nlp(clean(text))
+    doc = nlp.make_doc(clean(text))
+    doc._.title = title or None
+    doc = nlp(doc)
     records = sentence_records(doc)
     stances = stances_for(records, stance_model or load_stance_model())
     return [
@@ -238,6 +319,7 @@ def analyze_text(
             "negation_cue": r.negation_cue,
             "practices": r.practices,
             "targets": r.targets,
+            "relevance": r.relevance,
             "stances": st,
         }
         for r, st in zip(records, stances)

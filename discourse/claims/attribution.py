@@ -33,6 +33,7 @@ class AttributionCues:
     """The ``[attribution]`` lexicons as sets."""
 
     reporting_verbs: frozenset
+    reporting_nouns: frozenset
     object_verbs: frozenset
     evidence_verbs: frozenset
     evidence_nouns: frozenset
@@ -92,6 +93,31 @@ def find_holder(
     return AUTHOR, AUTHOR
 
 
+def own_holder(sent: Span, *, cues: AttributionCues) -> str | None:
+    """The source the sentence itself names with a reporting frame ("X said", "according to
+    X"), or None: no frame, a pronoun, or a quotation that needs its context."""
+    found = _holder_in(sent, cues)
+    return found.text if found.kind == "name" else None
+
+
+def colon_speaker(prev: Span | None, *, cues: AttributionCues) -> str | None:
+    """The speaker of a line introduced by "X says:" or "Cllr Y told the meeting:" on the
+    line before (comment threads, minutes, interviews), or None."""
+    if prev is None:
+        return None
+    words = [t for t in prev if not t.is_space]
+    if not words or words[-1].text != ":":
+        return None
+    root = _root(prev)
+    if root.lemma_.lower() not in cues.reporting_verbs:
+        return None
+    subj = _subject(root)
+    if subj is None:
+        return None
+    found = _subject_holder(subj, root, cues)
+    return found.text if found.kind == "name" else None
+
+
 # ---------------------------------------------------------------- the sentence itself
 
 
@@ -123,6 +149,9 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
     if frame:
         verb, subj = frame
         return _subject_holder(subj, verb, lex)
+    nominal = _nominal_report(sent, lex)
+    if nominal is not None:
+        return _subject_holder(nominal, None, lex)
     if _mostly_quoted(sent):
         return _Found("quote")
     return _Found("author")
@@ -169,10 +198,37 @@ def _frame(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
     return (best[1], best[2]) if best else None
 
 
+def _nominal_report(sent: Span, lex: AttributionCues) -> Token | None:
+    """The source of a reporting noun followed by "by X" (or "from X") and a that-clause: "a
+    warning yesterday by Phil Redmond that the initiative had stalled". The parser often hangs
+    "by X" and the clause on the verb, so this reads the word order, not the tree."""
+    words = list(sent)
+    for k, tok in enumerate(words):
+        if tok.pos_ != "NOUN" or tok.lemma_.lower() not in lex.reporting_nouns:
+            continue
+        for j in range(k + 1, min(k + 5, len(words))):
+            if words[j].lower_ in ("by", "from"):
+                obj = _first_child(words[j], {"pobj"})
+                if obj is None or obj.pos_ not in ("PROPN", "NOUN"):
+                    break
+                rest = words[obj.right_edge.i - sent.start + 1 :]
+                if any(w.lower_ == "that" and w.dep_ == "mark" for w in rest[:3]):
+                    return obj
+                break
+    return None
+
+
+def _that_clause(tok: Token) -> bool:
+    return any(c.dep_ == "mark" and c.lower_ == "that" for c in tok.children)
+
+
 def _has_complement(verb: Token, sent: Span) -> bool:
     """A that-clause, a quotation, or 'X as Y': what makes 'say' report something."""
     if any(c.dep_ in ("ccomp", "oprd") for c in verb.children):
         return True
+    colon = next((c for c in verb.children if c.text == ":" and c.i > verb.i), None)
+    if colon is not None and any(t.is_alpha for t in sent.doc[colon.i + 1 : sent.end]):
+        return True  # "Ann Tomline says: Congratulations to all who ..."
     if any(c.lower_ == "as" and c.dep_ == "prep" for c in verb.children):
         return True
     if verb.dep_ == "parataxis":
@@ -180,10 +236,18 @@ def _has_complement(verb: Token, sent: Span) -> bool:
     return bool(_quoted_indices(sent)) and verb.dep_ in ("ROOT", "conj", "advcl")
 
 
+# Verbs whose xcomp carries the report: "Publications continue to affirm that ...".
+ASPECTUAL = frozenset({"continue", "begin", "start", "go", "keep", "seem", "appear", "tend"})
+
+
 def _depth(tok: Token, sent: Span) -> int | None:
     """Steps to the sentence root; None if the path passes through a blocking relation."""
     depth = 0
     while tok.head != tok and sent.start <= tok.head.i < sent.end:
+        if tok.dep_ == "xcomp" and tok.head.lemma_.lower() in ASPECTUAL:
+            tok = tok.head
+            depth += 1
+            continue
         if tok.dep_ in BLOCKING_DEPS:
             return None
         if tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children):
@@ -197,6 +261,8 @@ def _subject(verb: Token) -> Token | None:
     subj = _first_child(verb, {"nsubj"})
     if subj is not None:
         return subj
+    if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in ASPECTUAL:
+        return _first_child(verb.head, {"nsubj"})
     # "..., warning that ...", "... and added that ...": the subject of the governing verb
     if verb.dep_ in ("advcl", "conj") and verb.head != verb:
         return _first_child(verb.head, {"nsubj"})
@@ -252,12 +318,25 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
         if tok.pos_ != "PROPN" or appos.ent_type_ == "PERSON":
             # "Its director, Priya Menon, ...", "The Minister for X, Greg Walters, ..."
             return _name_range(appos, lex)
+    if tok.ent_type_ != "PERSON" and appos is None:
+        # "Chairman of the Residents Association, Graham Croucher, told ...": the person's
+        # name hangs off the title's of-phrase
+        named = next(
+            (t for t in tok.subtree if t.dep_ == "appos" and t.ent_type_ == "PERSON"), None
+        )
+        if named is not None:
+            return _name_range(named, lex)
     has_det = any(c.dep_ in ("det", "poss") for c in tok.children)
     if tok.pos_ == "PROPN" and not has_det:
         start = tok.i
-        while start > 0 and (
-            doc[start - 1].pos_ == "PROPN" or doc[start - 1].text in lex.honorifics
+        while (
+            start > 0
+            and (doc[start - 1].pos_ == "PROPN" or doc[start - 1].text in lex.honorifics)
+            or _hyphen_joins(doc, start)
         ):
+            if _hyphen_joins(doc, start):  # "Ryan-Collins": one name, three tokens
+                start -= 2
+                continue
             if not (start - 1 < doc[start - 1].head.i <= tok.i or doc[start - 1].head == tok):
                 break
             start -= 1
@@ -283,6 +362,17 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
             start = i + 1
             break
     return range(start, end + 1)
+
+
+def _hyphen_joins(doc, start: int) -> bool:
+    """Is ``doc[start]`` the second half of a hyphenated name ("Ryan-Collins")?"""
+    return (
+        start >= 2
+        and doc[start - 1].text in ("-", "‐")
+        and not doc[start - 1].whitespace_
+        and not doc[start - 2].whitespace_
+        and doc[start - 2].is_title
+    )
 
 
 # ---------------------------------------------------------------- context
@@ -345,14 +435,15 @@ def _colon_after(tok: Token, sent: Span) -> bool:
 
 
 def _quoted_indices(sent: Span) -> set[int]:
-    """Indices of tokens between double quotation marks (straight or curly)."""
-    inside, out = False, set()
-    for tok in sent:
-        if tok.text in QUOTE_MARKS:
-            inside = {"“": True, "”": False}.get(tok.text, not inside)
-        elif inside:
-            out.add(tok.i)
-    return out
+    """Indices of the sentence's tokens inside a quotation of its document (quotes.py), so a
+    quotation closed at the start of the next sentence leaves that sentence's own words out."""
+    from discourse.claims.quotes import quotations
+
+    doc = sent.doc
+    quotes = doc.user_data.get("discourse_quotations")
+    if quotes is None:  # found once per document, not once per sentence
+        quotes = doc.user_data["discourse_quotations"] = quotations(doc)
+    return {t.i for t in sent for q in quotes if q.start < t.i < q.end}
 
 
 def _mostly_quoted(sent: Span) -> bool:

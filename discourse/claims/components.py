@@ -1,9 +1,12 @@
 """spaCy components of the claims pipeline, registered with ``@Language.factory``.
 
-Results live on ``doc.spans["claims"]`` (one span per claim sentence, labelled with its
-claim type) and on these ``Span._`` extensions of each claim:
+Results live on ``doc.spans["statements"]``: one span per sentence that is a claim or is about
+a stance target, labelled with its claim type or ``"none"``; ``doc.spans["claims"]`` holds the
+claims among them. ``doc._.relevance`` maps each sentence's start token to
+``{target: P(about)}``. These ``Span._`` extensions are set on every statement:
 
-- ``claim_score`` (float): the detector's claim probability;
+- ``is_claim`` (bool) and ``claim_score`` (float): the detector's decision and probability;
+- ``relevance`` ({target: P(about)}) and ``targets`` (the targets it is about);
 - ``holder`` (str): "author" or the quoted person or body as written; ``holder_kind``:
   "author" or "quoted";
 - ``hedge_cue`` / ``negation_cue`` (str or None), and ``hedged`` / ``negated`` (bool);
@@ -22,8 +25,12 @@ from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
 CLAIMS_KEY = "claims"
 PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
 
+STATEMENTS_KEY = "statements"
+
 for _name, _default in (
     ("claim_score", None),
+    ("is_claim", False),
+    ("relevance", None),
     ("holder", None),
     ("holder_kind", None),
     ("hedge_cue", None),
@@ -31,6 +38,9 @@ for _name, _default in (
 ):
     if not Span.has_extension(_name):
         Span.set_extension(_name, default=_default)
+for _name in ("title", "title_targets", "relevance"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
 if not Span.has_extension("hedged"):
     Span.set_extension("hedged", getter=lambda span: span._.hedge_cue is not None)
 if not Span.has_extension("negated"):
@@ -55,33 +65,6 @@ if not Span.has_extension("target_refs"):
     # {target: [token index]}: targets a claim refers to by a pronoun subject, not by name
     Span.set_extension("target_refs", default=None)
 
-# Subjects that refer back to what the previous sentence named: "The Big Society was
-# launched in 2010. It is a cloak for cuts."
-REFERRING_SUBJECTS = frozenset({"it", "this", "they", "these", "that"})
-
-
-def anaphoric_targets(span: Span) -> dict[str, list[int]]:
-    """The target of a claim that names none, taken from the sentence before it when the
-    claim's subject is a pronoun (it, this, they, these, that), that sentence is in the same
-    paragraph, and its practice mentions signal exactly one target. Dummy subjects ("it is
-    clear that ...", "it is important to ...") refer to nothing and are skipped."""
-    prev = previous_sentence(span)
-    if prev is None or "\n" in span.doc[prev.start : span.start + 1].text_with_ws[:-1]:
-        return {}
-    targets = {t for p in _practices_in(prev) for t in p._.targets}
-    if len(targets) != 1:
-        return {}
-    for tok in span:
-        if tok.dep_ not in ("nsubj", "nsubjpass") or tok.lower_ not in REFERRING_SUBJECTS:
-            continue
-        head = tok.head
-        if head.lemma_ == "be" and any(
-            c.dep_ in ("ccomp", "xcomp", "csubj") for c in head.children
-        ):
-            continue
-        return {targets.pop(): [tok.i]}
-    return {}
-
 
 def previous_sentence(span: Span) -> Span | None:
     """The sentence before ``span`` in its doc, if any."""
@@ -90,23 +73,111 @@ def previous_sentence(span: Span) -> Span | None:
     return span.doc[span.start - 1].sent
 
 
+def targets_in(span: Span | None) -> frozenset[str]:
+    """Targets signalled by the practice phrases inside ``span``."""
+    if span is None:
+        return frozenset()
+    return frozenset(t for p in _practices_in(span) for t in p._.targets)
+
+
+@Language.factory(
+    "discourse_relevance",
+    default_config={"model": "", "cues": "", "targets": "", "max_tokens": 150},
+)
+def make_relevance(
+    nlp: Language, name: str, model: str, cues: str, targets: str, max_tokens: int
+) -> Relevance:
+    from discourse import pipelines
+    from discourse.claims.practices import load_targets
+    from discourse.claims.relevance import load_relevance
+
+    refs = _cues(cues).get("references", {})
+    return Relevance(
+        load_relevance(model or None),
+        [t["id"] for t in load_targets(targets or pipelines.path("targets.toml"))],
+        frozenset(w.lower() for w in refs.get("pronouns", [])),
+        frozenset(w.lower() for w in refs.get("nouns", [])),
+        max_tokens,
+    )
+
+
+class Relevance:
+    """Sets ``doc._.relevance``: for each sentence, P(about) per target (relevance.py)."""
+
+    def __init__(self, model, targets: list[str], pronouns, nouns, max_tokens: int):
+        self.model = model
+        self.targets = targets
+        self.pronouns = pronouns
+        self.nouns = nouns
+        self.max_tokens = max_tokens
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def inputs(self, doc: Doc):
+        """(sentence, SentenceInput) for each sentence worth reading."""
+        from discourse.claims.relevance import SentenceInput, has_reference
+
+        title = doc._.title or ""
+        title_targets = frozenset(doc._.title_targets or ())
+        prev = None
+        out = []
+        for sent in doc.sents:
+            if prev is not None and "\n" in doc[prev.end - 1 : sent.start + 1].text_with_ws[:-1]:
+                prev = None  # a new paragraph: what the last one named is not the context
+            if len(sent) <= self.max_tokens and any(t.is_alpha for t in sent):
+                out.append(
+                    (
+                        sent,
+                        SentenceInput(
+                            text=sent.text,
+                            context=prev.text if prev is not None else "",
+                            title=title,
+                            mentions=targets_in(sent),
+                            context_mentions=targets_in(prev),
+                            title_mentions=title_targets,
+                            refers=has_reference(sent, self.pronouns, self.nouns),
+                        ),
+                    )
+                )
+            prev = sent
+        return out
+
+    def pipe(self, stream, batch_size: int = 128):
+        """One model call per batch of docs."""
+        for docs in minibatch(stream, size=batch_size):
+            found = [(doc, s, x) for doc in docs for s, x in self.inputs(doc)]
+            targets = self.targets
+            probs = self.model.predict_proba([x for _, _, x in found], targets) if found else []
+            for doc in docs:
+                doc._.relevance = {}
+            for (doc, sent, _), p in zip(found, probs):
+                doc._.relevance[sent.start] = {t: round(float(v), 4) for t, v in zip(targets, p)}
+            yield from docs
+
+
 @Language.factory(
     "discourse_claims",
-    default_config={"model": "", "threshold": 0.5, "max_tokens": 150},
+    default_config={"model": "", "threshold": 0.5, "max_tokens": 150, "about": 0.5},
 )
-def make_claims(nlp: Language, name: str, model: str, threshold: float, max_tokens: int) -> Claims:
+def make_claims(
+    nlp: Language, name: str, model: str, threshold: float, max_tokens: int, about: float
+) -> Claims:
     from discourse.claims.detector import load_detector
 
-    return Claims(load_detector(model), threshold, max_tokens)
+    return Claims(load_detector(model or None), threshold, max_tokens, about)
 
 
 class Claims:
-    """Marks claim sentences: a trained detector over cue and n-gram features."""
+    """Marks claim sentences (a trained detector over cue, relevance and n-gram features) and
+    the statements: every claim, and every other sentence about a target (P(about) >=
+    ``about``), each with the targets it is about."""
 
-    def __init__(self, detector, threshold: float, max_tokens: int):
+    def __init__(self, detector, threshold: float, max_tokens: int, about: float = 0.5):
         self.detector = detector
         self.threshold = threshold
         self.max_tokens = max_tokens
+        self.about = about
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -122,25 +193,69 @@ class Claims:
                 for s in doc.sents
                 if len(s) <= self.max_tokens and any(t.is_alpha for t in s)
             ]
-            found: dict[int, list[Span]] = {id(doc): [] for doc in docs}
+            statements: dict[int, list[Span]] = {id(doc): [] for doc in docs}
+            claims: dict[int, list[Span]] = {id(doc): [] for doc in docs}
             if sents:
-                results = self.detector.predict_claims([s.text for s in sents])
-                for sent, (_, score, claim_type) in zip(sents, results):
-                    if score >= self.threshold and claim_type:
-                        span = Span(sent.doc, sent.start, sent.end, label=claim_type)
-                        span._.claim_score = float(score)
-                        span._.targets = sorted(
-                            {t for p in _practices_in(span) for t in p._.targets}
+                rows = [(s.text, (s.doc._.relevance or {}).get(s.start, {})) for s in sents]
+                results = self.detector.predict_claims(rows)
+                for sent, (_, rel), (_, score, claim_type) in zip(sents, rows, results):
+                    is_claim = bool(score >= self.threshold and claim_type)
+                    about = sorted(t for t, p in rel.items() if p >= self.about)
+                    if not is_claim and not about:
+                        continue
+                    span = Span(
+                        sent.doc, sent.start, sent.end, label=claim_type if is_claim else "none"
+                    )
+                    span._.is_claim = is_claim
+                    span._.claim_score = float(score)
+                    span._.relevance = rel
+                    span._.targets = about
+                    refs = referring_tokens(span, about)
+                    span._.target_refs = refs or None
+                    statements[id(sent.doc)].append(span)
+                    if is_claim:
+                        claims[id(sent.doc)].append(
+                            Span(sent.doc, sent.start, sent.end, label=claim_type)
                         )
-                        if not span._.targets:
-                            refs = anaphoric_targets(span)
-                            if refs:
-                                span._.targets = sorted(refs)
-                                span._.target_refs = refs
-                        found[id(sent.doc)].append(span)
             for doc in docs:
-                doc.spans[CLAIMS_KEY] = found[id(doc)]
+                doc.spans[STATEMENTS_KEY] = statements[id(doc)]
+                doc.spans[CLAIMS_KEY] = claims[id(doc)]
                 yield doc
+
+
+# Subjects and noun phrases that refer back to what the previous sentence named: "The Big
+# Society was launched in 2010. It is a cloak for cuts."
+REFERRING_SUBJECTS = frozenset({"it", "this", "they", "these", "that"})
+
+
+def referring_tokens(span: Span, targets: list[str]) -> dict[str, list[int]]:
+    """{target: [token index]} for targets the statement is about but names no practice of:
+    the referring subject (it/this/they/these/that) or definite noun that points back to the
+    sentence before, which names the target. Dummy subjects refer to nothing."""
+    named = targets_in(span)
+    missing = [t for t in targets if t not in named]
+    if not missing:
+        return {}
+    before = targets_in(previous_sentence(span))
+    for tok in span:
+        refers = tok.dep_ in ("nsubj", "nsubjpass") and tok.lower_ in REFERRING_SUBJECTS
+        if (
+            refers
+            and tok.head.lemma_ == "be"
+            and any(c.dep_ in ("ccomp", "xcomp", "csubj") for c in tok.head.children)
+        ):
+            continue
+        refers = (
+            refers
+            or any(
+                c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these")
+                for c in tok.children
+            )
+            and tok.pos_ in ("NOUN", "PROPN")
+        )
+        if refers:
+            return {t: [tok.i] for t in missing if t in before}
+    return {}
 
 
 def _cues(path: str) -> dict:
@@ -157,30 +272,70 @@ def make_attribution(nlp: Language, name: str, cues: str) -> Attribution:
 
 
 class Attribution:
-    """Sets each claim's holder: the author, or the quoted person or body."""
+    """Sets each statement's holder: the author, or the quoted person or body. A sentence
+    inside a quotation that runs over several sentences is held by the quotation's speaker
+    (quotes.py), and one person's name is written one way within a document."""
 
     def __init__(self, cues):
         self.cues = cues
 
     def __call__(self, doc: Doc) -> Doc:
-        from discourse.claims.attribution import find_holder
+        from discourse.claims.attribution import own_holder
+        from discourse.claims.quotes import containing, normalise_holders, quotations
 
-        for span in doc.spans.get(CLAIMS_KEY, []):
+        statements = doc.spans.get(STATEMENTS_KEY, [])
+        if not statements:
+            return doc
+        quotes = doc.user_data.get("discourse_quotations")
+        if quotes is None:
+            quotes = doc.user_data["discourse_quotations"] = quotations(doc)
+        speakers: dict[int, tuple[str, str] | None] = {}
+        for span in statements:
             sent = doc[span.start].sent
-            prev = previous_sentence(sent)
-            holder, kind = find_holder(sent, prev, cues=self.cues)
-            if kind == "quoted" and holder.lower() in PRONOUNS and prev is not None:
-                # "She describes ... . Services, she writes, should ...": the name may be
-                # two sentences back; look at both previous sentences together.
-                before = previous_sentence(prev)
-                if before is not None:
-                    wider, wider_kind = find_holder(
-                        sent, doc[before.start : prev.end], cues=self.cues
-                    )
-                    if wider.lower() not in PRONOUNS:
-                        holder, kind = wider, wider_kind
+            holder, kind = self._holder(sent)
+            q = containing(quotes, sent)
+            if q is not None and own_holder(sent, cues=self.cues) is None:
+                key = q.start
+                if key not in speakers:
+                    speakers[key] = self._speaker(doc, q)
+                if speakers[key] is not None:
+                    holder, kind = speakers[key]
             span._.holder, span._.holder_kind = holder, kind
+        names = normalise_holders([s._.holder for s in statements if s._.holder_kind == "quoted"])
+        for span in statements:
+            if span._.holder_kind == "quoted":
+                span._.holder = names.get(span._.holder, span._.holder)
         return doc
+
+    def _holder(self, sent: Span) -> tuple[str, str]:
+        from discourse.claims.attribution import colon_speaker, find_holder
+
+        doc = sent.doc
+        prev = previous_sentence(sent)
+        holder, kind = find_holder(sent, prev, cues=self.cues)
+        if kind == "author":
+            speaker = colon_speaker(prev, cues=self.cues)
+            if speaker:
+                return speaker, "quoted"
+        if kind == "quoted" and holder.lower() in PRONOUNS and prev is not None:
+            # "She describes ... . Services, she writes, should ...": the name may be
+            # two sentences back; look at both previous sentences together.
+            before = previous_sentence(prev)
+            if before is not None:
+                wider, wider_kind = find_holder(sent, doc[before.start : prev.end], cues=self.cues)
+                if wider.lower() not in PRONOUNS:
+                    holder, kind = wider, wider_kind
+        return holder, kind
+
+    def _speaker(self, doc: Doc, q) -> tuple[str, str] | None:
+        """Who speaks a quotation: named where it opens or closes (quotes.py)."""
+        from discourse.claims.quotes import attribution_sentences
+
+        for sent in attribution_sentences(doc, q):
+            holder, kind = self._holder(sent)
+            if kind == "quoted" and holder.lower() not in PRONOUNS:
+                return holder, kind
+        return None
 
 
 @Language.factory("discourse_hedging", default_config={"cues": ""})
@@ -199,7 +354,7 @@ class Hedging:
     def __call__(self, doc: Doc) -> Doc:
         from discourse.claims.hedging import find_hedge, find_negation
 
-        for span in doc.spans.get(CLAIMS_KEY, []):
+        for span in doc.spans.get(STATEMENTS_KEY, []):
             sent = doc[span.start].sent
             span._.hedge_cue = find_hedge(sent, cues=self.cues)
             span._.negation_cue = find_negation(sent, cues=self.cues)

@@ -1,10 +1,14 @@
 """Claim detection: is a sentence a claim about engagement, and of which type (CLAIMS.md).
 
-``ClaimDetector`` is a scikit-learn classifier over sentence strings. Its labels are ``"none"``
-or a claim type. Features are word and character n-gram TF-IDF plus one feature per cue
-group of ``pipelines/claim_cues.toml`` (normative modals, evaluative adjectives, boilerplate
-...), fed to one logistic regression. Models are saved with skops and a ``metadata.json``
-beside them, and loaded only if every type in the file is on an allow-list.
+``ClaimDetector`` is a scikit-learn classifier over sentences. Its labels are ``"none"`` or a
+claim type. A row is the sentence's text, or ``(text, relevance)`` where ``relevance`` maps
+target ids to the probability that the sentence is about that target
+(:mod:`discourse.claims.relevance`): a claim is a position on engagement practice, so a
+sentence about no target is rarely one. Features are word and character n-gram TF-IDF, one
+feature per cue group of ``pipelines/claim_cues.toml`` (normative modals, evaluative
+adjectives, boilerplate ...) and the relevance features, fed to one logistic regression.
+Models are saved with skops and a ``metadata.json`` beside them, and loaded only if every type
+in the file is on an allow-list.
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ from discourse import pipelines
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 from discourse.modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
+from discourse.vocabulary import CLAIM_TYPES, NOT_A_CLAIM  # noqa: F401  (re-exported)
 
-NONE = "none"
-CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
+NONE = NOT_A_CLAIM
 # Version of the model folder layout (model.skops + metadata.json) and of the cue file.
 FORMAT_VERSION = 1
 # Types a model file may contain besides sklearn/numpy/scipy ones.
@@ -35,6 +39,8 @@ ALLOWED_TYPES = frozenset(
     {
         "discourse.claims.detector.ClaimDetector",
         "discourse.claims.detector.CueFeatures",
+        "discourse.claims.detector.RelevanceFeatures",
+        "discourse.claims.detector.TextOf",
     }
 )
 
@@ -77,6 +83,54 @@ def _compile_group(group: dict) -> list[re.Pattern]:
     return out
 
 
+def text_of(row) -> str:
+    return row if isinstance(row, str) else row[0]
+
+
+def relevance_of(row) -> dict:
+    return {} if isinstance(row, str) else (row[1] or {})
+
+
+class TextOf(TransformerMixin, BaseEstimator):
+    """The text of each row (a string, or ``(text, relevance)``)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X) -> list[str]:
+        return [text_of(x) for x in X]
+
+
+class RelevanceFeatures(TransformerMixin, BaseEstimator):
+    """Per row: the largest relevance, its log-odds, and the relevance of each target seen in
+    training (``targets_``); rows given as bare text count as about nothing."""
+
+    def __init__(self, weight: float = 1.0):
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        self.targets_ = sorted({t for x in X for t in relevance_of(x)})
+        return self
+
+    def transform(self, X) -> sp.csr_matrix:
+        check_is_fitted(self, "targets_")
+        rows = []
+        for x in X:
+            rel = relevance_of(x)
+            ps = [float(rel.get(t, 0.0)) for t in self.targets_]
+            top = max(rel.values(), default=0.0)
+            logit = math.log((top + 1e-3) / (1 - top + 1e-3))
+            rows.append([top, logit / 4, *ps])
+        return sp.csr_matrix(
+            np.asarray(rows, dtype=np.float64).reshape(len(rows), -1) * self.weight
+        )
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "targets_")
+        names = ["relevance_max", "relevance_logit", *(f"relevance_{t}" for t in self.targets_)]
+        return np.asarray(names, dtype=object)
+
+
 class CueFeatures(TransformerMixin, BaseEstimator):
     """Cue-group counts (log-scaled) and sentence shape, as a sparse matrix.
 
@@ -97,7 +151,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "groups_")
         compiled = [_compile_group(self.cues[g]) for g in self.groups_]
         rows = []
-        for text in X:
+        for text in map(text_of, X):
             counts = [sum(len(p.findall(text)) for p in pats) for pats in compiled]
             n_words = len(text.split())
             shape = [
@@ -115,7 +169,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
 
 class ClaimDetector(ClassifierMixin, BaseEstimator):
-    """Labels sentences ``"none"`` or a claim type; cue features + n-gram TF-IDF + LR.
+    """Labels sentences ``"none"`` or a claim type; cue, relevance and n-gram features + LR.
 
     ``claim_threshold`` applies to P(claim) = 1 - P(none); the type of a claim is the most
     probable claim type. ``cues_path`` is read at ``fit`` and copied into the model (``cues_``).
@@ -132,6 +186,7 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         max_features: int | None = 8000,
         class_weight: str | dict | None = "balanced",
         claim_threshold: float = 0.5,
+        relevance_weight: float = 1.0,
         random_state: int = 0,
     ):
         self.cues_path = cues_path
@@ -143,19 +198,35 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         self.max_features = max_features
         self.class_weight = class_weight
         self.claim_threshold = claim_threshold
+        self.relevance_weight = relevance_weight
         self.random_state = random_state
 
     def fit(self, X, y):
-        """Fit on sentence strings ``X`` and labels ``y`` ("none" or a claim type)."""
+        """Fit on rows ``X`` (texts or ``(text, relevance)``) and labels ``y`` ("none" or a
+        claim type)."""
         X, y = list(X), np.asarray(y, dtype=object)
         if len(X) != len(y):
             raise ValueError(f"X has {len(X)} sentences but y has {len(y)} labels.")
         self.cues_ = load_cues(self.cues_path)["detector"].get("cues", {})
         features = FeatureUnion(
             [
-                ("words", self._tfidf("word", self.word_ngram_range)),
-                ("chars", self._tfidf("char_wb", self.char_ngram_range)),
+                (
+                    "words",
+                    Pipeline(
+                        [("text", TextOf()), ("tfidf", self._tfidf("word", self.word_ngram_range))]
+                    ),
+                ),
+                (
+                    "chars",
+                    Pipeline(
+                        [
+                            ("text", TextOf()),
+                            ("tfidf", self._tfidf("char_wb", self.char_ngram_range)),
+                        ]
+                    ),
+                ),
                 ("cues", CueFeatures(cues=self.cues_, weight=self.cue_weight)),
+                ("relevance", RelevanceFeatures(weight=self.relevance_weight)),
             ]
         )
         clf = LogisticRegression(
@@ -166,6 +237,7 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         )
         self.pipeline_ = Pipeline([("features", features), ("clf", clf)]).fit(X, y)
         for _, step in self.pipeline_.named_steps["features"].transformer_list:
+            step = step.named_steps["tfidf"] if isinstance(step, Pipeline) else step
             if hasattr(step, "vocabulary_"):
                 # numpy int64 values would each become a separate array in the skops file
                 # (10x its size); plain ints index the same columns.
@@ -206,9 +278,9 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         labels = np.where(p_claim >= self.claim_threshold, best_type, NONE).astype(object)
         return labels, p_claim
 
-    def predict_claims(self, texts) -> list[tuple[bool, float, str | None]]:
-        """(is_claim, P(claim), claim type or None) for each sentence."""
-        labels, p_claim = self._decide(self.predict_proba(list(texts)))
+    def predict_claims(self, rows) -> list[tuple[bool, float, str | None]]:
+        """(is_claim, P(claim), claim type or None) for each row (text or (text, relevance))."""
+        labels, p_claim = self._decide(self.predict_proba(list(rows)))
         return [
             (label != NONE, float(p), None if label == NONE else str(label))
             for label, p in zip(labels, p_claim)

@@ -71,7 +71,9 @@ def make_practices(nlp: Language, name: str, patterns: str, targets: str) -> Pra
 
 class Practices:
     def __init__(self, nlp: Language, patterns: dict[str, list[str]], targets: list[dict]):
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        # NORM: lower case with typographic apostrophes and quotes made plain ("citizens’")
+        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.tokenizer = nlp.tokenizer
         for pid, phrases in patterns.items():
             self.matcher.add(pid, list(nlp.tokenizer.pipe(phrases)))
         self.targets_of: dict[str, list[str]] = {}
@@ -88,4 +90,14 @@ class Practices:
         for span in spans:
             span._.targets = list(self.targets_of.get(span.label_, []))
         doc.spans[SPANS_KEY] = spans
+        if Doc.has_extension("title") and doc._.title:
+            # the title's own practice phrases: a page titled "Co-production week" is about it
+            tdoc = self.tokenizer(doc._.title)
+            doc._.title_targets = sorted(
+                {
+                    t
+                    for m, _, _ in self.matcher(tdoc)
+                    for t in self.targets_of.get(doc.vocab.strings[m], [])
+                }
+            )
         return doc

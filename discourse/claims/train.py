@@ -1,15 +1,19 @@
-"""Train the claim detector on the train split of the claim labels and save it.
+"""Train the relevance model and the claim detector, and save them as the bundled models.
 
-    python -m discourse.claims.train [--labels corpora/labels/claims.jsonl] [--out DIR]
+    python -m discourse.claims.train [--real PATH] [--labels corpora/labels/claims.jsonl]
+                                     [--sources real,own]
 
-Cross-validation folds group sentences by document (a quotation and the sentence that names
-its speaker never straddle folds), so the scores are not flattered by near-neighbours. The
-test split is never read for training or tuning.
+The relevance model learns from the train split of the real sentences (engagement-real, read
+in place). The detector learns from the train splits of the real sentences and of the
+project's own labels (``--sources`` chooses), with relevance features computed out of fold on
+the real ones. Cross-validation folds group sentences by page (a quotation and the sentence
+that names its speaker never straddle folds). No test split is read for training or tuning.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import sys
 from collections import Counter
@@ -19,7 +23,20 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from discourse.claims.detector import NONE, ClaimDetector, default_model_dir, save_detector
+from discourse import labelsets
+from discourse.claims.detector import (
+    NONE,
+    ClaimDetector,
+    default_model_dir,
+    load_cues,
+    save_detector,
+)
+from discourse.claims.relevance import (
+    RelevanceModel,
+    inputs_for_records,
+    save_relevance,
+)
+from discourse.claims.relevance import default_model_dir as default_relevance_dir
 from discourse.datafiles import read_jsonl
 from discourse.errors import DiscourseError, InputError
 
@@ -75,37 +92,125 @@ def claim_scores(gold: list[str], pred: list[str]) -> dict:
     }
 
 
-def cross_validate(model: ClaimDetector, rows: list[dict], folds: int = CV_FOLDS) -> dict:
-    """Document-grouped cross-validated scores of ``model`` on ``rows``."""
-    texts = [r["text"] for r in rows]
-    labels = [label_of(r) for r in rows]
-    pred = cross_val_predict(
-        model, texts, labels, groups=document_ids(rows), cv=GroupKFold(n_splits=folds)
+def cross_validate(model: ClaimDetector, rows, labels, groups, folds: int = CV_FOLDS) -> dict:
+    """Cross-validated scores of ``model``, folds grouped by page or document."""
+    pred = cross_val_predict(model, rows, labels, groups=groups, cv=GroupKFold(n_splits=folds))
+    return {"folds": folds, "grouped_by": "page", **claim_scores(labels, list(pred))}
+
+
+def relevance_matrix(records: list[dict], targets: list[str]) -> np.ndarray:
+    """0/1 about-target labels of engagement-real records."""
+    return np.array([[int(r["stances"][t] != "none") for t in targets] for r in records])
+
+
+def fit_relevance(inputs, records: list[dict], targets: list[str], **params) -> RelevanceModel:
+    """A relevance model on the records, each seen twice: with its page title and without,
+    so the model neither needs a title (plain text, `discourse analyze`) nor ignores one."""
+    untitled = [dataclasses.replace(x, title="", title_mentions=frozenset()) for x in inputs]
+    Y = relevance_matrix(records, targets)
+    return RelevanceModel(targets=tuple(targets), **params).fit(
+        list(inputs) + untitled, np.vstack([Y, Y])
     )
-    return {"folds": folds, "grouped_by": "document", **claim_scores(labels, list(pred))}
 
 
-def train_detector(
-    labels_path: str | Path = LABELS_PATH, out_folder: str | Path | None = None, **params
+def out_of_fold_relevance(inputs, records, targets, folds: int = CV_FOLDS) -> list[dict]:
+    """P(about) of each record from a relevance model that never saw its page (folds group
+    records by URL), so the detector learns from relevance as it will meet it."""
+    out: list[dict] = [{} for _ in records]
+    groups = [r.get("url") or r["id"] for r in records]
+    for train, held in GroupKFold(n_splits=folds).split(records, groups=groups):
+        model = fit_relevance([inputs[i] for i in train], [records[i] for i in train], targets)
+        probs = model.predict_proba([inputs[i] for i in held], targets)
+        for i, p in zip(held, probs):
+            out[i] = {t: float(v) for t, v in zip(targets, p)}
+    return out
+
+
+def training_rows(
+    real: list[dict], own: list[dict], nlp, refs: tuple, *, sources=("real", "own")
 ) -> dict:
-    """Cross-validate, fit on the train split only, save to ``out_folder``; return CV scores."""
+    """Everything the two models train on: relevance inputs and labels from the real
+    records, detector rows ``(text, relevance)`` and labels from the chosen sources."""
+    targets = labelsets.targets_of(real)
+    real_in = inputs_for_records(nlp, real, *refs)
+    relevance = fit_relevance(real_in, real, targets)
+    rows, labels, groups = [], [], []
+    if "real" in sources:
+        for r, rel in zip(real, out_of_fold_relevance(real_in, real, targets)):
+            rows.append((r["text"], rel))
+            labels.append(label_of(r))
+            groups.append(r.get("url") or r["id"])
+    if "own" in sources and own:
+        own_in = inputs_for_records(nlp, own, *refs)
+        for r, p, doc in zip(own, relevance.predict_proba(own_in, targets), document_ids(own)):
+            rows.append((r["text"], {t: float(v) for t, v in zip(targets, p)}))
+            labels.append(label_of(r))
+            groups.append(f"own-{doc}")
+    return {
+        "targets": targets,
+        "relevance": relevance,
+        "rows": rows,
+        "labels": labels,
+        "groups": groups,
+    }
+
+
+def train_models(
+    real_path: str | Path | None = None,
+    labels_path: str | Path = LABELS_PATH,
+    *,
+    relevance_out: str | Path | None = None,
+    detector_out: str | Path | None = None,
+    sources=("real", "own"),
+    **params,
+) -> dict:
+    """Train the relevance model on the real train split and the claim detector on the
+    train splits of the chosen ``sources`` (real sentences, the project's own labels);
+    cross-validate the detector grouped by page; save both; return the CV scores."""
+    from discourse.claims.pipeline import load_pipeline
+
+    real_path = Path(real_path) if real_path else labelsets.real_sentences_path(ROOT)
     labels_path = Path(labels_path)
-    rows = [r for r in load_labels(labels_path) if r["split"] == "train"]
-    if not rows:
-        raise InputError(f"{labels_path}: no records with split 'train'.")
-    scores = cross_validate(ClaimDetector(**params), rows)
-    model = ClaimDetector(**params).fit([r["text"] for r in rows], [label_of(r) for r in rows])
-    metadata = {
-        "training_data": {
+    real = [r for r in labelsets.read_records(real_path) if r.get("split") == "train"]
+    own = [r for r in load_labels(labels_path) if r["split"] == "train"]
+    if not real:
+        raise InputError(f"{real_path}: no records with split 'train'.")
+    nlp = load_pipeline(disable_claims=True)
+    refs = reference_words()
+    data = training_rows(real, own, nlp, refs, sources=sources)
+    scores = cross_validate(ClaimDetector(**params), data["rows"], data["labels"], data["groups"])
+    detector = ClaimDetector(**params).fit(data["rows"], data["labels"])
+    provenance = {
+        "real": {
+            "path": _display(real_path),
+            "sha256": labelsets.sha256(real_path),
+            "split": "train",
+            "records": len(real),
+        },
+        "own": {
             "path": _display(labels_path),
             "sha256": hashlib.sha256(labels_path.read_bytes()).hexdigest(),
             "split": "train",
-            "records": len(rows),
-            "label_counts": dict(sorted(Counter(label_of(r) for r in rows).items())),
+            "records": len(own) if "own" in sources else 0,
         },
-        "cv_scores": scores,
+        "sources": list(sources),
     }
-    folder = save_detector(model, out_folder or default_model_dir(), metadata)
+    save_relevance(
+        data["relevance"],
+        relevance_out or default_relevance_dir(),
+        {"training_data": provenance["real"], "targets": data["targets"]},
+    )
+    folder = save_detector(
+        detector,
+        detector_out or default_model_dir(),
+        {
+            "training_data": {
+                **provenance,
+                "label_counts": dict(sorted(Counter(data["labels"]).items())),
+            },
+            "cv_scores": scores,
+        },
+    )
     size = (folder / "model.skops").stat().st_size
     if size > MAX_MODEL_BYTES:
         raise DiscourseError(
@@ -113,6 +218,14 @@ def train_detector(
             "lower max_features."
         )
     return scores
+
+
+def reference_words() -> tuple[frozenset, frozenset]:
+    refs = load_cues().get("references", {})
+    return (
+        frozenset(w.lower() for w in refs.get("pronouns", [])),
+        frozenset(w.lower() for w in refs.get("nouns", [])),
+    )
 
 
 def _display(path: Path) -> str:
@@ -124,15 +237,17 @@ def _display(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m discourse.claims.train", description=__doc__)
-    parser.add_argument("--labels", default=str(LABELS_PATH), help="claims.jsonl to train on")
-    parser.add_argument("--out", default=str(default_model_dir()), help="model folder to write")
+    parser.add_argument("--real", default=None, help="engagement-real sentences.jsonl")
+    parser.add_argument("--labels", default=str(LABELS_PATH), help="the project's claims.jsonl")
+    parser.add_argument("--sources", default="real,own", help="real, own or real,own")
     args = parser.parse_args(argv)
+    sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     try:
-        scores = train_detector(args.labels, args.out)
+        scores = train_models(args.real, args.labels, sources=sources)
     except DiscourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"wrote {args.out}")
+    print(f"wrote {default_relevance_dir()} and {default_model_dir()}")
     for key, value in scores.items():
         print(f"  cv {key}: {value}")
     return 0

@@ -17,7 +17,7 @@ import random
 import socket
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -26,6 +26,7 @@ from protego import Protego
 from w3lib.encoding import html_to_unicode
 
 from discourse.errors import FetchError
+from discourse.gather.urls import BadURL, check_url, origin, shorten
 from discourse.settings import Settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -95,9 +96,53 @@ class FetchEvent:
     error: str | None
 
 
+# Byte order marks, longest first (UTF-32 LE starts like UTF-16 LE).
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def unicode_encoding(body: bytes) -> str | None:
+    """The UTF-16 or UTF-32 (or UTF-8) encoding of a text body that has NUL bytes for a
+    reason: from its byte order mark, else from how ``<`` and the next character of an XML
+    declaration or tag are laid out (XML 1.0, appendix F). None when it is neither."""
+    head = body[:1024]
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return _decodes_as_text(head[len(bom) :], name)
+    if head[:4] == b"\x00\x00\x00<":
+        return _decodes_as_text(head, "utf-32-be")
+    if head[:4] == b"<\x00\x00\x00":
+        return _decodes_as_text(head, "utf-32-le")
+    if (
+        len(head) >= 4
+        and head[0] == 0
+        and head[1:2] == b"<"
+        and head[2] == 0
+        and 32 < head[3] < 127
+    ):
+        return _decodes_as_text(head, "utf-16-be")
+    if len(head) >= 4 and head[:1] == b"<" and head[1] == 0 and 32 < head[2] < 127 and head[3] == 0:
+        return _decodes_as_text(head, "utf-16-le")
+    return None
+
+
+def _decodes_as_text(head: bytes, encoding: str) -> str | None:
+    # Cut at a whole code unit; a body that decodes to text with NULs is still binary.
+    unit = 4 if "32" in encoding else 2 if "16" in encoding else 1
+    text = head[: len(head) - len(head) % unit].decode(encoding, errors="ignore")
+    return encoding if text and "\x00" not in text else None
+
+
 def looks_binary(body: bytes) -> bool:
     head = body[:1024]
-    return head.startswith(_BINARY_MAGIC) or b"\x00" in head
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    return b"\x00" in head and unicode_encoding(head) is None
 
 
 def is_html(result: FetchResult) -> bool:
@@ -116,6 +161,15 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def private_refusal(host: str, what: str) -> str:
+    """Why a URL was refused, naming both ways to allow internal hosts."""
+    return (
+        f"refused: {host} resolves to {what}; to crawl internal "
+        "hosts pass --allow-private-addresses or set allow_private_addresses = true (or list "
+        "the host in allowed_private_hosts) in discourse.toml"
+    )
 
 
 def _public(ip: str) -> bool:
@@ -143,9 +197,18 @@ class _Host:
 class Fetcher:
     """An async fetcher for one crawl. Use as ``async with Fetcher(settings) as f``."""
 
-    def __init__(self, settings: Settings, *, on_fetch: Callable[[FetchEvent], None] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_fetch: Callable[[FetchEvent], None] | None = None,
+        credentials: Mapping[str, tuple[str, str]] | None = None,
+    ):
+        """``credentials``: (user, password) per origin (scheme://host:port), sent as HTTP
+        Basic auth to that origin only; URLs themselves never carry them (see urls.py)."""
         self.settings = settings
         self.on_fetch = on_fetch
+        self._auth = {o: aiohttp.BasicAuth(u, p) for o, (u, p) in (credentials or {}).items()}
         self._hosts: dict[str, _Host] = {}
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._allowed = {
@@ -218,11 +281,11 @@ class Fetcher:
         return self._hosts[key]
 
     async def _guard(self, url: str) -> None:
+        try:
+            check_url(url)
+        except BadURL as exc:
+            raise FetchError(shorten(url), exc.reason) from None
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(url, f"only http and https URLs are fetched, not {parts.scheme!r}")
-        if not parts.hostname:
-            raise FetchError(url, "URL has no host")
         if self.settings.allow_private_addresses or self._exempt(parts):
             return
         try:
@@ -238,9 +301,7 @@ class Fetcher:
         for info in infos:
             if not _public(info[4][0]):
                 raise FetchError(
-                    url,
-                    f"refused: {parts.hostname} resolves to a non-public address ({info[4][0]}); "
-                    "set allow_private_addresses to crawl internal hosts",
+                    url, private_refusal(parts.hostname, f"a non-public address ({info[4][0]})")
                 )
 
     def _exempt(self, parts) -> bool:
@@ -284,7 +345,12 @@ class Fetcher:
                         url, f"more than {self.settings.max_redirects} redirects (last: {current})"
                     )
                 redirects.append(current)
-                nxt = urljoin(current, result.headers["location"])
+                try:
+                    nxt = check_url(result.headers["location"], current)
+                except BadURL as exc:
+                    raise FetchError(
+                        url, f"redirect to a bad URL {shorten(exc.url)} ({exc.reason})"
+                    ) from None
                 if nxt in redirects:
                     raise FetchError(url, f"redirect loop at {nxt}")
                 current = nxt
@@ -293,9 +359,15 @@ class Fetcher:
             if result.status == 304 or 200 <= result.status < 300:
                 return result
             retryable = result.status == 429 or result.status >= 500
+            reason = f"HTTP {result.status}"
+            if result.status == 401:
+                reason += (
+                    " (the site asks for a password: give it as user:password@ in the URL in "
+                    "sources.toml; it is used to fetch and never stored)"
+                )
             raise FetchError(
                 current,
-                f"HTTP {result.status}",
+                reason,
                 status=result.status,
                 retryable=retryable,
                 retry_after=_retry_after(result.headers.get("retry-after")),
@@ -355,7 +427,8 @@ class Fetcher:
 
     async def _get(self, url: str, headers: dict) -> FetchResult:
         max_raw, max_body = self.settings.max_bytes, self.settings.max_decompressed_bytes
-        async with self._client.get(url, headers=headers, allow_redirects=False) as resp:
+        auth = self._auth.get(origin(url))
+        async with self._client.get(url, headers=headers, allow_redirects=False, auth=auth) as resp:
             declared = resp.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > max_raw:
                 raise FetchError(
@@ -399,7 +472,7 @@ class _GuardedResolver(aiohttp.ThreadedResolver):
             return results
         public = [r for r in results if _public(r["host"])]
         if not public:
-            raise OSError(f"refused: {host} resolves to non-public addresses only")
+            raise OSError(private_refusal(host, "non-public addresses only"))
         return public
 
 

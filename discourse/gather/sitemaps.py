@@ -6,7 +6,9 @@ import dataclasses
 
 from lxml import etree
 
-from discourse.gather.urls import canonical_url, resolve
+from discourse.gather.dates import iso_datetime
+from discourse.gather.feeds import clean_text
+from discourse.gather.urls import BadURL, canonical_url, check_url, shorten
 from discourse.store.records import ItemSpec
 
 
@@ -31,14 +33,26 @@ def parse_sitemap(body: bytes, url: str) -> ParsedSitemap:
     for node in root.iter("{*}url"):
         loc = node.findtext("{*}loc")
         if loc and loc.strip():
-            link = resolve(url, loc)
+            try:
+                link = check_url(loc, url)
+            except BadURL as exc:
+                # Recorded on its own (failed) row; the rest of the sitemap goes on.
+                raw = shorten(clean_text(loc, 2000) or "", 2000)
+                items.append(
+                    ItemSpec(key=f"invalid:{raw}", url=raw, error=f"bad link ({exc.reason})")
+                )
+                continue
+            lastmod = clean_text(node.findtext("{*}lastmod"), 100)
             items.append(
-                ItemSpec(key=canonical_url(link), url=link, published=node.findtext("{*}lastmod"))
+                ItemSpec(key=canonical_url(link), url=link, published=iso_datetime(lastmod))
             )
     for node in root.iter("{*}sitemap"):
         loc = node.findtext("{*}loc")
         if loc and loc.strip():
-            children.append(resolve(url, loc))
+            try:
+                children.append(check_url(loc, url))
+            except BadURL as exc:
+                problem = problem or f"child sitemap {shorten(exc.url)}: {exc.reason}"
     if not items and not children and etree.QName(root).localname not in ("urlset", "sitemapindex"):
         problem = problem or f"not a sitemap (root element {etree.QName(root).localname!r})"
     return ParsedSitemap(items, children, problem)

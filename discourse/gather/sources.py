@@ -13,14 +13,16 @@ drop = [".share-buttons"]          #   and drop these first
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import tomli_w
 
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
-from discourse.gather.urls import is_http
+from discourse.gather.urls import BadURL, check_url, credentials, origin, shorten, strip_userinfo
 from discourse.store.records import SourceSpec
 
 KINDS = ("feed", "sitemap", "pages")
@@ -73,8 +75,21 @@ def _spec(raw: dict[str, Any], where: str) -> SourceSpec:
     if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
         raise InputError(f"{where}: 'urls' must be a non-empty list of URLs.")
     for url in urls:
-        if not is_http(url):
-            raise InputError(f"{where}: {url!r} is not an http(s) URL.")
+        try:
+            check_url(url)
+        except BadURL as exc:
+            raise InputError(
+                f"{where}: URL {shorten(url)!r} cannot be fetched ({exc.reason}); fix it in "
+                "the sources file."
+            ) from None
+    homepage = raw.get("homepage")
+    if homepage is not None:
+        if not isinstance(homepage, str):
+            raise InputError(f"{where}: 'homepage' must be a URL.")
+        try:
+            check_url(homepage)
+        except BadURL as exc:
+            raise InputError(f"{where}: homepage {shorten(homepage)!r}: {exc.reason}.") from None
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InputError(f"{where}: 'tags' must be a list of strings.")
@@ -95,7 +110,7 @@ def _spec(raw: dict[str, Any], where: str) -> SourceSpec:
         name=name.strip(),
         kind=kind,
         urls=urls,
-        homepage=raw.get("homepage"),
+        homepage=homepage,
         tags=tags,
         config=config,
     )
@@ -109,6 +124,49 @@ def _check_selectors(selectors: list[str], where: str, key: str) -> None:
             soupsieve.compile(sel)
         except soupsieve.SelectorSyntaxError as exc:
             raise InputError(f"{where}: {key} selector {sel!r} is invalid ({exc}).") from None
+
+
+def split_credentials(
+    specs: list[SourceSpec],
+) -> tuple[list[SourceSpec], dict[str, tuple[str, str]]]:
+    """The specs with every URL stripped of ``user:password@``, and the credentials found,
+    per origin. Credentials stay in the sources file and in memory for one crawl: the corpus
+    is shared, served and published, so nothing in it may hold a password."""
+    found: dict[str, tuple[str, str]] = {}
+    clean = []
+    for spec in specs:
+        urls = []
+        for url in spec.urls:
+            creds = credentials(url)
+            plain = strip_userinfo(url)
+            if creds:
+                found[origin(plain)] = creds
+            urls.append(plain)
+        homepage = strip_userinfo(spec.homepage) if spec.homepage else spec.homepage
+        clean.append(dataclasses.replace(spec, urls=urls, homepage=homepage))
+    return clean, found
+
+
+def with_credentials(spec: SourceSpec, url_with_credentials: str) -> SourceSpec:
+    """``spec`` with the credentials of ``url_with_credentials`` written back into its URLs on
+    the same origin (what `sources add` writes to the sources file)."""
+    creds = credentials(url_with_credentials)
+    if not creds:
+        return spec
+    site = origin(strip_userinfo(url_with_credentials))
+    userinfo = quote(creds[0], safe="") + ":" + quote(creds[1], safe="")
+
+    def add(url: str) -> str:
+        if origin(url) != site:
+            return url
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc}"))
+
+    return dataclasses.replace(
+        spec,
+        urls=[add(u) for u in spec.urls],
+        homepage=add(spec.homepage) if spec.homepage else spec.homepage,
+    )
 
 
 def append_source(path: str | Path, spec: SourceSpec) -> None:

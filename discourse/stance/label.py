@@ -7,12 +7,14 @@ import sys
 import textwrap
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import click
 
 from discourse.errors import InputError
+from discourse.hints import command
 from discourse.stance.targets import check_target
-from discourse.stance.train import load_stance_model
+from discourse.stance.train import LABELS_PATH, load_stance_model
 from discourse.store import Corpus
 
 KEYS = {"f": "favor", "a": "against", "n": "neutral", "x": "none"}
@@ -129,8 +131,19 @@ def run_session(
     except (KeyboardInterrupt, click.Abort):
         click.echo("\ninterrupted")
     shown = ", ".join(f"{lb} {n}" for lb, n in sorted(done.items()) if n) or "none"
+    export = command(
+        "--db", Path(corpus.path), "export", "labels", "--format", "jsonl", "--out", "labels.jsonl"
+    )
     return (
         f"{sum(done.values())} labels saved for {target!r} ({shown}), {skipped} skipped. "
-        "Export: discourse export labels --format jsonl --out labels.jsonl; "
-        "retrain: discourse train --labels corpora/labels/stance.jsonl"
+        f"Export: {export}; retrain: {retrain_command(corpus.path)}"
     )
+
+
+def retrain_command(db) -> str:
+    """`discourse train` on the bundled training labels (when this checkout has them) plus
+    the corpus's own labels, which train reads from the --db given."""
+    args: list = ["--db", Path(db), "train"]
+    if LABELS_PATH.exists():
+        args += ["--labels", LABELS_PATH, "--split", "train"]
+    return command(*args, "--out", "stance-model")

@@ -13,9 +13,8 @@ from pathlib import Path
 from discourse.datafiles import read_jsonl
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
+from discourse.vocabulary import NOT_ABOUT, STANCES
 
-STANCES = ("favor", "against", "neutral")
-NOT_ABOUT = "none"  # "not about this target": kept in the corpus, not used to train stance
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
 
@@ -25,6 +24,7 @@ class Label:
     target: str
     label: str
     origin: str  # "file, line N" or "corpus"
+    group: str = ""  # labels of one page share a group: cross-validation keeps them together
 
 
 def parse_map(spec: str | None, option: str, keys: tuple[str, ...] | None = None) -> dict:
@@ -100,6 +100,9 @@ def read_labels(
             where = f"{path}, line {n}"
             if split is not None and str(rec.get(names["split"], "")) != split:
                 continue
+            if isinstance(rec.get("stances"), dict):
+                out.extend(_sentence_record(rec, where, registry, allowed))
+                continue
             for key in ("text", "target", "label"):
                 if names[key] not in rec:
                     raise InputError(f"{where}: no {names[key]!r} value.")
@@ -121,13 +124,35 @@ def read_labels(
                 raise InputError(
                     f"{where}: unknown label {raw!r} (expected {', '.join(allowed)}{hint})."
                 )
-            out.append(Label(" ".join(text.split()), target, label, where))
+            group = str(rec.get("url") or rec.get("group") or "")
+            out.append(Label(" ".join(text.split()), target, label, where, group))
         if not checked:
             raise InputError(f"{path}: no labels in the file.")
     return out
 
 
+def _sentence_record(rec: dict, where: str, registry: dict, allowed: tuple) -> list[Label]:
+    """The labels of one engagement-real style record (``text`` and ``stances``: {target:
+    label}): one per target it takes a stance on, or is about (neutral); ``none`` means not
+    about the target and gives no stance label unless ``allowed`` keeps it."""
+    text = rec.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{where}: empty text.")
+    out = []
+    for target, label in rec["stances"].items():
+        if target not in registry:
+            raise InputError(f"{where}: target {target!r} is not defined in targets.toml.")
+        if label not in STANCES + (NOT_ABOUT,):
+            raise InputError(f"{where}: unknown label {label!r} for {target}.")
+        if label in allowed:
+            group = str(rec.get("url") or rec.get("id") or "")
+            out.append(Label(" ".join(text.split()), target, label, where, group))
+    return out
+
+
 def _check_columns(path: Path, have: list[str], names: dict, split: str | None) -> None:
+    if "stances" in have and "text" in have:  # a sentence record file (engagement-real)
+        return
     need = [names[k] for k in ("text", "target", "label")]
     if split is not None:
         need.append(names["split"])

@@ -43,8 +43,9 @@ from discourse import pipelines
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
 from discourse.stance.view import StanceView, load_stance_cues
+from discourse.vocabulary import STANCES
 
-LABELS = ("favor", "against", "neutral")
+LABELS = STANCES
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
 DENSE_FEATURES = (
     "composed",
@@ -351,6 +352,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                     if kw and (_targets.stem(w) in kw or (lemmas[i] and lemmas[i] in kw))
                 ]
             clauses = {heads[i] for i in mentions}
+            # "X is far better than <target>": what is said of X is said against the target
+            compared = view.get("x") or [0] * len(words)
+            against_side = bool(mentions) and all(compared[i] for i in mentions)
             comp = pos = neg = raw = local = 0.0
             hits = flipped = conc = 0
             for i, w in enumerate(words):
@@ -362,6 +366,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 hits += 1
                 raw += p
                 v = p * signs[i] * (0.3 if conceded[i] else 1.0)
+                if against_side and not compared[i]:
+                    v = -v
                 flipped += signs[i] < 0
                 conc += conceded[i]
                 comp += v

@@ -3,8 +3,15 @@ annotation time so that tagging needs no parse.
 
 For every token of the claim the view records its lower-case form and lemma, a sign (-1 when
 an odd number of negations or "reducer" heads govern it: "not effective", "reduces
-isolation"), whether it sits in a conceded clause ("although it is slow, ..."), and the index
-of its clause head; plus the token positions of each target's practice mentions. The
+isolation"; 0 for a truth frame, whose own valence says nothing: "it is not *true* that"),
+whether it counts for less (a conceded clause, "although it is slow, ...", or a relative
+clause describing a noun, "benefits that markets cannot"), and the index of its clause head;
+plus the token positions of each target's mentions, and which tokens are the compared side
+of a comparison ("better than *X*").
+
+Scope: a negation or reducer governs its verb's complements and objects, not its subject
+("Bad consultation does not mean that engagement is wrong": *bad* is not negated, *wrong*
+is); a conjoined or adverbial clause is outside its head's scope. The
 ``discourse_stance_view`` component puts it on ``span._.stance_view`` of every claim.
 """
 
@@ -20,10 +27,13 @@ from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 _CLAUSE_POS = frozenset({"VERB", "AUX"})
 _REDUCER_POS = frozenset({"VERB", "NOUN", "AUX", "ADP", "ADV"})
 _SCOPE_BREAKS = frozenset({"conj", "parataxis", "advcl"})
+# a head's negation or reducer does not reach its subject
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+_RELATIVE = frozenset({"relcl", "acl"})
 
 if not Span.has_extension("stance_view"):
     Span.set_extension("stance_view", default=None)
@@ -36,7 +46,17 @@ def load_stance_cues(path: str | Path | None = None) -> dict:
     version = data.get("format_version", 1)
     if not isinstance(version, int) or version > 1:
         raise InputError(f"{path}: format_version {version!r} is newer than this discourse reads.")
-    for key in ("negators", "reducers", "concessive", "contrast", "target_flip_words"):
+    data.setdefault("truth_frames", [])
+    data.setdefault("concessive_heads", [])
+    for key in (
+        "negators",
+        "reducers",
+        "concessive",
+        "contrast",
+        "target_flip_words",
+        "truth_frames",
+        "concessive_heads",
+    ):
         words = data.get(key)
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
             raise InputError(f"{path}: {key} must be a list of non-empty strings.")
@@ -53,6 +73,8 @@ class StanceViewer:
         self.concessive = frozenset(w for w in conc if " " not in w)
         self.concessive_phrases = [tuple(w.split()) for w in conc if " " in w]
         self.contrast = frozenset(w.lower() for w in cues["contrast"])
+        self.truth_frames = frozenset(w.lower() for w in cues.get("truth_frames", []))
+        self.concessive_heads = frozenset(w.lower() for w in cues.get("concessive_heads", []))
 
     def _concedes(self, tok) -> bool:
         """Is ``tok`` the head of a concessive clause or phrase?"""
@@ -64,6 +86,30 @@ class StanceViewer:
                 if pair in self.concessive_phrases:
                     return True
         return tok.dep_ == "prep" and tok.lower_ in self.concessive
+
+    @staticmethod
+    def _compared(tokens, pos) -> list[int]:
+        """1 for the tokens of the than-phrase of a comparison ("far better *than top-down
+        design*"): what the comparison says of its subject, it says the opposite of them."""
+        out = [0] * len(tokens)
+        for t in tokens:
+            if t.lower_ != "than":
+                continue
+            head = t.head
+            if head.tag_ in ("JJR", "RBR") or head.lower_ in ("more", "less", "rather"):
+                for d in t.subtree:
+                    if d is not t and d.i in pos:
+                        out[pos[d.i]] = 1
+        return out
+
+    def _truth_frame(self, tok) -> bool:
+        """ "true" in "it is not true that ...": a frame over a clause, not a judgement."""
+        if tok.lemma_.lower() not in self.truth_frames or tok.dep_ not in ("acomp", "attr"):
+            return False
+        clausal = ("ccomp", "csubj", "advcl")
+        return any(c.dep_ in clausal for c in tok.children) or any(
+            c.dep_ in clausal for c in tok.head.children
+        )
 
     def view(self, span: Span) -> dict:
         tokens = [t for t in span if not t.is_space]
@@ -88,12 +134,26 @@ class StanceViewer:
                     # a conjoined or adverbial clause is not under its head's negation or
                     # reducer: "does not work, and staff are happy"; "although it is slow, ..."
                     scoped = False
-                if scoped and any(
+                if prev is not None and prev.dep_ in _RELATIVE and anc.dep_ != "attr":
+                    # a relative clause describing an object or another noun counts for less
+                    # ("taps resources that professionals overlook"); one describing what the
+                    # subject *is* ("a model that fails the poorest") is the judgement itself
+                    conc = 1
+                if (
+                    prev is not None
+                    and prev.dep_ in _SUBJECTS
+                    and anc.lemma_.lower() in self.concessive_heads
+                    and any(c.dep_ == "neg" or c.lower_ in self.negators for c in anc.children)
+                ):
+                    conc = 1  # "Bad consultation does not mean ...": the subject is conceded
+                # the subject is outside its verb's negation and reducers
+                reaches = scoped and not (prev is not None and prev.dep_ in _SUBJECTS)
+                if reaches and any(
                     c.dep_ == "neg" or c.lower_ in self.negators for c in anc.children
                 ):
                     sign = -sign
                 if (
-                    scoped
+                    reaches
                     and anc is not t
                     and anc.lemma_.lower() in self.reducers
                     and anc.pos_ in _REDUCER_POS
@@ -104,6 +164,8 @@ class StanceViewer:
                     conc = 1
                 if clause is None and (anc.pos_ in _CLAUSE_POS or anc.dep_ == "ROOT"):
                     clause = pos[anc.i]
+            if self._truth_frame(t):
+                sign = 0
             if pos[t.i] < turn:
                 conc = 1
             words.append(t.lower_)
@@ -128,6 +190,7 @@ class StanceViewer:
             "s": signs,
             "c": conceded,
             "h": heads,
+            "x": self._compared(tokens, pos),
             "m": mentions,
         }
 
@@ -138,12 +201,12 @@ def make_stance_view(nlp: Language, name: str, cues: str) -> StanceView:
 
 
 class StanceView:
-    """Sets ``span._.stance_view`` on every claim span (``doc.spans["claims"]``)."""
+    """Sets ``span._.stance_view`` on every statement (``doc.spans["statements"]``)."""
 
     def __init__(self, viewer: StanceViewer):
         self.viewer = viewer
 
     def __call__(self, doc: Doc) -> Doc:
-        for span in doc.spans.get("claims", []):
+        for span in doc.spans.get("statements", []):
             span._.stance_view = self.viewer.view(span)
         return doc

@@ -6,17 +6,20 @@ import dataclasses
 import json
 from collections.abc import Iterator
 
+from discourse.store.browse import BrowseStore
 from discourse.store.sqlite import Database
 
 
 @dataclasses.dataclass
 class SentenceRecord:
-    """One sentence of a document, with its claim analysis if it is a claim."""
+    """One sentence of a document, with its analysis if it is a statement: a claim, or a
+    sentence about a stance target (``statement``); ``relevance`` is P(about) per target."""
 
     idx: int
     start: int
     end: int
     text: str
+    statement: bool = False
     is_claim: bool = False
     claim_type: str | None = None
     score: float | None = None
@@ -27,6 +30,7 @@ class SentenceRecord:
     practices: list[str] = dataclasses.field(default_factory=list)
     targets: list[str] = dataclasses.field(default_factory=list)
     stance_view: dict | None = None
+    relevance: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -43,23 +47,28 @@ class AnalysisStore:
         self.db = db
 
     def pending(
-        self,
-        pipeline_version: str,
-        limit: int = 1000,
-        after: int = 0,
-        shard: tuple[int, int] | None = None,
-    ) -> list[tuple[int, str, str | None]]:
-        """(id, text, language) of original documents not yet annotated by this pipeline
-        version, in id order after ``after``; ``shard`` (k, n) keeps ids with id % n == k."""
-        k, n = shard or (0, 1)
+        self, pipeline_version: str, limit: int = 1000, after: int = 0
+    ) -> list[tuple[int, str, str | None, str | None]]:
+        """(id, text, language, title) of original documents not yet annotated by this
+        pipeline version, in id order after ``after``."""
         rows = self.db.execute(
-            "SELECT d.id, d.text, d.language FROM documents d "
+            "SELECT d.id, d.text, d.language, d.title FROM documents d "
             "LEFT JOIN annotations a ON a.document_id = d.id "
-            "WHERE d.duplicate_of IS NULL AND d.id > ? AND d.id % ? = ? "
+            "WHERE d.duplicate_of IS NULL AND d.id > ? "
             "AND (a.document_id IS NULL OR a.pipeline_version != ?) ORDER BY d.id LIMIT ?",
-            (after, n, k, pipeline_version, limit),
+            (after, pipeline_version, limit),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def pending_ids(self, pipeline_version: str, limit: int = 1000, after: int = 0) -> list[int]:
+        """Ids of :meth:`pending` documents (without their text), in id order after ``after``."""
+        rows = self.db.execute(
+            "SELECT d.id FROM documents d LEFT JOIN annotations a ON a.document_id = d.id "
+            "WHERE d.duplicate_of IS NULL AND d.id > ? "
+            "AND (a.document_id IS NULL OR a.pipeline_version != ?) ORDER BY d.id LIMIT ?",
+            (after, pipeline_version, limit),
+        )
+        return [r[0] for r in rows]
 
     def count_pending(self, pipeline_version: str) -> int:
         return self.db.execute(
@@ -83,16 +92,17 @@ class AnalysisStore:
                         " VALUES (?, ?, ?, ?, ?, ?)",
                         (ann.document_id, s.idx, s.start, s.end, s.text, pipeline_version),
                     )
-                    if s.is_claim:
+                    if s.statement:
                         conn.execute(
-                            "INSERT INTO claims(sentence_id, document_id, claim_type, score, holder,"
-                            " holder_kind, hedged, hedge_cue, negated, negation_cue, practices,"
-                            " targets, pipeline_version, stance_view)"
-                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            "INSERT INTO claims(sentence_id, document_id, is_claim, claim_type,"
+                            " score, holder, holder_kind, hedged, hedge_cue, negated,"
+                            " negation_cue, practices, targets, pipeline_version, stance_view,"
+                            " relevance) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (
                                 cur.lastrowid,
                                 ann.document_id,
-                                s.claim_type,
+                                int(s.is_claim),
+                                s.claim_type if s.is_claim else None,
                                 s.score,
                                 s.holder,
                                 s.holder_kind,
@@ -106,6 +116,7 @@ class AnalysisStore:
                                 None
                                 if s.stance_view is None
                                 else json.dumps(s.stance_view, separators=(",", ":")),
+                                json.dumps(s.relevance, separators=(",", ":")),
                             ),
                         )
                 conn.execute(
@@ -120,6 +131,7 @@ class AnalysisStore:
                         ann.skipped,
                     ),
                 )
+            BrowseStore(self.db).refresh_documents(a.document_id for a in annotations)
 
     def sentences(self, document_id: int, pipeline_version: str | None = None) -> Iterator[dict]:
         """Sentences of a document (latest pipeline version unless given), claims joined."""
@@ -131,7 +143,8 @@ class AnalysisStore:
                 return
             pipeline_version = row[0]
         rows = self.db.execute(
-            "SELECT s.idx, s.start, s.end, s.text, c.id AS claim_id, c.claim_type, c.score, "
+            "SELECT s.idx, s.start, s.end, s.text, c.id AS claim_id, c.is_claim, c.claim_type, "
+            "c.score, "
             "c.holder, c.holder_kind, c.hedged, c.hedge_cue, c.negated, c.negation_cue, "
             "c.practices, c.targets FROM sentences s LEFT JOIN claims c ON c.sentence_id = s.id "
             "WHERE s.document_id = ? AND s.pipeline_version = ? ORDER BY s.idx",

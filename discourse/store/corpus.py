@@ -41,6 +41,11 @@ class Corpus:
         self.analysis = self.backend.analysis
         self.queries = self.backend.queries
         self.stance = self.backend.stance
+        self.browse = self.backend.browse
+        #: Whether processes on several machines may write at once (PostgreSQL). Engines
+        #: then let their workers write their own batches; SQLite has one writer, so
+        #: workers return their results and the command's own process writes them.
+        self.concurrent_writers: bool = self.backend.concurrent_writers
 
     @classmethod
     def open(cls, url: str | os.PathLike = "sqlite:///corpus.db", **options) -> Corpus:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from collections.abc import Iterator
 
@@ -26,6 +27,7 @@ class Filters:
     until: str | None = None  # ISO date (inclusive)
     claim_type: str | None = None
     holder: str | None = None  # "author", "quoted" or a name
+    holder_parts: tuple[str, ...] = ()  # a name's parts, lower case: each must be in the holder
     hedged: bool | None = None
     target: str | None = None
     stance: str | None = None
@@ -41,7 +43,7 @@ def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple
     hits instead of joining and sorting every match."""
     params: list = []
     if f.documents:
-        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
+        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id" + extra_join
         if f.text:
             sql += " JOIN documents_fts ON documents_fts.rowid = d.id"
         conds = ["d.duplicate_of IS NULL"]
@@ -95,8 +97,11 @@ def _where(f: Filters, extra_join: str = "", date_driven: bool = False) -> tuple
             conds.append("c.holder_kind = ?")
             params.append(f.holder)
         elif f.holder:
-            conds.append("c.holder = ? COLLATE NOCASE")
-            params.append(f.holder)
+            # every part of the name as a whole word of the holder ("okafor" matches
+            # "Councillor Janet Okafor" and "Cllr Okafor"); GLOB, as LIKE has no classes
+            for part in f.holder_parts or name_parts(f.holder):
+                conds.append("(' ' || lower(c.holder) || ' ') GLOB ?")
+                params.append(f"*[^a-z0-9]{part}[^a-z0-9]*")
         if f.hedged is not None:
             conds.append("c.hedged = ?")
             params.append(int(f.hedged))
@@ -148,11 +153,73 @@ _GROUP_EXPR = {
         "((CAST(substr(d.published, 6, 2) AS INTEGER) + 2) / 3)"
     ),
     "year": "substr(d.published, 1, 4)",
+    # the Monday of the week: 'weekday 0' moves on to Sunday, then back six days
+    "week": "date(substr(d.published, 1, 10), 'weekday 0', '-6 days')",
     "holder": "c.holder_kind",
 }
 
 
 GROUPS = tuple(_GROUP_EXPR)
+TIME_GROUPS = ("week", "month", "quarter", "year")
+
+
+def _and(where: str, conds: list[str]) -> str:
+    """``where`` (a FROM ... [WHERE ...] clause from _where) with more conditions."""
+    if not conds:
+        return where
+    joiner = " AND " if " WHERE " in where else " WHERE "
+    return where + joiner + " AND ".join(conds)
+
+
+_NAME_PART = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def name_parts(name: str, ignore: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The words of a holder's name, lower case, without those in ``ignore`` (titles such as
+    "Cllr"), unless nothing else is left."""
+    parts = tuple(p.lower() for p in _NAME_PART.findall(name))
+    kept = tuple(p for p in parts if p not in ignore)
+    return kept or parts
+
+
+def _tidy(row: sqlite3.Row) -> dict:
+    """A result row as a dict; a sentence's text without the whitespace (paragraph breaks)
+    the sentence splitter leaves at its ends, with its offsets moved to match, so that
+    ``document.text[start:end] == text`` still holds."""
+    out = dict(row)
+    text = out.get("text")
+    if out.get("start") is not None and isinstance(text, str):
+        stripped = text.strip()
+        if stripped != text:
+            lead = len(text) - len(text.lstrip())
+            out["start"] += lead
+            out["end"] = out["start"] + len(stripped)
+            out["text"] = stripped
+    return out
+
+
+def matching_words(words: set[str], terms: list[list[str]]) -> list[list[set[str]]]:
+    """For each term (a list of tokens; a token ending in * is a prefix), for each token, the
+    ``words`` the full-text index matches: the same tokenizer and Porter stemmer as the
+    corpus's own index, so "consultation" finds "consultations" but not "consultancy"
+    unless the stems agree, and only "consult*" matches as a prefix."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE w USING fts5(word, tokenize='porter unicode61')")
+        conn.executemany("INSERT INTO w(word) VALUES (?)", [(w,) for w in sorted(words)])
+        out = []
+        for term in terms:
+            found = []
+            for token in term:
+                prefix = token.endswith("*")
+                bare = token.rstrip("*").replace('"', '""')
+                match = f'"{bare}"' + ("*" if prefix else "")
+                rows = conn.execute("SELECT word FROM w WHERE w MATCH ?", (match,))
+                found.append({r[0] for r in rows})
+            out.append(found)
+        return out
+    finally:
+        conn.close()
 
 
 class QueryStore:
@@ -170,6 +237,24 @@ class QueryStore:
                     '"quoted phrases", AND, OR, NOT, prefix* and parentheses.'
                 ) from None
             raise
+
+    def check_text(self, text: str, documents: bool = False) -> None:
+        """An InputError if ``text`` is not a valid full-text query. SQLite parses a MATCH
+        only when the statement first runs (a lazy export would fail mid-stream), so it is
+        run once here, for at most one row."""
+        table = "documents_fts" if documents else "sentences_fts"
+        try:
+            self.db.execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT 1", (text,)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            msg = str(exc)
+            if any(w in msg for w in ("locked", "disk", "malformed", "readonly", "interrupt")):
+                raise  # the corpus, not the query
+            raise InputError(
+                f"query {text!r} is not valid full-text syntax ({msg}). Use words, "
+                '"quoted phrases", AND, OR, NOT, prefix* and parentheses.'
+            ) from None
 
     def _columns(self, f: Filters) -> str:
         cols = _DOC_COLUMNS if f.documents else _CLAIM_COLUMNS
@@ -191,7 +276,7 @@ class QueryStore:
             raise
         while rows := cur.fetchmany(chunk):
             for r in rows:
-                yield dict(r)
+                yield _tidy(r)
 
     def _common(self, f: Filters) -> bool:
         """Does the full-text query match many sentences (at least COMMON)? A bounded count
@@ -220,7 +305,7 @@ class QueryStore:
         # LIMIT and OFFSET inline (validated ints): bound as parameters, SQLite 3.4x cannot
         # stop the date-ordered walk early (16 s instead of 30 ms on 1M claims).
         sql = f"SELECT {cols} {where} ORDER BY {order_by} LIMIT {int(limit)} OFFSET {int(offset)}"
-        return [dict(r) for r in self._run(sql, params, f)]
+        return [_tidy(r) for r in self._run(sql, params, f)]
 
     def count(self, f: Filters) -> int:
         where, params = _where(f)
@@ -272,6 +357,55 @@ class QueryStore:
         sql = f"SELECT {cols}, COUNT(DISTINCT c.document_id) {where} GROUP BY {groups}"
         return [(tuple(r[:-1]), r[-1]) for r in self._run(sql, params, f)]
 
+    # ------------------------------------------------------------------ attention
+
+    def mentions(self, f: Filters, by: list[str], target: str | None = None) -> list[dict]:
+        """(target, *by, claims, documents): current claims that mention each target (the
+        claims pipeline's ``targets``, tagged or not) and their documents, grouped. Stance
+        filters do not apply; dated documents only when grouping by time."""
+        f = dataclasses.replace(f, target=None, stance=None, min_score=None, with_stance=False)
+        join = " JOIN json_each(c.targets) je" + (
+            " JOIN json_each(src.tags) tg" if "tag" in by else ""
+        )
+        where, params = _where(f, join)
+        conds = []
+        if target:
+            conds.append("je.value = ?")
+            params.append(target)
+        if any(g in by for g in ("week", "month", "quarter", "year")):
+            conds.append("d.published IS NOT NULL")
+        where = _and(where, conds)
+        cols = ", ".join(["je.value AS target", *(f"{_GROUP_EXPR[g]} AS grp_{g}" for g in by)])
+        groups = ", ".join(["target", *(f"grp_{g}" for g in by)])
+        sql = (
+            f"SELECT {cols}, COUNT(DISTINCT c.id) AS claims, COUNT(DISTINCT d.id) AS documents "
+            f"{where} GROUP BY {groups}"
+        )
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self._run(sql, params, f)
+        ]
+
+    def annotated_documents(self, f: Filters, by: list[str]) -> list[dict]:
+        """(*by, documents): original documents the claims pipeline read (not skipped),
+        grouped by any of source, tag and the time fields: the denominator of attention."""
+        by = [g for g in by if g != "holder"]
+        g = Filters(documents=True, source=f.source, tag=f.tag, since=f.since, until=f.until)
+        join = " JOIN annotations a ON a.document_id = d.id AND a.status = 'done'"
+        if "tag" in by:
+            join += " JOIN json_each(src.tags) tg"
+        where, params = _where(g, join)
+        if any(x in by for x in ("week", "month", "quarter", "year")):
+            where = _and(where, ["d.published IS NOT NULL"])
+        cols = ", ".join([*(f"{_GROUP_EXPR[x]} AS grp_{x}" for x in by), "COUNT(*) AS documents"])
+        sql = f"SELECT {cols} {where}"
+        if by:
+            sql += " GROUP BY " + ", ".join(f"grp_{x}" for x in by)
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self._run(sql, params, g)
+        ]
+
     # ------------------------------------------------------------------ report
 
     def documents_per_source(self, period: str = "year") -> list[tuple[str, str, int]]:
@@ -293,22 +427,49 @@ class QueryStore:
             "AND t.target = ? AND t.label = ? AND t.uncertain = 0 "
             "ORDER BY t.score DESC, d.published DESC LIMIT ?"
         )
-        return [dict(r) for r in self.db.execute(sql, (target, label, limit))]
+        return [_tidy(r) for r in self.db.execute(sql, (target, label, limit))]
 
-    def quoted_holders(self, limit: int = 15) -> list[dict]:
-        """Holders most often quoted, with their claims' current stance tags counted."""
+    def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
+        """Holders most often quoted: claims and documents; with ``target``, only claims
+        tagged for it by the current model, counted per stance (one tag per claim, so
+        favor + against + neutral = claims)."""
+        if target is None:
+            stance, join, params = "", "", [limit]
+        else:
+            stance = (
+                ", SUM(t.label = 'favor') AS favor, SUM(t.label = 'against') AS against, "
+                "SUM(t.label = 'neutral') AS neutral"
+            )
+            join = (
+                f"JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
+                "AND t.target = ? "
+            )
+            params = [target, limit]
         sql = (
             "SELECT c.holder AS holder, COUNT(DISTINCT c.id) AS claims, "
-            "COUNT(DISTINCT c.document_id) AS documents, "
-            "SUM(t.label = 'favor') AS favor, SUM(t.label = 'against') AS against, "
-            "SUM(t.label = 'neutral') AS neutral "
+            f"COUNT(DISTINCT c.document_id) AS documents{stance} "
             "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
-            "AND a.pipeline_version = c.pipeline_version "
-            f"LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
+            f"AND a.pipeline_version = c.pipeline_version {join}"
             "WHERE c.holder_kind = 'quoted' GROUP BY c.holder COLLATE NOCASE "
             "ORDER BY claims DESC, holder LIMIT ?"
         )
-        return [dict(r) for r in self.db.execute(sql, (limit,))]
+        return [dict(r) for r in self.db.execute(sql, params)]
+
+    def current_tags(self, claim_ids: list[int]) -> dict[int, list[dict]]:
+        """The current model's stance tags of these claims: {claim id: [{target, stance,
+        score}, ...]} by target."""
+        out: dict[int, list[dict]] = {}
+        ids = [int(i) for i in claim_ids if i is not None]
+        for k in range(0, len(ids), 500):
+            chunk = ids[k : k + 500]
+            sql = (
+                "SELECT claim_id, target, label, score FROM stance_tags "
+                f"WHERE model_version = {CURRENT_MODEL} "
+                f"AND claim_id IN ({','.join('?' * len(chunk))}) ORDER BY claim_id, target"
+            )
+            for r in self.db.execute(sql, chunk):
+                out.setdefault(r[0], []).append({"target": r[1], "stance": r[2], "score": r[3]})
+        return out
 
     def has_stance_tags(self) -> bool:
         return self.db.execute("SELECT EXISTS (SELECT 1 FROM stance_tags)").fetchone()[0] == 1

@@ -65,6 +65,11 @@ class SourceHealth:
     last_error: str | None
     next_poll: str | None
     failures: int
+    last_polled: str | None = None
+    never_polled: int = 0  # feeds of the source not polled yet
+    parse_problem: str | None = None
+    items_failed: int = 0  # items that failed for good (bad links, errors, timeouts)
+    last_item_error: str | None = None  # "url: error" of the latest of them
 
 
 @dataclasses.dataclass
@@ -95,6 +100,7 @@ class ItemSpec:
     title: str | None = None
     author: str | None = None
     published: str | None = None
+    error: str | None = None  # why it cannot be crawled (a bad link): stored as a failed item
 
 
 @dataclasses.dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from importlib import resources
@@ -17,6 +18,10 @@ from pathlib import Path
 from discourse.errors import CorpusError, CorpusLockedError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# Errors of the storage rather than of the statement: reported as CorpusError with the cause.
+_STORAGE = re.compile(
+    r"database or disk is full|disk I/O error|locked|busy|readonly|disk image is malformed"
+)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -83,6 +88,7 @@ class Database:
                 self.conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             raise self._translate(exc) from None
+        self._identity = self._file_identity()
         if migrate:
             self.migrate(upto=upto)
         else:
@@ -108,7 +114,9 @@ class Database:
                     "writable; read-only commands such as `discourse query` still work."
                 )
         elif self.readonly:
-            raise CorpusError(f"{p}: no such corpus. Create one with `discourse init --db {p}`.")
+            raise CorpusError(
+                f"{p}: no such corpus. Create one with `discourse --db {shlex.quote(str(p))} init`."
+            )
         folder = p.resolve().parent
         if not self.readonly and not os.access(folder, os.W_OK):
             raise CorpusError(
@@ -118,8 +126,36 @@ class Database:
         if not folder.exists():
             raise CorpusError(f"{p}: folder {folder} does not exist.")
 
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def check_same_file(self) -> None:
+        """Raise CorpusError if the corpus file was deleted or replaced since it was opened:
+        SQLite goes on writing to the file it opened, so whatever was written is gone."""
+        if self._identity is not None and self._file_identity() != self._identity:
+            gone = "deleted" if not self.path.exists() else "replaced by another file"
+            raise CorpusError(
+                f"{self.path}: the corpus file was {gone} while this run was writing to it; "
+                "what the run stored went with it. Find what removed it, then run the "
+                "command again."
+            )
+
     def _translate(self, exc: sqlite3.Error) -> Exception:
         msg = str(exc)
+        if "full" in msg:  # SQLITE_FULL: "database or disk is full"
+            return CorpusError(
+                f"{self.path}: the disk is full ({msg}); the transaction in progress was rolled "
+                "back and nothing stored before it was lost. Free some space (or move the "
+                "corpus to a larger disk), then run the command again."
+            )
+        if "disk I/O error" in msg:
+            return CorpusError(
+                f"{self.path}: disk I/O error ({msg}); check the disk, then run the command again."
+            )
         if "locked" in msg or "busy" in msg:
             return CorpusLockedError(
                 f"{self.path}: is locked by another process writing to it (a crawl or "
@@ -170,6 +206,12 @@ class Database:
                 "read-only. Run any writing command (e.g. `discourse init`) once first."
             )
         for version, name, sql in pending:
+            # a migration that rebuilds a table says so in its first line: foreign keys are
+            # off while it runs (the pragma is a no-op inside a transaction) and checked
+            # before it commits
+            rebuild = sql.lstrip().startswith("-- discourse: foreign_keys off")
+            if rebuild:
+                self.conn.execute("PRAGMA foreign_keys = OFF")
             try:
                 with self.transaction():
                     # Another process may have migrated while we waited for the lock.
@@ -182,44 +224,68 @@ class Database:
                     )
                     for statement in _split_sql(sql):
                         self.conn.execute(statement)
+                    if rebuild and self.conn.execute("PRAGMA foreign_key_check").fetchone():
+                        raise CorpusError(
+                            f"{self.path}: migration {version} ({name}) would break foreign "
+                            "keys; the corpus was not changed."
+                        )
                     self.conn.execute(
                         "INSERT INTO schema_version(version, name) VALUES (?, ?)", (version, name)
                     )
             except sqlite3.Error as exc:
                 raise self._translate(exc) from None
+            finally:
+                if rebuild:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
             applied.append(version)
         return applied
 
     # -- transactions ------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        Errors of the storage itself (disk full, I/O, locks) come out as CorpusError with the
+        real cause: SQLite may already have rolled back (it does on SQLITE_FULL), and the
+        "no transaction is active" of a second rollback must not hide why."""
         if self.conn.in_transaction:  # nested: join the outer transaction
             yield self.conn
             return
+        self.check_same_file()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise self._translate(exc) from None
         try:
             yield self.conn
-        except BaseException as exc:
-            self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
-                raise self._translate(exc) from None  # as PostgreSQL's backend says it
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            if _STORAGE.search(str(exc)):
+                raise self._translate(exc) from None
+            raise
+        except BaseException:
+            self._rollback()
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise self._translate(exc) from None
+
+    def _rollback(self) -> None:
+        if not self.conn.in_transaction:
+            return  # SQLite rolled back by itself (SQLITE_FULL, SQLITE_IOERR, ...)
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the error being raised says more than a failed rollback would
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, params)
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc) or "readonly" in str(exc):
+            if _STORAGE.search(str(exc)):
                 raise self._translate(exc) from None
             raise
 

@@ -12,6 +12,7 @@ from filelock import FileLock, Timeout
 
 from discourse.errors import CorpusLockedError
 from discourse.store.analysis import AnalysisStore
+from discourse.store.browse import BrowseStore
 from discourse.store.documents import DocumentStore
 from discourse.store.queries import QueryStore
 from discourse.store.sources import SourceStore
@@ -21,6 +22,8 @@ from discourse.store.stance import StanceStore
 
 class SQLiteBackend:
     dialect = "sqlite"
+    # one writer at a time: engine workers return results and the command's process writes
+    concurrent_writers = False
 
     def __init__(self, path: Path, *, readonly: bool, busy_timeout: float, upto: int | None):
         self.location = path
@@ -32,6 +35,7 @@ class SQLiteBackend:
         self.analysis = AnalysisStore(self.db)
         self.queries = QueryStore(self.db)
         self.stance = StanceStore(self.db)
+        self.browse = BrowseStore(self.db)
 
     @contextlib.contextmanager
     def lock(self, name: str, *, hint: str = "") -> Iterator[None]:
@@ -62,6 +66,8 @@ class SQLiteBackend:
                 rows = self.db.execute(f"SELECT COUNT(*) FROM {content}").fetchone()[0]
                 if indexed != rows:
                     problems.append(f"{table}: {indexed} indexed rows for {rows} {content}")
+        if self.db.version() >= 8:  # claim rows and facet counts (0008_browse)
+            problems += self.browse.problems()
         return problems
 
     def tables(self) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from discourse.store.browse import BrowseStore
 from discourse.store.sqlite import Database
 
 # Claims of each document's current annotation (older pipeline versions' claims are kept).
@@ -24,6 +25,9 @@ class StanceStore:
         """Record a stance model and make it the current one (older tags stay queryable
         under their own model version)."""
         with self.db.transaction() as conn:
+            before = conn.execute(
+                "SELECT version FROM models WHERE kind = 'stance' AND is_current = 1"
+            ).fetchone()
             conn.execute("UPDATE models SET is_current = 0 WHERE kind = 'stance'")
             conn.execute(
                 "INSERT INTO models(version, kind, path, metadata, is_current) "
@@ -31,6 +35,8 @@ class StanceStore:
                 "path = excluded.path, metadata = excluded.metadata, is_current = 1",
                 (version, path, json.dumps(metadata, default=str)),
             )
+            if before is None or before[0] != version:  # every claim row shows the new tags
+                BrowseStore(self.db).rebuild()
 
     def sync_targets(self, registry: dict[str, dict]) -> None:
         """Make the targets table match targets.toml (id, name, description)."""
@@ -61,13 +67,26 @@ class StanceStore:
     # ------------------------------------------------------------------ tagging
 
     def untagged(self, model_version: str, after: int = 0, limit: int = 2000) -> list[tuple]:
-        """(claim id, sentence text, targets JSON, stance view JSON) of current claims that
-        mention a target and have no tag from ``model_version``, in id order after ``after``."""
+        """(claim id, sentence text, targets JSON, stance view JSON, relevance JSON) of current
+        statements (claims and sentences about a target) that are about a target and have no
+        tag from ``model_version``, in id order after ``after``."""
         return [
             tuple(r)
             for r in self.db.execute(
-                f"SELECT c.id, s.text, c.targets, c.stance_view FROM {_CURRENT_CLAIMS} "
+                f"SELECT c.id, s.text, c.targets, c.stance_view, c.relevance FROM {_CURRENT_CLAIMS} "
                 "JOIN sentences s ON s.id = c.sentence_id "
+                "WHERE c.id > ? AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM stance_tags t "
+                "WHERE t.claim_id = c.id AND t.model_version = ?) ORDER BY c.id LIMIT ?",
+                (after, model_version, limit),
+            )
+        ]
+
+    def untagged_ids(self, model_version: str, after: int = 0, limit: int = 2000) -> list[int]:
+        """Ids of :meth:`untagged` claims (without their text), in id order after ``after``."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT c.id FROM {_CURRENT_CLAIMS} "
                 "WHERE c.id > ? AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM stance_tags t "
                 "WHERE t.claim_id = c.id AND t.model_version = ?) ORDER BY c.id LIMIT ?",
                 (after, model_version, limit),
@@ -82,14 +101,20 @@ class StanceStore:
         ).fetchone()[0]
 
     def store_tags(self, tags: list[tuple], model_version: str) -> None:
-        """(claim id, target, label, score, uncertain) rows, in one transaction."""
+        """(claim id, target, label, score, uncertain, relevance) rows, in one transaction."""
         with self.db.transaction() as conn:
             conn.executemany(
                 "INSERT INTO stance_tags(claim_id, target, label, score, uncertain, "
-                "model_version) VALUES (?, ?, ?, ?, ?, ?) "
+                "model_version, relevance) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(claim_id, target, model_version) DO NOTHING",
-                [(c, t, lb, s, int(u), model_version) for c, t, lb, s, u in tags],
+                [(c, t, lb, s, int(u), model_version, r) for c, t, lb, s, u, r in tags],
             )
+            current = conn.execute(
+                "SELECT 1 FROM models WHERE kind = 'stance' AND is_current = 1 AND version = ?",
+                (model_version,),
+            ).fetchone()
+            if current:
+                BrowseStore(self.db).refresh_claims(c for c, *_ in tags)
 
     def tags_of(self, claim_id: int, model_version: str | None) -> list[dict]:
         """The stance tags of one claim from ``model_version``."""

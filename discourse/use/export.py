@@ -3,13 +3,12 @@ stays constant: CSV, JSON Lines or Parquet (readable by pandas and DuckDB)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 from discourse.errors import InputError
+from discourse.use.output import open_output
 from discourse.use.query import make_filters
 
 FORMATS = ("csv", "jsonl", "parquet")
@@ -65,8 +64,18 @@ LABEL_SCHEMA = [
 KINDS = ("claims", "documents", "labels")
 
 
-def export(corpus, what: str, fmt: str, out: str | Path, text: str | None = None, **filters) -> int:
-    """Write every matching claim, document or label to ``out``; return the number of rows.
+def export(
+    corpus,
+    what: str,
+    fmt: str,
+    out: str | Path,
+    text: str | None = None,
+    *,
+    force: bool = False,
+    **filters,
+) -> int:
+    """Write every matching claim, document or label to ``out`` (``-``: standard output;
+    an existing file only with ``force``); return the number of rows.
     Labels export as JSON Lines that ``discourse train --labels`` reads back."""
     if what not in KINDS:
         raise InputError(f"cannot export {what!r}: use {', '.join(KINDS)}.")
@@ -80,53 +89,36 @@ def export(corpus, what: str, fmt: str, out: str | Path, text: str | None = None
         f.with_stance = what == "claims"  # one row per claim and current stance tag
         schema = DOCUMENT_SCHEMA if what == "documents" else CLAIM_SCHEMA
         rows = corpus.queries.iter_rows(f)
-    return _write(rows, fmt, out, schema)
+    return write_rows(rows, fmt, out, schema, force=force)
 
 
-@contextlib.contextmanager
-def partial_file(out: str | Path) -> Iterator[Path]:
-    """Yield ``FILE.part`` to write; it becomes ``FILE`` only when the block succeeds, so a
-    failed write never leaves a half file behind. An OSError names ``FILE``."""
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    try:
-        yield tmp
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{out}: cannot be written ({exc.strerror}).") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _write(rows, fmt: str, out: str | Path, schema) -> int:
+def write_rows(rows, fmt: str, out: str | Path, schema, *, force: bool = False) -> int:
+    """Write ``rows`` (dicts) as ``fmt`` with the columns of ``schema``; the row count."""
     names = [n for n, _ in schema]
-    with partial_file(out) as tmp:
-        return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, tmp, names, schema)
+    binary = fmt == "parquet"
+    with open_output(out, force=force, binary=binary, what="Parquet") as fh:
+        return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, fh, names, schema)
 
 
-def _csv(rows, path: Path, names, schema) -> int:
+def _csv(rows, fh, names, schema) -> int:
     n = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
-            n += 1
+    writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+        n += 1
     return n
 
 
-def _jsonl(rows, path: Path, names, schema) -> int:
+def _jsonl(rows, fh, names, schema) -> int:
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps({k: row.get(k) for k in names}, ensure_ascii=False) + "\n")
-            n += 1
+    for row in rows:
+        fh.write(json.dumps({k: row.get(k) for k in names}, ensure_ascii=False) + "\n")
+        n += 1
     return n
 
 
-def _parquet(rows, path: Path, names, schema) -> int:
+def _parquet(rows, fh, names, schema) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -138,7 +130,7 @@ def _parquet(rows, path: Path, names, schema) -> int:
     }
     arrow = pa.schema([(name, types[typ]) for name, typ in schema])
     n = 0
-    with pq.ParquetWriter(path, arrow) as writer:
+    with pq.ParquetWriter(fh, arrow) as writer:
         batch: list[dict] = []
         for row in rows:
             batch.append(
@@ -157,21 +149,50 @@ def _parquet(rows, path: Path, names, schema) -> int:
     return n
 
 
-def export_summary(corpus, fmt: str, out: str | Path, **kw) -> int:
+def export_summary(corpus, fmt: str, out: str | Path, *, force: bool = False, **kw) -> int:
     """Compute a stance summary and write it (csv, jsonl or parquet)."""
     from discourse.use.summary import summary
 
-    return write_summary(summary(corpus, **kw), fmt, out)
+    return write_summary(summary(corpus, **kw), fmt, out, force=force)
 
 
-def write_summary(result, fmt: str, out: str | Path) -> int:
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}.")
+SUMMARY_FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+
+
+def write_summary(result, fmt: str, out: str | Path, *, force: bool = False) -> int:
+    """Write a :class:`~discourse.use.summary.Summary` to ``out`` (``-``: standard output):
+    ``table`` as `discourse summary` prints it, ``json`` one object with the model version,
+    notes and rows, ``csv``/``jsonl``/``parquet`` one record per row. The row count."""
+    from discourse.use.summary import format_table
+
+    if fmt not in SUMMARY_FORMATS:
+        raise InputError(f"unknown format {fmt!r}: use {', '.join(SUMMARY_FORMATS)}.")
+    if fmt in ("table", "json"):
+        if fmt == "table":
+            body = format_table(result)
+        else:
+            body = json.dumps(
+                {"model_version": result.model_version, "notes": result.notes, "rows": result.rows},
+                ensure_ascii=False,
+            )
+        with open_output(out, force=force) as fh:
+            fh.write(body + "\n")
+        return len(result.rows)
     names = result.columns()
-    types = {"claims": "int64", "documents": "int64", "small": "bool"}
-    for lb in ("favor", "against", "neutral"):
-        types[lb] = "int64"
+    ints = {"claims", "documents", "favor", "against", "neutral", "claims_mentioning"}
+    ints |= {"documents_mentioning", "documents_in_period"}
+    floats = ("share", "adjusted", "attention")
     schema = [
-        (n, types.get(n, "float64" if "share" in n or "adjusted" in n else "string")) for n in names
+        (
+            n,
+            "bool"
+            if n == "small"
+            else "int64"
+            if n in ints
+            else "float64"
+            if n.startswith(floats)
+            else "string",
+        )
+        for n in names
     ]
-    return _write(iter(result.rows), fmt, out, schema)
+    return write_rows(iter(result.rows), fmt, out, schema, force=force)

@@ -11,33 +11,38 @@ import jinja2
 
 from discourse import __version__
 from discourse.errors import InputError
-from discourse.stance.labels import STANCES
+from discourse.links import is_http_url
 from discourse.stance.targets import target_registry
-from discourse.use.charts import COLOURS, _pyplot, stance_figure, svg_of
-from discourse.use.export import partial_file
-from discourse.use.summary import require_tags, summary
+from discourse.use.charts import COLOURS, attention_figure, overview_figure, stance_figure, svg_of
+from discourse.use.output import check_output, is_stdout, open_output
+from discourse.use.summary import MIN_CLAIMS, require_tags, summary
+from discourse.vocabulary import STANCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _overview_svg(rows: list[tuple[str, str, int]]) -> str | None:
-    """Stacked bars of (year, source, documents) rows."""
-    if not rows:
+def _claim_view(c: dict) -> dict:
+    """A claim as the report shows it: whitespace collapsed, no quote marks added (the text
+    may carry its own), the source line from the parts that exist, a link only to http(s)."""
+    url = c.get("url")
+    when = (c.get("published") or "")[:10]
+    parts = [c.get("source"), when]
+    return {
+        "text": " ".join((c.get("text") or "").split()),
+        "holder": "the author" if c.get("holder_kind") == "author" else c.get("holder"),
+        "href": url if is_http_url(url) else None,
+        "label": " ".join((c.get("title") or url or "untitled").split()),
+        "url": url,
+        "details": [p for p in parts if p],
+        "confidence": c.get("stance_score"),
+    }
+
+
+def attention_svg(corpus, target: str, by: str) -> str | None:
+    try:
+        return svg_of(attention_figure(corpus, by=by, target=target))
+    except InputError:
         return None
-    plt = _pyplot()
-    years = sorted({r[0] for r in rows})
-    sources = sorted({r[1] for r in rows})
-    counts = {(y, s): n for y, s, n in rows}
-    fig, ax = plt.subplots(figsize=(10, 3.2), constrained_layout=True)
-    bottom = [0] * len(years)
-    for k, src in enumerate(sources):
-        vals = [counts.get((y, src), 0) for y in years]
-        ax.bar(years, vals, bottom=bottom, label=src, color=plt.cm.tab10(k % 10))
-        bottom = [a + b for a, b in zip(bottom, vals)]
-    ax.set_ylabel("documents")
-    ax.set_title("Documents per source and year")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    return svg_of(fig)
 
 
 def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
@@ -62,8 +67,13 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
                 "description": registry.get(tid, {}).get("description", ""),
                 "overall": row,
                 "holders": [r for r in by_holder.rows if r["target"] == tid],
+                "quoted": corpus.queries.quoted_holders(10, target=tid),
                 "chart": chart,
-                "top": {lb: corpus.queries.top_claims(tid, lb, 5) for lb in ("favor", "against")},
+                "attention": attention_svg(corpus, tid, period),
+                "top": {
+                    lb: [_claim_view(c) for c in corpus.queries.top_claims(tid, lb, 5)]
+                    for lb in ("favor", "against")
+                },
             }
         )
     meta = current["metadata"]
@@ -79,20 +89,26 @@ def build_report(corpus, *, title: str = "Stance in the corpus") -> str:
         corpus=str(corpus.path),
         stats=stats,
         sources=corpus.sources.health(),
-        overview=_overview_svg(per_year),
+        overview=svg_of(overview_figure(per_year)) if per_year else None,
         period=period,
         targets=targets,
         holders=corpus.queries.quoted_holders(15),
         model=current,
         cv=cv,
+        real=meta.get("real_test"),
         notes=overall.notes,
+        min_claims=MIN_CLAIMS,
         stances=STANCES,
         colours=COLOURS,
     )
 
 
-def write_report(corpus, out: str | Path, **kw) -> Path:
+def write_report(corpus, out: str | Path, *, force: bool = False, **kw) -> str:
+    """Write the report to ``out`` (``-``: standard output; an existing file only with
+    ``force``)."""
+    if not is_stdout(out):
+        check_output(out, force=force)  # before the work, not after
     html = build_report(corpus, **kw)
-    with partial_file(out) as tmp:
-        tmp.write_text(html, encoding="utf-8")
-    return Path(out)
+    with open_output(out, force=force) as fh:
+        fh.write(html)
+    return str(out)

@@ -1,6 +1,7 @@
 """`discourse serve`: a read-only web view of the corpus on Datasette, with titles and
 descriptions for every table and column, full-text search on claims and documents, facets,
-canned queries and CSV export."""
+canned queries, CSV export and each document with its claims marked. The plugin it loads
+(discourse.use.web) denies crawl state, raw HTML and URLs that may carry credentials."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from discourse.store.browse import FACETS
+from discourse.use.web import CLAIMS_TABLE, DENIED_TABLES
+
 log = logging.getLogger(__name__)
 
 CLAIM_COLUMNS = {
+    "id": "Row id (one row per claim and target).",
     "claim_id": "Claim id (claims.id).",
     "sentence_id": "Sentence id; full-text search runs over sentence text.",
     "text": "The claim sentence as it appears in the document.",
@@ -50,16 +55,32 @@ DOCUMENT_COLUMNS = {
     "url": "Canonical URL.",
     "text": "Main text extracted from the page.",
 }
+SOURCE_COLUMNS = {
+    "source_id": "Source id.",
+    "name": "Outlet name (sources.toml).",
+    "kind": "feed, sitemap or pages.",
+    "homepage": "Home page (shown without any user:password@).",
+    "tags": "Tags such as blog, newspaper, council (JSON list).",
+    "status": "active, failing or disabled.",
+    "created_at": "When the source was added.",
+}
+# stance_by_month: the target given by id or name in any case; when none is given, the target
+# with the most claims, which the page's list of targets shows as chosen.
+_TARGET = (
+    "coalesce((SELECT id FROM targets WHERE lower(id) = lower(trim(:target)) "
+    "OR lower(name) = lower(trim(:target))), CASE WHEN trim(:target) = '' THEN (SELECT value "
+    "FROM claim_facet_counts WHERE filter_column = '' AND facet = 'target' ORDER BY n DESC, "
+    "value LIMIT 1) END)"
+)
 QUERIES = {
     "stance_by_month": {
         "title": "Stance by month for a target",
         "description": "Claims tagged favor, against and neutral toward a target, per month "
-        "of publication (current stance model). Targets: co-production, "
-        "community-engagement, communities-agenda or any added in targets.toml.",
+        "of publication (current stance model). Choose a target from the list (any case).",
         "sql": (
             "select month, sum(stance = 'favor') as favor, sum(stance = 'against') as "
             "against, sum(stance = 'neutral') as neutral, count(*) as claims from "
-            "claims_view where target = :target and month is not null group by month "
+            f"claim_rows where target = {_TARGET} and month is not null group by month "
             "order by month"
         ),
     },
@@ -69,22 +90,42 @@ QUERIES = {
         "sql": (
             "select holder, count(distinct claim_id) as claims, count(distinct document_id) "
             "as documents, sum(stance = 'favor') as favor, sum(stance = 'against') as "
-            "against, sum(stance = 'neutral') as neutral from claims_view where holder_kind "
+            "against, sum(stance = 'neutral') as neutral from claim_rows where holder_kind "
             "= 'quoted' group by holder order by claims desc limit 50"
         ),
     },
 }
-HIDDEN = ("fetch_log", "items", "feeds", "document_aliases", "schema_version", "annotations")
+HIDDEN = ("annotations", "schema_version", "claim_facet_counts", "claims_view", "document_urls")
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "datasette"
+# The plugin module Datasette loads from --plugins-dir: the hooks live in discourse.use.web.
+PLUGIN_SHIM = """from discourse.use.web import (  # noqa: F401
+    asgi_wrapper,
+    extra_template_vars,
+    permission_allowed,
+    prepare_connection,
+    register_facet_classes,
+    register_routes,
+    render_cell,
+)
+"""
+
+
+def _facets(*columns: str) -> list[dict]:
+    return [
+        {"corpus": {"column": c, "sort": "value_desc"} if c == "month" else {"column": c}}
+        for c in columns
+    ]
 
 
 def metadata(db_name: str) -> dict:
     tables = {
-        "claims_view": {
+        CLAIMS_TABLE: {
             "title": "Claims",
             "description": "Every claim about engagement practice, with its holder and its "
-            "stance toward each target it mentions (one row per claim and target).",
+            "stance toward each target it mentions (one row per claim and target). The "
+            "document id and title open the claim in its article.",
             "columns": CLAIM_COLUMNS,
-            "facets": ["source", "target", "stance", "claim_type", "month"],
+            "facets": _facets(*FACETS),
             "fts_table": "sentences_fts",
             "fts_pk": "sentence_id",
             "sort_desc": "published",
@@ -92,16 +133,20 @@ def metadata(db_name: str) -> dict:
         },
         "documents_view": {
             "title": "Documents",
-            "description": "Original documents (near-duplicates left out) with their source.",
+            "description": "Original documents (near-duplicates left out) with their source. "
+            "The id or title opens the document with its claims marked.",
             "columns": DOCUMENT_COLUMNS,
-            "facets": ["source", "month", "language"],
+            "facets": _facets("source", "month", "language"),
             "fts_table": "documents_fts",
             "fts_pk": "document_id",
             "sort_desc": "published",
             "size": 50,
         },
-        "sources": {"title": "Sources", "description": "Outlets and their crawl state."},
-        "documents": {"title": "Documents (table)", "description": "All stored documents."},
+        "sources_view": {
+            "title": "Sources",
+            "description": "Outlets (crawl state and settings are not served).",
+            "columns": SOURCE_COLUMNS,
+        },
         "claims": {"title": "Claims (table)", "description": "Claims as stored."},
         "sentences": {"title": "Sentences", "description": "Every sentence of each document."},
         "stance_tags": {
@@ -114,6 +159,8 @@ def metadata(db_name: str) -> dict:
     }
     for name in HIDDEN:
         tables[name] = {"hidden": True}
+    for name in DENIED_TABLES:  # the plugin denies them too; this holds even without it
+        tables[name] = {"hidden": True, "allow": False}
     return {
         "title": "discourse corpus",
         "description": "Claims about involving local people in public services, who holds "
@@ -143,29 +190,29 @@ def serve(
     with tempfile.TemporaryDirectory() as tmp:
         meta_path = Path(tmp) / "metadata.json"
         meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        cmd = [
-            sys.executable,
-            "-m",
-            "datasette",
-            "serve",
-            str(path),
-            "--metadata",
-            str(meta_path),
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--setting",
-            "sql_time_limit_ms",
-            "5000",
-            "--setting",
-            "allow_download",
-            "off",
-            "--setting",
-            "default_allow_sql",
-            "on" if allow_sql else "off",
-        ]
+        plugins = Path(tmp) / "plugins"
+        plugins.mkdir()
+        (plugins / "discourse_web.py").write_text(PLUGIN_SHIM, encoding="utf-8")
+        cmd = datasette_command(path, meta_path, plugins, host, port, allow_sql)
         return _run_child(cmd, every=refresh if tick else None, tick=tick)
+
+
+def datasette_command(
+    path: Path, meta_path: Path, plugins: Path, host: str, port: int, allow_sql: bool
+) -> list[str]:
+    settings = {
+        "sql_time_limit_ms": 5000,
+        "allow_download": "off",
+        "default_allow_sql": "on" if allow_sql else "off",
+        # Suggestions would count every column of a 1M-row table on each page view.
+        "suggest_facets": "off",
+    }
+    cmd = [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(meta_path)]
+    cmd += ["--plugins-dir", str(plugins), "--template-dir", str(TEMPLATES)]
+    cmd += ["--host", host, "--port", str(port)]
+    for name, value in settings.items():
+        cmd += ["--setting", name, str(value)]
+    return cmd
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

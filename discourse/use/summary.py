@@ -15,22 +15,34 @@ import math
 import numpy as np
 
 from discourse.errors import InputError
-from discourse.stance.labels import STANCES
-from discourse.store.queries import GROUPS
+from discourse.store.queries import GROUPS, TIME_GROUPS
 from discourse.use.query import make_filters
+from discourse.vocabulary import STANCES
 
 MIN_CLAIMS = 30
+ATTENTION_COLUMNS = [
+    "claims_mentioning",
+    "documents_mentioning",
+    "documents_in_period",
+    "attention",
+]
 Z95 = 1.959963984540054
 
 NOTES = [
     "share_*: raw share of the group's tagged claims (classify and count), with Wilson 95% "
     "intervals (*_low, *_high).",
     "adjusted_*: shares corrected for the model's errors (adjusted classify-and-count, using "
-    "its cross-validated confusion on its training labels); blank when the model has no "
-    "cross-validated rates for the target.",
+    "its confusion on the real test sentences of engagement-real when the model was measured "
+    "there, else its cross-validated confusion on its training labels); blank when the model "
+    "has no rates for the target.",
     f"small = true: fewer than {MIN_CLAIMS} tagged claims in the group; read its shares "
-    "with care (the intervals say how much).",
+    "with care (the intervals say how much). The table and the report show its adjusted "
+    "shares as — (too few claims to correct); csv, json and parquet keep them.",
     "holder: 'author' is the writer's own claims, 'quoted' claims attributed to someone else.",
+    "By week, month, quarter or year also: claims_mentioning and documents_mentioning (claims "
+    "that mention the target, tagged or not, and their documents), documents_in_period (every "
+    "annotated document of the period, whatever its holder) and attention (the share of them "
+    "that mention the target).",
 ]
 
 
@@ -43,6 +55,15 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def correction_rates(metadata: dict) -> dict:
+    """{target: confusion} for adjusted shares: measured on real text (the adjudicated
+    engagement-real test split, ``real_test.tag_confusion``) where the model was, else
+    cross-validated on its own training labels."""
+    real = (metadata.get("real_test") or {}).get("tag_confusion") or {}
+    cv = (metadata.get("cross_validation") or {}).get("tag_confusion") or {}
+    return {**cv, **real}
 
 
 def adjusted_shares(counts: dict[str, int], confusion) -> dict[str, float] | None:
@@ -88,8 +109,14 @@ class Summary:
     model_version: str
     notes: list[str]
 
+    @property
+    def over_time(self) -> bool:
+        return any(g in TIME_GROUPS for g in self.by)
+
     def columns(self) -> list[str]:
         cols = ["target", *self.by, "claims", "documents"]
+        if self.over_time:
+            cols += ATTENTION_COLUMNS
         cols += STANCES
         for lb in STANCES:
             cols += [f"share_{lb}", f"share_{lb}_low", f"share_{lb}_high"]
@@ -115,8 +142,7 @@ def summary(
     current = require_tags(corpus)
     f = make_filters(corpus, None, target=target, **filters)
     rows = corpus.queries.stance_counts(f, by)
-    rates = current["metadata"].get("cross_validation", {}) or {}
-    rates = rates.get("tag_confusion", {})
+    rates = correction_rates(current["metadata"])
     groups: dict[tuple, dict] = {}
     for r in rows:
         key = (r["target"], *(r[g] for g in by))
@@ -143,7 +169,30 @@ def summary(
         row["small"] = n < min_claims
         row["model_version"] = current["version"]
         out.append(row)
-    return Summary(out, by, current["version"], NOTES)
+    result = Summary(out, by, current["version"], NOTES)
+    if result.over_time:
+        _add_attention(corpus, f, result, target)
+    return result
+
+
+def _add_attention(corpus, f, result: Summary, target: str | None) -> None:
+    """Beside stance, per row: the claims and documents that mention the target (tagged or
+    not), the annotated documents of the period and the share that mention it."""
+    by = result.by
+    found = corpus.queries.mentions(f, by, target=target)
+    mentions = {(r["target"], *(r[g] for g in by)): r for r in found}
+    doc_by = [g for g in by if g != "holder"]
+    totals = {
+        tuple(r[g] for g in doc_by): r["documents"]
+        for r in corpus.queries.annotated_documents(f, doc_by)
+    }
+    for row in result.rows:
+        m = mentions.get((row["target"], *(row[g] for g in by)), {})
+        total = totals.get(tuple(row[g] for g in doc_by), 0)
+        row["claims_mentioning"] = m.get("claims", 0)
+        row["documents_mentioning"] = m.get("documents", 0)
+        row["documents_in_period"] = total
+        row["attention"] = row["documents_mentioning"] / total if total else None
 
 
 def format_table(s: Summary) -> str:
@@ -152,7 +201,18 @@ def format_table(s: Summary) -> str:
 
     keys = ["target", *s.by, "claims", "documents"]
     head = [*keys[:-1], "docs"]
-    cells = [[str(r.get(k) or "-") for k in keys] for r in s.rows]
+    if s.over_time:
+        keys += ["documents_mentioning", "documents_in_period", "attention"]
+        head += ["mentions", "of docs", "attention"]
+    cells = [
+        [
+            pct(r.get(k)).strip()
+            if k == "attention"
+            else ("-" if r.get(k) is None or r.get(k) == "" else str(r.get(k)))
+            for k in keys
+        ]
+        for r in s.rows
+    ]
     widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(head)]
     lines = []
     header = "  ".join(h.ljust(w) for h, w in zip(head, widths))
@@ -163,7 +223,8 @@ def format_table(s: Summary) -> str:
         line = "  ".join(c.ljust(w) for c, w in zip(row_cells, widths))
         for lb in STANCES:
             line += f"  {pct(r[f'share_{lb}'])} [{pct(r[f'share_{lb}_low'])}-{pct(r[f'share_{lb}_high'])}]"
-        line += "  " + "  ".join(f"{pct(r[f'adjusted_{lb}']):>7}" for lb in STANCES)
+        adjusted = [None if r["small"] else r[f"adjusted_{lb}"] for lb in STANCES]
+        line += "  " + "  ".join(f"{pct(v) if v is not None else '—':>7}" for v in adjusted)
         if r["small"]:
             line += "  * small"
         lines.append(line)

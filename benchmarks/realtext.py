@@ -1,0 +1,410 @@
+"""Real-text benchmark: claims, holders and stance on sentences real people wrote.
+
+    python -m benchmarks.realtext [--split test|dev] [--ablation] [--json]
+
+Data: ``../shared/benchmarks/engagement-real/sentences.jsonl`` (read in place, never copied),
+its fixed ``split`` field; on the test split the adjudicated labels of the double annotation
+(``corpora/labels/engagement-real/test-adjudicated.jsonl``) replace the first annotator's.
+
+Each record is run through the shipped pipeline as a document would be: ``context + " " +
+text`` with the page title as the document title; the record's prediction comes from the
+sentences that lie within ``text``.
+
+Measures (ours beside peers trained on the same real train split, in this run):
+
+- claims: precision / recall / F1 of ``is_claim``; peer: word+char TF-IDF + logistic
+  regression;
+- quoted-holder accuracy: of the claims whose gold holder is not the author, the share whose
+  predicted holder names the same source (case, "the", titles and possessives ignored; one
+  name inside the other, or the same surname, counts); peer: the first PERSON or ORG entity
+  of the sentence, else of the context;
+- stance F_avg over every sentence-target pair (3 targets x every sentence, none skipped;
+  mean F1 of favor and against), strictly and with ``alt`` labels counted as right; peer: a
+  per-target word+char n-gram LinearSVC on the four labels (favor/against/neutral/none);
+- expected calibration error of the pair-level confidence (15 equal-width bins): the
+  confidence of a pair is P(about) x P(label | about) for a stance, 1 - P(about) for none.
+
+``--ablation`` retrains the relevance model, the claim detector and the stance model on each
+source alone (real train split, the project's own labels) and on both, and scores each on the
+same split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.svm import LinearSVC
+
+from discourse import labelsets
+
+ROOT = Path(__file__).resolve().parent.parent
+ADJUDICATED = ROOT / "corpora" / "labels" / "engagement-real" / "test-adjudicated.jsonl"
+TARGETS = {
+    "claim_f1": 0.85,
+    "quoted_holder_accuracy": 0.80,
+    "stance_f_avg": 0.65,
+    "stance_margin_over_peer": 0.03,
+    "stance_ece": 0.05,
+}
+STANCES = ("favor", "against", "neutral")
+HONORIFICS = re.compile(
+    r"\b(dr|mr|mrs|ms|miss|prof|professor|sir|dame|lord|lady|cllr|coun|councillor|rev|the)\b\.?"
+)
+
+
+def load(split: str) -> tuple[list[dict], list[dict], list[str]]:
+    """(train records, evaluation records, targets); adjudicated labels on the test split."""
+    path = labelsets.real_sentences_path(ROOT)
+    records = labelsets.read_records(path)
+    if split == "test" and ADJUDICATED.exists():
+        records = labelsets.with_labels(records, ADJUDICATED)
+    train = [r for r in records if r["split"] == "train"]
+    return train, [r for r in records if r["split"] == split], labelsets.targets_of(records)
+
+
+# ---------------------------------------------------------------- ours
+
+
+def predict(records: list[dict], targets: list[str], nlp, stance_model) -> list[dict]:
+    """The shipped pipeline's reading of each record (see the module docstring)."""
+    from discourse.claims.annotate import clean, sentence_records
+
+    docs = []
+    for r in records:
+        ctx = r["context"] or ""
+        doc = nlp.make_doc(clean((ctx + " " + r["text"]) if ctx else r["text"]))
+        doc._.title = r.get("title") or None
+        docs.append((doc, len(ctx) + 1 if ctx else 0))
+    out = []
+    for (_, start), doc in zip(docs, nlp.pipe(d for d, _ in docs)):
+        sents = [
+            s
+            for s in sentence_records(doc)
+            if s.end - max(s.start, start) > 0.5 * (s.end - s.start)
+        ]
+        claims = [s for s in sents if s.is_claim]
+        best = max(claims, key=lambda s: s.score or 0.0) if claims else None
+        about = {t: max((s.relevance.get(t, 0.0) for s in sents), default=0.0) for t in targets}
+        out.append(
+            {
+                "is_claim": bool(claims),
+                "holder": best.holder if best else None,
+                "about": about,
+                "statements": [s for s in sents if s.statement],
+            }
+        )
+    rows, keys = [], []
+    for k, p in enumerate(out):
+        for t in targets:
+            owners = [s for s in p["statements"] if t in s.targets]
+            if owners:
+                s = max(owners, key=lambda s: s.relevance.get(t, 0.0))
+                keys.append((k, t))
+                rows.append((s.text, t, s.stance_view))
+    for p in out:
+        p["stance"] = {t: ("none", 1.0 - p["about"][t]) for t in targets}
+        p["proba"] = {t: {"none": 1.0 - p["about"][t]} for t in targets}
+    if rows:
+        proba = stance_model.predict_proba(rows)
+        labels = [str(c) for c in stance_model.classes_]
+        for (k, t), pr in zip(keys, proba):
+            pa = out[k]["about"][t]
+            dist = {"none": 1.0 - pa, **{c: pa * float(v) for c, v in zip(labels, pr)}}
+            label = labels[int(np.argmax(pr))]
+            out[k]["stance"][t] = (label, dist[label])
+            out[k]["proba"][t] = dist
+    return out
+
+
+# ---------------------------------------------------------------- peers
+
+
+def peer_claims(train: list[dict], records: list[dict]) -> list[bool]:
+    model = make_pipeline(
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        ),
+        LogisticRegression(C=10, max_iter=5000, class_weight="balanced"),
+    )
+    model.fit([r["text"] for r in train], [r["is_claim"] for r in train])
+    return [bool(v) for v in model.predict([r["text"] for r in records])]
+
+
+def peer_stance(train: list[dict], records: list[dict], targets: list[str]) -> dict:
+    """Per-target word+char n-gram LinearSVC on the four labels (the plain peer)."""
+    out = {}
+    for t in targets:
+        model = make_pipeline(
+            make_union(
+                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            ),
+            LinearSVC(C=1.0),
+        )
+        model.fit([r["text"] for r in train], [r["stances"][t] for r in train])
+        out[t] = list(model.predict([r["text"] for r in records]))
+    return out
+
+
+def peer_holders(records: list[dict], nlp) -> list[str]:
+    out = []
+    for doc, ctx in zip(
+        nlp.pipe(r["text"] for r in records),
+        nlp.pipe(r["context"] or "" for r in records),
+    ):
+        ents = [e.text for e in doc.ents if e.label_ in ("PERSON", "ORG")]
+        ents = ents or [e.text for e in ctx.ents if e.label_ in ("PERSON", "ORG")]
+        out.append(ents[0] if ents else "author")
+    return out
+
+
+# ---------------------------------------------------------------- measures
+
+
+def norm_name(name: str | None) -> str:
+    name = (name or "").lower().replace("’s", "").replace("'s", "")
+    return " ".join(HONORIFICS.sub(" ", name).split())
+
+
+def same_holder(pred: str | None, gold: str) -> bool:
+    p, g = norm_name(pred), norm_name(gold)
+    if not p or p == "author":
+        return False
+    return p in g or g in p or p.split()[-1] == g.split()[-1]
+
+
+def claim_prf(gold: list[bool], pred: list[bool]) -> dict:
+    p, r, f, _ = precision_recall_fscore_support(gold, pred, average="binary", zero_division=0)
+    return {"precision": float(p), "recall": float(r), "f1": float(f)}
+
+
+def quoted_holder_accuracy(records: list[dict], holders: list) -> tuple[float, int]:
+    pairs = [
+        (h, r["holder"])
+        for r, h in zip(records, holders)
+        if r["is_claim"] and r["holder"] not in (None, "author")
+    ]
+    return (float(np.mean([same_holder(h, g) for h, g in pairs])) if pairs else 0.0), len(pairs)
+
+
+def f_avg(gold: list[str], pred: list[str]) -> float:
+    f = f1_score(gold, pred, labels=["favor", "against"], average=None, zero_division=0)
+    return float(f.mean())
+
+
+def pair_scores(records: list[dict], targets: list[str], pred: dict) -> dict:
+    """F_avg over every (record, target) pair, strict and with alt labels counted right;
+    ``pred[target]`` lists the labels in record order."""
+    gold, lenient, guess = [], [], []
+    for k, r in enumerate(records):
+        for t in targets:
+            g, p = r["stances"][t], pred[t][k]
+            gold.append(g)
+            lenient.append(p if r.get("alt", {}).get(t) == p else g)
+            guess.append(p)
+    per = {}
+    for t in targets:
+        idx = [k * len(targets) + targets.index(t) for k in range(len(records))]
+        per[t] = f_avg([gold[i] for i in idx], [guess[i] for i in idx])
+    return {
+        "f_avg": f_avg(gold, guess),
+        "f_avg_alt": f_avg(lenient, guess),
+        "per_target": per,
+        "pairs": len(gold),
+        "sided_pairs": sum(g in ("favor", "against") for g in gold),
+    }
+
+
+def expected_calibration_error(confidence, correct, bins: int = 15) -> float:
+    confidence, correct = np.asarray(confidence), np.asarray(correct, dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (confidence > lo) & (confidence <= hi)
+        if m.any():
+            ece += m.mean() * abs(confidence[m].mean() - correct[m].mean())
+    return float(ece)
+
+
+def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
+    from discourse.claims.pipeline import load_pipeline
+    from discourse.stance.train import load_stance_model
+
+    train, records, targets = load(split)
+    nlp = nlp or load_pipeline()
+    stance_model = stance_model or load_stance_model()
+    start = time.monotonic()
+    ours = predict(records, targets, nlp, stance_model)
+    seconds = time.monotonic() - start
+    gold_claims = [r["is_claim"] for r in records]
+    our_stance = {t: [p["stance"][t][0] for p in ours] for t in targets}
+    conf, correct = [], []
+    for r, p in zip(records, ours):
+        for t in targets:
+            label, c = p["stance"][t]
+            conf.append(c)
+            correct.append(label == r["stances"][t])
+    peer_h = peer_holders(records, nlp)
+    out = {
+        "split": split,
+        "records": len(records),
+        "train_records": len(train),
+        "seconds": seconds,
+        "ours": {
+            "claims": claim_prf(gold_claims, [p["is_claim"] for p in ours]),
+            "quoted_holder": quoted_holder_accuracy(records, [p["holder"] for p in ours]),
+            "stance": pair_scores(records, targets, our_stance),
+            "ece": expected_calibration_error(conf, correct),
+        },
+        "peer": {
+            "claims": claim_prf(gold_claims, peer_claims(train, records)),
+            "quoted_holder": quoted_holder_accuracy(records, peer_h),
+            "stance": pair_scores(records, targets, peer_stance(train, records, targets)),
+        },
+    }
+    return out
+
+
+def ablation(split: str = "test", kind: str | None = None) -> list[dict]:
+    """Each source alone and both: the claim detector and the stance model retrained on the
+    real train split only, on the project's own labels only, and on both (the relevance model
+    always learns from the real split: the project's labels say nothing of sentences that are
+    not about a target), each scored on ``split`` by the whole pipeline."""
+    import tempfile
+
+    from discourse.claims.pipeline import load_pipeline
+    from discourse.claims.train import LABELS_PATH as CLAIM_LABELS
+    from discourse.claims.train import train_models
+    from discourse.stance.labels import read_labels
+    from discourse.stance.train import LABELS_PATH as STANCE_LABELS
+    from discourse.stance.train import default_model_dir, load_stance_model, train
+
+    kind = kind or (json.loads((default_model_dir() / "metadata.json").read_text())).get(
+        "model_kind", "target-aware"
+    )
+    real = str(labelsets.real_sentences_path(ROOT))
+    out = []
+    for sources in (("real",), ("own",), ("real", "own")):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            train_models(
+                real,
+                CLAIM_LABELS,
+                relevance_out=tmp / "relevance",
+                detector_out=tmp / "claims",
+                sources=sources,
+            )
+            paths = [p for s, p in (("real", real), ("own", str(STANCE_LABELS))) if s in sources]
+            train(read_labels(paths, split="train"), tmp / "stance", kinds=(kind,), cv=False)
+            cfg = tmp / "config.cfg"
+            base = (ROOT / "pipelines" / "config.cfg").read_text()
+            cfg.write_text(
+                base.replace("${paths.pipelines}/models/claims", str(tmp / "claims")).replace(
+                    "${paths.pipelines}/models/relevance", str(tmp / "relevance")
+                )
+            )
+            res = evaluate(
+                split,
+                nlp=load_pipeline(_with_bundled_paths(cfg)),
+                stance_model=load_stance_model(tmp / "stance"),
+            )
+            out.append({"sources": "+".join(sources), "kind": kind, **res})
+    return out
+
+
+def _with_bundled_paths(cfg: Path) -> Path:
+    """A copy of a config whose ${paths.pipelines} points at the bundled folder."""
+    text = cfg.read_text().replace("${paths.pipelines}", str(ROOT / "pipelines"))
+    cfg.write_text(text)
+    return cfg
+
+
+def print_report(res: dict) -> list[str]:
+    o, p = res["ours"], res["peer"]
+    print(
+        f"real text: engagement-real {res['split']} split, {res['records']} sentences "
+        f"({res['train_records']} train), ours vs peers trained on the real train split"
+    )
+
+    def row(label, ours, peer, target=None):
+        ratio = f"x{ours / peer:.2f}" if peer else "-"
+        tgt = f"target {target}" if target is not None else ""
+        print(
+            f"  {label:44} {ours:7.3f} {peer if peer is not None else float('nan'):7.3f} {ratio:>7}  {tgt}"
+        )
+
+    row("claim precision", o["claims"]["precision"], p["claims"]["precision"])
+    row("claim recall", o["claims"]["recall"], p["claims"]["recall"])
+    row("claim F1", o["claims"]["f1"], p["claims"]["f1"], TARGETS["claim_f1"])
+    row(
+        f"quoted-holder accuracy ({o['quoted_holder'][1]} claims)",
+        o["quoted_holder"][0],
+        p["quoted_holder"][0],
+        TARGETS["quoted_holder_accuracy"],
+    )
+    s, ps = o["stance"], p["stance"]
+    row(f"stance F_avg, all {s['pairs']} pairs", s["f_avg"], ps["f_avg"], TARGETS["stance_f_avg"])
+    row("stance F_avg, alt labels counted right", s["f_avg_alt"], ps["f_avg_alt"])
+    for t in s["per_target"]:
+        row(f"  {t}", s["per_target"][t], ps["per_target"][t])
+    print(
+        f"  {'stance expected calibration error':44} {o['ece']:7.3f}  (target <= {TARGETS['stance_ece']})"
+    )
+    missed = []
+    if o["claims"]["f1"] < TARGETS["claim_f1"]:
+        missed.append(f"claim F1 {o['claims']['f1']:.3f} < {TARGETS['claim_f1']}")
+    if o["quoted_holder"][0] < TARGETS["quoted_holder_accuracy"]:
+        missed.append(f"quoted-holder accuracy {o['quoted_holder'][0]:.3f} < 0.80")
+    if s["f_avg"] < TARGETS["stance_f_avg"]:
+        missed.append(f"stance F_avg {s['f_avg']:.3f} < 0.65")
+    if s["f_avg"] < ps["f_avg"] + TARGETS["stance_margin_over_peer"]:
+        missed.append("stance F_avg not 0.03 above the n-gram LinearSVC")
+    if o["ece"] > TARGETS["stance_ece"]:
+        missed.append(f"stance ECE {o['ece']:.3f} > 0.05")
+    return missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", default="test", choices=("test", "dev"))
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument(
+        "--stance-model", metavar="DIR", help="a stance model folder (default: bundled)"
+    )
+    args = ap.parse_args(argv)
+    try:
+        stance_model = None
+        if args.stance_model:
+            from discourse.stance.train import load_stance_model
+
+            stance_model = load_stance_model(args.stance_model)
+        res = evaluate(args.split, stance_model=stance_model)
+    except Exception as exc:  # the data folder is absent: say so, as the other benchmarks do
+        from discourse.errors import InputError
+
+        if isinstance(exc, InputError):
+            print(f"real-text benchmark skipped: {exc}", file=sys.stderr)
+            return 0
+        raise
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return 0
+    missed = print_report(res)
+    for m in missed:
+        print(f"below target: {m}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Quotations that run over several sentences, and one name per person within a document.
+
+A quotation keeps its holder to its closing mark: '"Consultation here is a sham. Nobody reads
+the responses. We will fight it," said Cllr Anita Patel.' gives all three sentences to Cllr
+Patel, and so does 'Cllr Patel said: "..."' for the sentences after the colon. In UK news a
+quotation that runs over paragraphs re-opens each paragraph and closes only at its end; the
+paragraphs are one quotation. Double marks (straight or curly) and single curly marks
+(‘...’, UK style) are read; a ’ closes a single quotation only after punctuation or before
+punctuation or the end, so apostrophes ("councils’ plans") do not.
+
+Within a document "Councillor Okafor", "Cllr Janet Okafor" and "Okafor" are one holder: every
+quoted holder is written as the fullest form of the name that shares its surname
+(:func:`normalise_holders`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from spacy.tokens import Doc, Span
+
+OPEN_DOUBLE, CLOSE_DOUBLE, STRAIGHT = "“", "”", '"'
+OPEN_SINGLE, CLOSE_SINGLE = "‘", "’"
+_CLOSING_CONTEXT = frozenset(".,!?;:")
+TITLES = frozenset(
+    "mr mrs ms miss dr prof professor sir dame lord lady baroness cllr coun councillor "
+    "rev reverend mp".split()
+)
+
+
+@dataclasses.dataclass
+class Quotation:
+    start: int  # token index of the opening mark
+    end: int  # token index of the closing mark (or the doc's end if never closed)
+
+    def covers(self, span: Span) -> bool:
+        """Most of the span's words lie inside the quotation."""
+        words = [t for t in span if t.is_alpha]
+        inside = sum(self.start < t.i < self.end for t in words)
+        return bool(words) and inside > len(words) / 2
+
+
+def quotations(doc: Doc) -> list[Quotation]:
+    """The quotations of ``doc`` (see the module docstring), in order."""
+    out: list[Quotation] = []
+    open_at: int | None = None
+    kind = ""
+    for tok in doc:
+        text = tok.text
+        if open_at is None:
+            if text in (OPEN_DOUBLE, STRAIGHT) or text == OPEN_SINGLE:
+                # a paragraph that re-opens the quotation just closed-by-paragraph continues it
+                open_at, kind = tok.i, "single" if text == OPEN_SINGLE else "double"
+            continue
+        if kind == "double" and text in (CLOSE_DOUBLE, STRAIGHT):
+            out.append(Quotation(open_at, tok.i))
+            open_at = None
+        elif kind == "single" and text == CLOSE_SINGLE and _closes(tok):
+            out.append(Quotation(open_at, tok.i))
+            open_at = None
+        elif "\n\n" in tok.text_with_ws or (tok.is_space and "\n" in tok.text):
+            # a paragraph break inside an open quotation: it continues only if the next
+            # paragraph re-opens it (UK convention); otherwise it was never closed
+            nxt = _next_word_or_mark(doc, tok.i + 1)
+            if nxt is None or nxt.text not in (OPEN_DOUBLE, STRAIGHT, OPEN_SINGLE):
+                out.append(Quotation(open_at, tok.i))
+                open_at = None
+    if open_at is not None:
+        out.append(Quotation(open_at, len(doc)))
+    return _merge_reopened(doc, out)
+
+
+def _closes(tok) -> bool:
+    doc = tok.doc
+    before = doc[tok.i - 1].text if tok.i > 0 else ""
+    after = doc[tok.i + 1].text if tok.i + 1 < len(doc) else ""
+    return (
+        (before and before[-1] in _CLOSING_CONTEXT)
+        or not after
+        or after[0] in _CLOSING_CONTEXT
+        or after.isspace()
+    )
+
+
+def _next_word_or_mark(doc: Doc, i: int):
+    while i < len(doc) and doc[i].is_space:
+        i += 1
+    return doc[i] if i < len(doc) else None
+
+
+def _merge_reopened(doc: Doc, quotes: list[Quotation]) -> list[Quotation]:
+    """Quotations split by a paragraph break and re-opened at once are one quotation."""
+    merged: list[Quotation] = []
+    for q in quotes:
+        if merged and _only_break_between(doc, merged[-1].end, q.start):
+            merged[-1] = Quotation(merged[-1].start, q.end)
+        else:
+            merged.append(q)
+    return merged
+
+
+def _only_break_between(doc: Doc, end: int, start: int) -> bool:
+    between = doc[end + 1 : start] if end + 1 <= start else doc[start:start]
+    return (
+        end < len(doc)
+        and doc[end].is_space
+        and "\n" in doc[end].text
+        and all(t.is_space for t in between)
+    )
+
+
+def containing(quotes: list[Quotation], span: Span) -> Quotation | None:
+    return next((q for q in quotes if q.covers(span)), None)
+
+
+def attribution_sentences(doc: Doc, q: Quotation) -> list[Span]:
+    """Where a quotation's speaker is named: the sentence of its closing mark (words after
+    the mark: '..., she said.'), the sentence of its opening mark (words before it:
+    'X said: "...'), and the sentence before the opening one when it ends with a colon."""
+    out = []
+    if q.end < len(doc):
+        out.append(doc[q.end].sent)
+    opening = doc[q.start].sent
+    out.append(opening)
+    if opening.start > 0:
+        before = doc[opening.start - 1].sent
+        last = [t for t in before if not t.is_space]
+        if last and last[-1].text == ":":
+            out.append(before)
+    return out
+
+
+def _surname(name: str) -> str:
+    words = [w for w in re.findall(r"[\w’'-]+", name.lower()) if w not in TITLES]
+    return words[-1] if words else ""
+
+
+def _given(name: str) -> list[str]:
+    words = [w for w in re.findall(r"[\w’'-]+", name.lower()) if w not in TITLES]
+    return words[:-1]
+
+
+def normalise_holders(names: list[str]) -> dict[str, str]:
+    """{name as written: the fullest form of it in ``names``}. Forms share the surname and
+    do not disagree on given names ("Janet Okafor" and "Sam Okafor" stay apart); the fullest
+    form has the most words, titles included ("Councillor Janet Okafor")."""
+    out: dict[str, str] = {}
+    by_surname: dict[str, list[str]] = {}
+    for name in dict.fromkeys(names):
+        s = _surname(name)
+        if s and name[:1].isupper():
+            by_surname.setdefault(s, []).append(name)
+    for forms in by_surname.values():
+        for name in forms:
+            given = _given(name)
+            compatible = [f for f in forms if _agree(given, _given(f))]
+            # a bare "Okafor" beside "Janet Okafor" and "Sam Okafor" could be either: keep it
+            if len({tuple(_given(f)) for f in compatible if _given(f)}) > 1 and not given:
+                out[name] = name
+                continue
+            out[name] = max(compatible, key=lambda f: (len(_given(f)), len(f.split()), f))
+    return out
+
+
+def _agree(a: list[str], b: list[str]) -> bool:
+    """Given names agree when one list is a prefix of the other ("" agrees with anything)."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]

@@ -1,0 +1,267 @@
+"""Regressions from the failures a new user found on real text (issue: "Claims and stance that
+hold on real text"): each failing sentence, and a variant of it, with what the pipeline must
+say of it. The sentences are the issue's own paraphrases, not engagement-real sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from discourse.claims.annotate import analyze_text
+
+
+@pytest.fixture(scope="module")
+def stance_model():
+    from discourse.stance.train import load_stance_model
+
+    return load_stance_model()
+
+
+def analyze(text, claims_pipeline, stance_model, title=""):
+    return analyze_text(text, nlp=claims_pipeline, stance_model=stance_model, title=title)
+
+
+def row(rows, start):
+    return next(r for r in rows if r["sentence"].strip().startswith(start))
+
+
+def stance_of(r, target):
+    return next((s["stance"] for s in r["stances"] if s["target"] == target), None)
+
+
+def view_of(text, claims_pipeline):
+    from discourse.stance.model import _stance_view_pipe
+
+    doc = claims_pipeline(text)
+    viewer = claims_pipeline.get_pipe(_stance_view_pipe(claims_pipeline)).viewer
+    v = viewer.view(doc[:])
+    return {w: (s, c) for w, s, c in zip(v["w"], v["s"], v["c"])}, v
+
+
+# ---------------------------------------------------------------- polarity composition
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is not true that community engagement always delays projects.",
+        "It is false that co-production always delays projects.",
+    ],
+)
+def test_not_true_that_flips_the_clause_and_true_carries_nothing(text, claims_pipeline):
+    words, _ = view_of(text, claims_pipeline)
+    assert words["delays"][0] == -1
+    frame = "true" if "true" in words else "false"
+    assert words[frame][0] == 0
+
+
+@pytest.mark.parametrize(
+    "text, subject_word, clause_word",
+    [
+        ("Bad consultation does not mean that engagement itself is wrong.", "bad", "wrong"),
+        ("Poor turnout does not mean that participatory budgeting has failed.", "poor", "failed"),
+    ],
+)
+def test_negation_scopes_over_the_complement_not_the_subject(
+    text, subject_word, clause_word, claims_pipeline
+):
+    words, _ = view_of(text, claims_pipeline)
+    assert words[subject_word][0] == 1  # the subject is outside "does not mean"
+    assert words[clause_word][0] == -1  # the clause is inside it
+
+
+@pytest.mark.parametrize(
+    "text, described",
+    [
+        ("Co-production delivers benefits that markets cannot.", "benefits"),
+        ("Co-production taps resources that professionals overlook.", "resources"),
+    ],
+)
+def test_a_relative_clause_counts_for_less_than_the_main_clause(text, described, claims_pipeline):
+    words, v = view_of(text, claims_pipeline)
+    # the described noun is in the main clause, at full weight and unflipped
+    assert words[described] == (1, 0)
+    relative = [w for w, (_, c) in words.items() if c == 1]
+    assert relative and described not in relative
+
+
+@pytest.mark.parametrize(
+    "text, compared",
+    [
+        ("Co-production is far better than top-down service design.", ["top-down", "design"]),
+        ("Top-down design is far worse than co-production.", ["co", "production"]),
+    ],
+)
+def test_the_compared_side_of_a_comparison_is_marked(text, compared, claims_pipeline):
+    _, v = view_of(text, claims_pipeline)
+    marked = {w for w, x in zip(v["w"], v["x"]) if x}
+    assert set(compared) <= marked
+    assert "better" not in marked and "worse" not in marked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There may be bad practice in community engagement, but the principle is sound.",
+        "Although some consultations are badly run, community engagement is worth doing.",
+    ],
+)
+def test_the_conceded_part_counts_for_less(text, claims_pipeline):
+    words, _ = view_of(text, claims_pipeline)
+    conceded = [w for w in ("bad", "badly") if w in words]
+    assert conceded and all(words[w][1] == 1 for w in conceded)
+    assert words["sound" if "sound" in words else "worth"][1] == 0
+
+
+# ---------------------------------------------------------------- stance on the issue's sentences
+
+
+@pytest.mark.parametrize(
+    "text, target, stance",
+    [
+        (
+            "Josh Ryan-Collins argues that co-production delivers benefits that markets cannot.",
+            "co-production",
+            "favor",
+        ),
+        ("Time banks reach people that services cannot.", "co-production", "favor"),
+        ("Co-production taps resources that professionals overlook.", "co-production", "favor"),
+        ("Co-design draws on knowledge that officers miss.", "co-production", "favor"),
+        (
+            "It is not true that community engagement always delays projects.",
+            "community-engagement",
+            "favor",
+        ),
+        (
+            "It is false that consultation always slows decisions down.",
+            "community-engagement",
+            "favor",
+        ),
+        (
+            "Bad consultation does not mean that engagement itself is wrong.",
+            "community-engagement",
+            "favor",
+        ),
+        (
+            "Poor turnout does not mean that participatory budgeting has failed.",
+            "community-engagement",
+            "favor",
+        ),
+        ("Co-production saves money.", "co-production", "favor"),
+        ("Co-production improves services.", "co-production", "favor"),
+        ("This is what community engagement should look like.", "community-engagement", "favor"),
+        ("This is how co-production should work.", "co-production", "favor"),
+        (
+            "Too much of what passes for community engagement is a tick-box exercise.",
+            "community-engagement",
+            "against",
+        ),
+        (
+            "Too much of what passes for consultation is window dressing.",
+            "community-engagement",
+            "against",
+        ),
+        ("Co-production is far better than top-down service design.", "co-production", "favor"),
+        ("Top-down design is far worse than co-production.", "co-production", "favor"),
+    ],
+)
+def test_stance_of_the_issues_failure_sentences_and_their_variants(
+    text, target, stance, claims_pipeline, stance_model
+):
+    rows = analyze(text, claims_pipeline, stance_model)
+    assert stance_of(rows[0], target) == stance, rows[0]
+
+
+# ---------------------------------------------------------------- claims, targets and holders
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Residents are tired of being consulted on plans they cannot change.",
+        "Tenants are fed up with being asked for views that nobody reads.",
+    ],
+)
+def test_plain_worded_evaluative_sentences_are_claims_about_engagement(
+    text, claims_pipeline, stance_model
+):
+    r = analyze(text, claims_pipeline, stance_model)[0]
+    assert r["is_claim"] and "community-engagement" in r["targets"]
+    assert stance_of(r, "community-engagement") == "against"
+
+
+@pytest.mark.parametrize(
+    "text, holder",
+    [
+        ("Campaigners say the Big Society is cover for cuts.", "Campaigners"),
+        ("Unions warned that the Big Society is a smokescreen for cuts.", "Unions"),
+        (
+            "According to the Local Government Association, localism is a cover for cuts.",
+            "Local Government Association",
+        ),
+        (
+            "Cllr Anita Patel has long argued that the Big Society is a cover for cuts.",
+            "Cllr Anita Patel",
+        ),
+    ],
+)
+def test_reported_speech_is_a_claim_held_by_its_source(text, holder, claims_pipeline, stance_model):
+    r = analyze(text, claims_pipeline, stance_model)[0]
+    assert r["is_claim"] and holder in r["holder"]
+    assert stance_of(r, "communities-agenda") == "against"
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("The Big Society was launched by the government in 2010.", "It is a cloak for cuts."),
+        ("The Localism Act became law in 2011.", "It is a charter for developers."),
+    ],
+)
+def test_a_pronoun_refers_to_the_target_named_before(first, second, claims_pipeline, stance_model):
+    rows = analyze(f"{first} {second}", claims_pipeline, stance_model)
+    r = row(rows, second[:8])
+    assert r["is_claim"] and r["targets"] == ["communities-agenda"]
+    assert stance_of(r, "communities-agenda") == "against"
+
+
+@pytest.mark.parametrize(
+    "text, target",
+    [
+        ("The forum has never once changed a planning decision.", "community-engagement"),
+        (
+            "The council did not consult residents before closing the library.",
+            "community-engagement",
+        ),
+        ("The localism agenda has handed power to developers.", "communities-agenda"),
+        ("Community organising has revived the estate.", "communities-agenda"),
+    ],
+)
+def test_targets_beyond_listed_phrases_are_found(text, target, claims_pipeline, stance_model):
+    r = analyze(text, claims_pipeline, stance_model)[0]
+    assert target in r["targets"], r["relevance"]
+
+
+def test_a_quotation_over_several_sentences_keeps_its_holder_to_the_closing_mark(
+    claims_pipeline, stance_model
+):
+    text = (
+        'Councillor Janet Okafor said: "Consultation on the library was a sham. The council '
+        "ignored every response from residents. Community engagement here is a tick-box "
+        'exercise." The council said the closure would go ahead.'
+    )
+    rows = analyze(text, claims_pipeline, stance_model)
+    inside = [r for r in rows if r["is_claim"] and "closure would go ahead" not in r["sentence"]]
+    assert len(inside) >= 2
+    assert all(r["holder"] == "Councillor Janet Okafor" for r in inside)
+    after = row(rows, "The council said")
+    assert after["holder"] != "Councillor Janet Okafor"
+
+
+def test_one_person_is_one_holder_within_a_document(claims_pipeline, stance_model):
+    text = (
+        "Councillor Janet Okafor said the consultation was a sham. "
+        "Cllr Okafor added that community engagement should start before plans are drawn up. "
+        "Okafor also warned that the forum is a talking shop."
+    )
+    holders = {r["holder"] for r in analyze(text, claims_pipeline, stance_model) if r["is_claim"]}
+    assert holders == {"Councillor Janet Okafor"}
