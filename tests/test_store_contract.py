@@ -18,6 +18,7 @@ from discourse.store.analysis import Annotation, SentenceRecord
 from discourse.store.protocols import (
     AnalysisRepository,
     Backend,
+    BrowseRepository,
     Database,
     DocumentRepository,
     QueryRepository,
@@ -53,6 +54,7 @@ def claim(idx: int, text: str, start: int, **kw) -> SentenceRecord:
         start=start,
         end=start + len(text),
         text=text,
+        statement=True,
         is_claim=True,
         claim_type="evaluative",
         score=0.9,
@@ -73,7 +75,10 @@ def test_every_repository_implements_its_protocol(c):
     assert isinstance(c.analysis, AnalysisRepository)
     assert isinstance(c.stance, StanceRepository)
     assert isinstance(c.queries, QueryRepository)
-    assert c.schema_version >= 5 and c.check() == []
+    assert isinstance(c.browse, BrowseRepository)
+    assert c.schema_version >= 8 and c.check() == []
+    # workers on other machines may write their own batches only to a server
+    assert c.concurrent_writers is (c.dialect == "postgresql")
 
 
 # -- sources, feeds, the frontier ---------------------------------------------------------------
@@ -146,6 +151,32 @@ def test_fetches_are_logged_in_one_batch(c):
     assert c.stats()["fetch_log"] == 5
 
 
+def test_source_health_says_what_each_feed_did_and_which_items_failed(c):
+    c.sources.upsert(SourceSpec("Blog", "feed", ["http://b/feed", "http://b/atom"]))
+    (fresh,) = c.sources.health()
+    assert (fresh.never_polled, fresh.last_polled, fresh.items_failed) == (2, None, 0)
+    feed = c.sources.due_feeds()[0]
+    items = [
+        ItemSpec("g1", "http://b/1"),
+        ItemSpec("g2", "javascript:alert(1)", error="not an http(s) link"),
+        ItemSpec("g3", "ftp://b/3", error="not an http(s) link"),
+    ]
+    poll = dict(
+        status=200, etag=None, last_modified=None, body_hash=None, interval_s=60.0,
+        next_poll="2030-01-01T00:00:00Z", parse_problem="2 entries without a date",
+    )  # fmt: skip
+    # an entry that cannot be crawled is stored as a failed item, not counted as new ...
+    assert c.sources.feed_polled(feed, items=items, **poll) == 1
+    # ... and is known on the next poll
+    assert c.sources.feed_polled(feed, items=items, **poll) == 0
+    (h,) = c.sources.health()
+    assert (h.never_polled, h.feeds) == (1, 2) and h.last_polled is not None
+    assert h.parse_problem == "2 entries without a date"
+    assert (h.items_failed, h.last_item_error) == (2, "ftp://b/3: not an http(s) link")
+    assert c.sources.count_items("failed") == 2
+    assert [i.key for i in c.sources.pending_items()] == ["g1"]
+
+
 # -- documents ---------------------------------------------------------------------------------
 def test_a_document_is_stored_once_and_its_other_names_become_aliases(c):
     src = c.sources.upsert(SourceSpec("Blog", "pages", []))
@@ -204,8 +235,9 @@ def test_a_batch_of_documents_is_stored_whole_or_not_at_all(c):
 
 
 # -- analysis ----------------------------------------------------------------------------------
-def _annotate(c, version="v1", n=3):
-    ids = [c.documents.add(doc(i)).id for i in range(n)]
+def _annotate(c, version="v1", n=3, doc_kw: dict | None = None):
+    """n documents, all but the last annotated (``doc_kw``: document number -> its fields)."""
+    ids = [c.documents.add(doc(i, **(doc_kw or {}).get(i, {}))).id for i in range(n)]
     anns = [
         Annotation(
             d,
@@ -223,6 +255,16 @@ def _annotate(c, version="v1", n=3):
                     targets=[],
                     practices=[],
                 ),
+                # about a target without being a claim: a statement, tagged like a claim
+                claim(
+                    3,
+                    "Co-production was on the agenda.",
+                    58,
+                    is_claim=False,
+                    claim_type=None,
+                    score=0.2,
+                    relevance={"co-production": 0.7},
+                ),
             ],
         )  # fmt: skip
         for d in ids[:-1]
@@ -235,12 +277,14 @@ def _annotate(c, version="v1", n=3):
 def test_annotations_store_sentences_and_claims_and_rerunning_replaces_only_that_version(c):
     ids = _annotate(c)
     assert c.analysis.count_pending("v1") == 0 and c.analysis.count_pending("v2") == 3
-    assert c.analysis.counts() == {"annotations": 3, "sentences": 6, "claims": 4}
+    # the claims table keeps statements: claims and sentences about a target
+    assert c.analysis.counts() == {"annotations": 3, "sentences": 8, "claims": 6}
     rows = list(c.analysis.sentences(ids[0]))
-    assert [(r["idx"], r["claim_type"], r["hedged"]) for r in rows] == [
-        (0, "evaluative", 0),
-        (1, None, None),
-        (2, "predictive", 1),
+    assert [(r["idx"], r["is_claim"], r["claim_type"], r["hedged"]) for r in rows] == [
+        (0, 1, "evaluative", 0),
+        (1, None, None, None),
+        (2, 1, "predictive", 1),
+        (3, 0, None, 0),
     ]
     assert (rows[2]["holder"], rows[2]["hedge_cue"], rows[2]["end"]) == ("Ann Patel", "may", 57)
     assert c.analysis.skipped() == [(ids[2], "not English (detected fr)")]
@@ -248,18 +292,21 @@ def test_annotations_store_sentences_and_claims_and_rerunning_replaces_only_that
     c.analysis.store([Annotation(ids[0], sentences=[claim(0, "New text.", 0)])], "v2")
     c.analysis.store([Annotation(ids[0], sentences=[claim(0, "Newer text.", 0)])], "v2")
     assert [r["text"] for r in c.analysis.sentences(ids[0])] == ["Newer text."]
-    assert len(list(c.analysis.sentences(ids[0], "v1"))) == 3
-    assert c.analysis.counts()["sentences"] == 7
+    assert len(list(c.analysis.sentences(ids[0], "v1"))) == 4
+    assert c.analysis.counts()["sentences"] == 9
 
 
-def test_pending_walks_originals_in_id_order_by_shard(c):
+def test_pending_walks_originals_in_id_order_with_their_titles(c):
     ids = [c.documents.add(doc(i)).id for i in range(6)]
     c.documents.add(doc(9), near_duplicate=(ids[0], 0.9))
     got = c.analysis.pending("v", limit=3)
     assert [g[0] for g in got] == ids[:3] and got[0][1].startswith("Document 0")
+    assert got[0][3] == "Title 0"  # the title tells the relevance model what the page is about
     assert [g[0] for g in c.analysis.pending("v", after=ids[2])] == ids[3:]
-    shard = [g[0] for g in c.analysis.pending("v", shard=(1, 2))]
-    assert shard == [i for i in ids if i % 2 == 1]
+    c.analysis.store([Annotation(ids[2], sentences=[claim(0, "Done.", 0)])], "v")
+    # the ids alone (engines hand out id ranges), without what was annotated
+    assert c.analysis.pending_ids("v", limit=3, after=ids[0]) == [ids[1], ids[3], ids[4]]
+    assert c.analysis.pending_ids("v", after=ids[-1]) == []
 
 
 def test_a_batch_of_annotations_is_stored_whole_or_not_at_all(c):
@@ -284,28 +331,41 @@ def test_tags_are_stored_once_per_claim_target_and_model(c):
     c.stance.sync_targets({"co-production": {"name": "Co-production", "description": "d"}})
     assert c.queries.known_targets() == {"co-production"}
     todo = c.stance.untagged("m2")
-    assert len(todo) == 2 and c.stance.count_untagged("m2") == 2
-    cid, text, targets, view = todo[0]
-    assert (text, targets, view) == (
+    # claims and statements about a target (the claim without one is not tagged)
+    assert len(todo) == 4 and c.stance.count_untagged("m2") == 4
+    assert c.stance.untagged_ids("m2") == [t[0] for t in todo]
+    assert c.stance.untagged_ids("m2", after=todo[0][0], limit=2) == [todo[1][0], todo[2][0]]
+    cid, text, targets, view, relevance = todo[0]
+    assert (text, targets, view, relevance) == (
         "Co-production works well.",
         '["co-production"]',
         '{"w":[1,2]}',
+        "{}",
     )
-    tags = [(t[0], "co-production", "favor", 0.8, False) for t in todo]
+    assert todo[1][1:] == (
+        "Co-production was on the agenda.",
+        '["co-production"]',
+        '{"w":[1,2]}',
+        '{"co-production":0.7}',
+    )
+    tags = [(t[0], "co-production", "favor", 0.8, False, 0.7) for t in todo]
     c.stance.store_tags(tags, "m2")
     c.stance.store_tags(tags, "m2")  # a re-run adds nothing
-    assert c.stance.count_untagged("m2") == 0 and c.stance.count_untagged("m1") == 2
+    assert c.stance.count_untagged("m2") == 0 and c.stance.count_untagged("m1") == 4
+    assert c.stance.untagged_ids("m2") == []
     assert c.stance.tags_of(cid, "m2") == [
         {"target": "co-production", "label": "favor", "score": 0.8, "uncertain": 0}
     ]
-    assert c.stance.tag_counts("m2") == {"co-production": {"favor": 2}}
+    relevance = c.db.execute("SELECT DISTINCT relevance FROM stance_tags").fetchall()
+    assert [r[0] for r in relevance] == [0.7]
+    assert c.stance.tag_counts("m2") == {"co-production": {"favor": 4}}
     assert c.queries.has_stance_tags()
 
 
 def test_labels_are_saved_at_once_and_a_relabel_keeps_the_newest(c):
     _annotate(c)
     cid = c.stance.candidates("co-production")[0][0]
-    assert len(c.stance.candidates("co-production")) == 2
+    assert len(c.stance.candidates("co-production")) == 4
     ctx = c.stance.context(cid)
     assert (ctx["before"], ctx["after"], ctx["text"]) == (
         None,
@@ -315,7 +375,7 @@ def test_labels_are_saved_at_once_and_a_relabel_keeps_the_newest(c):
     c.stance.add_label(cid, "text", "co-production", "favor", annotator="me", session="s1")
     c.stance.add_label(cid, "text", "co-production", "against", session="s1")
     assert [(r["claim_id"], r["label"]) for r in c.stance.labels()] == [(cid, "against")]
-    assert len(c.stance.candidates("co-production")) == 1
+    assert len(c.stance.candidates("co-production")) == 3
     free = c.stance.add_label(None, "A free-text label.", "other", "neutral", origin="file.csv")
     assert [r["origin"] for r in c.stance.labels("other")] == ["file.csv"]
     c.stance.delete_label(free)
@@ -347,8 +407,9 @@ def test_search_filters_facets_and_summaries_agree(c):
     c.stance.register_model("m", "/m", {})
     ids = [r[0] for r in c.stance.untagged("m")]
     c.stance.store_tags(
-        [(ids[0], "co-production", "favor", 0.9, False), (ids[1], "co-production", "against", 0.7, False),
-         (ids[2], "co-production", "neutral", 0.4, True)],
+        [(ids[0], "co-production", "favor", 0.9, False, 0.9),
+         (ids[1], "co-production", "against", 0.7, False, None),
+         (ids[2], "co-production", "neutral", 0.4, True, 0.5)],
         "m",
     )  # fmt: skip
     hits = c.queries.search(Filters(text="consult*"))
@@ -384,9 +445,15 @@ def test_search_filters_facets_and_summaries_agree(c):
     ]
     top = c.queries.top_claims("co-production", "favor")
     assert [(t["document_id"], t["stance_score"]) for t in top] == [(docs[0], 0.9)]
-    assert c.queries.quoted_holders() == [
+    assert c.queries.quoted_holders() == [{"holder": "Ann", "claims": 1, "documents": 1}]
+    assert c.queries.quoted_holders(target="co-production") == [
         {"holder": "Ann", "claims": 1, "documents": 1, "favor": 0, "against": 1, "neutral": 0}
     ]
+    assert c.queries.quoted_holders(target="participatory-budgeting") == []
+    assert c.queries.current_tags([ids[2], ids[0], 999]) == {
+        ids[0]: [{"target": "co-production", "stance": "favor", "score": 0.9}],
+        ids[2]: [{"target": "co-production", "stance": "neutral", "score": 0.4}],
+    }
     rows = list(c.queries.iter_rows(Filters(with_stance=True), chunk=2))
     assert [r["claim_id"] for r in rows] == sorted(ids) and rows[0]["stance"] == "favor"
 
@@ -397,6 +464,154 @@ def test_a_query_outside_the_language_is_a_clear_input_error(c):
     for bad in ("consult AND", "(consult", "NOT consult"):
         with pytest.raises(InputError, match="not valid full-text syntax"):
             c.queries.count(Filters(text=bad))
+        # checked before any output (exports stream lazily)
+        with pytest.raises(InputError, match="not valid full-text syntax"):
+            c.queries.check_text(bad, documents=True)
+    c.queries.check_text('"co-production" OR consult*')  # valid: nothing raised, nothing run
+
+
+def test_holders_match_by_name_parts_and_claim_text_loses_its_paragraph_breaks(c):
+    d = c.documents.add(doc(1)).id
+    holders = ["Councillor Janet Okafor", "Cllr Okafor", "Okaforson", "Janet O'Neil-Okafor"]
+    c.analysis.store(
+        [Annotation(d, sentences=[
+            claim(k, f"\n\nClaim {k} said so.", 40 * k, holder=h, holder_kind="quoted")
+            for k, h in enumerate(holders)
+        ])],
+        "v1",
+    )  # fmt: skip
+
+    def holders_of(name):
+        return sorted(r["holder"] for r in c.queries.search(Filters(holder=name)))
+
+    # whole words only: not "Okaforson"; a hyphen or an apostrophe separates words too
+    assert holders_of("Okafor") == ["Cllr Okafor", "Councillor Janet Okafor", "Janet O'Neil-Okafor"]
+    assert holders_of("janet OKAFOR") == ["Councillor Janet Okafor", "Janet O'Neil-Okafor"]
+    assert holders_of("O'Neil-Okafor") == ["Janet O'Neil-Okafor"]
+    assert c.queries.count(Filters(holder="Okafor", holder_parts=("cllr", "okafor"))) == 1
+    # the text without the breaks the sentence splitter left, offsets moved to match
+    hit = c.queries.search(Filters(holder="Okaforson"))[0]
+    assert (hit["text"], hit["start"], hit["end"]) == ("Claim 2 said so.", 82, 98)
+    row = next(r for r in c.queries.iter_rows(Filters(holder="Okaforson")))
+    assert (row["text"], row["start"]) == ("Claim 2 said so.", 82)
+
+
+def test_attention_counts_mentions_per_period_beside_the_documents_read(c):
+    ids = _annotate(c, n=4)  # three annotated, the fourth skipped
+    for i, published in ((7, "2010"), (8, "2010-04-31")):  # a bare year; a day past April
+        d = c.documents.add(doc(i, published=published)).id
+        c.analysis.store([Annotation(d, sentences=[claim(0, "Co-production again.", 0)])], "v1")
+    found = c.queries.mentions(Filters(), ["month"])
+    assert sorted((r["target"], r["month"], r["claims"], r["documents"]) for r in found) == [
+        ("co-production", "2010", 1, 1),
+        ("co-production", "2010-01", 2, 1),
+        ("co-production", "2010-02", 2, 1),
+        ("co-production", "2010-03", 2, 1),
+        ("co-production", "2010-04", 1, 1),
+    ]
+    weeks = c.queries.annotated_documents(Filters(), ["week"])
+    # the Monday of each week; a bare year has no week (SQLite would read it as a Julian day)
+    assert sorted((r["week"] or "", r["documents"]) for r in weeks) == [
+        ("", 1),
+        ("2010-01-04", 1),
+        ("2010-02-08", 1),
+        ("2010-03-08", 1),
+        ("2010-04-26", 1),
+    ]
+    assert c.queries.annotated_documents(Filters(), []) == [{"documents": 5}]  # not skipped ones
+    one = c.queries.mentions(Filters(since="2010-02-01"), ["year"], target="co-production")
+    assert [(r["year"], r["claims"], r["documents"]) for r in one] == [("2010", 5, 3)]
+    assert c.queries.mentions(Filters(), ["year"], target="participatory-budgeting") == []
+    assert len(ids) == 4
+
+
+def _claim_rows(c, table="claim_rows"):
+    return sorted(
+        tuple(r)
+        for r in c.db.execute(
+            f"SELECT claim_id, text, is_claim, claim_type, target, stance, month, url, source "
+            f"FROM {table}"
+        )
+    )
+
+
+def _facet_truth(c, facet):
+    return {
+        v: n
+        for v, n in c.db.execute(
+            f"SELECT {facet}, COUNT(*) FROM claims_view WHERE {facet} IS NOT NULL GROUP BY {facet}"
+        )
+    }
+
+
+def test_claim_rows_and_facet_counts_follow_annotate_tag_and_a_new_current_model(c):
+    from discourse.store.browse import FACETS as BROWSE_FACETS
+
+    blog = c.sources.upsert(SourceSpec("Blog", "pages", [], homepage="http://u:pw@blog/"))
+    ids = _annotate(
+        c,
+        doc_kw={
+            0: {"source_id": blog.id},
+            1: {"canonical_url": "https://me:secret@example.org/1?a=b@c"},
+        },
+    )
+    rows = _claim_rows(c)
+    assert rows == _claim_rows(c, "claims_view") and len(rows) == 6
+    # URLs are shown without their user:password@
+    assert {r[7] for r in rows} == {"http://example.org/0", "https://example.org/1?a=b@c"}
+    homepage = c.db.execute("SELECT homepage FROM sources_view").fetchone()[0]
+    assert homepage == "http://blog/"
+    assert c.browse.facet_counts("claim_type") == [("evaluative", 2), ("predictive", 2)]
+    assert c.browse.facet_counts("month", order="value_desc") == [("2010-02", 3), ("2010-01", 3)]
+    assert c.browse.facet_counts("source") == [("Blog", 3)]
+    # tags of the current model show at once: one row per claim and target
+    c.stance.register_model("m1", "/m1", {})
+    todo = c.stance.untagged("m1")
+    c.stance.store_tags(
+        [(t[0], "co-production", ("favor", "against")[k % 2], 0.8, False, 0.9)
+         for k, t in enumerate(todo)]
+        + [(todo[0][0], "community-engagement", "neutral", 0.5, True, 0.3)],
+        "m1",
+    )  # fmt: skip
+    rows = _claim_rows(c)
+    assert rows == _claim_rows(c, "claims_view") and len(rows) == 7
+    assert c.browse.facet_counts("stance") == [("against", 2), ("favor", 2), ("neutral", 1)]
+    assert c.browse.facet_counts(
+        "stance", filter_column="target", filter_value="co-production"
+    ) == [("against", 2), ("favor", 2)]
+    assert c.browse.facet_counts("target", filter_column="month", filter_value="2010-01") == [
+        ("co-production", 2),
+        ("community-engagement", 1),
+    ]
+    claims = c.browse.document_claims(ids[0])
+    assert [(d["text"], [t[2] for t in d["tags"]]) for d in claims] == [
+        ("Co-production works well.", ["favor", "neutral"]),
+        ("Panels may help.", []),
+        ("Co-production was on the agenda.", ["against"]),
+    ]
+    # tags of a model that is not current change nothing shown
+    c.stance.store_tags([(todo[1][0], "co-production", "favor", 0.6, False, 0.9)], "m0")
+    assert _claim_rows(c) == rows
+    # a new current model: no row shows the old model's tags
+    c.stance.register_model("m2", "/m2", {})
+    assert all(r[5] is None for r in _claim_rows(c)) and c.browse.facet_counts("stance") == []
+    c.stance.register_model("m1", "/m1", {})
+    assert _claim_rows(c) == rows
+    # re-annotation by a new pipeline version: the document's rows are its new statements
+    c.analysis.store(
+        [Annotation(ids[0], sentences=[claim(0, "A new claim.", 0, claim_type="normative")])],
+        "v2",
+    )
+    rows = _claim_rows(c)
+    assert rows == _claim_rows(c, "claims_view")
+    assert [r[1] for r in rows if r[8] == "Blog"] == ["A new claim."]
+    for facet in BROWSE_FACETS:
+        assert dict(c.browse.facet_counts(facet, limit=-1)) == _facet_truth(c, facet), facet
+    assert c.check() == []
+    # a claim row lost (or a count moved) by hand is found
+    c.db.execute(f"DELETE FROM claim_rows WHERE claim_id = {rows[0][0]}")
+    assert any(p.startswith("claim_rows:") for p in c.check())
+    assert c.browse.rebuild() == len(rows) and c.check() == []
 
 
 # -- the corpus --------------------------------------------------------------------------------

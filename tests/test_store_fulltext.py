@@ -55,7 +55,7 @@ def build(url: str) -> None:
             for i, s in enumerate(sentences):
                 records.append(
                     SentenceRecord(
-                        i, pos, pos + len(s), s, is_claim=True, claim_type="factual",
+                        i, pos, pos + len(s), s, statement=True, is_claim=True, claim_type="factual",
                         holder="author", holder_kind="author",
                     )
                 )  # fmt: skip

@@ -39,6 +39,10 @@ TABLES = (
     "models",
     "stance_tags",
     "labels",
+    # the web view's claim rows and facet counts (0008_browse): derived from the tables
+    # above, but copied as they are (a snapshot serves them as it finds them)
+    "claim_rows",
+    "claim_facet_counts",
 )
 # Tables a corpus rebuilds itself (never copied): its schema version and full-text indexes.
 DERIVED = ("schema_version",)

@@ -20,6 +20,7 @@ from psycopg.rows import tuple_row
 
 from discourse.errors import CorpusLockedError
 from discourse.store.postgres.analysis import PgAnalysisStore
+from discourse.store.postgres.browse import PgBrowseStore
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.documents import PgDocumentStore, pg_text
 from discourse.store.postgres.fulltext import Tokenizer
@@ -41,6 +42,9 @@ def lock_key(name: str) -> int:
 
 class PgBackend:
     dialect = "postgresql"
+    # a server takes many writers at once: engine workers (on any machine) write their own
+    # batches, each in its own transaction
+    concurrent_writers = True
 
     def __init__(
         self, url: str, *, readonly: bool, busy_timeout: float, upto: int | None, pool_size: int
@@ -64,6 +68,7 @@ class PgBackend:
         self.analysis = PgAnalysisStore(self.db, self.tokenizer)
         self.queries = PgQueryStore(self.db, self.tokenizer)
         self.stance = PgStanceStore(self.db)
+        self.browse = PgBrowseStore(self.db)
 
     def _index_full_text(self, conn, batch: int = 2000) -> None:
         """Migration 3's second half: index the documents and sentences already stored (the
@@ -101,7 +106,8 @@ class PgBackend:
 
     def check(self) -> list[str]:
         """Foreign keys and full-text indexes are kept by the server; what it cannot see is
-        a claim whose sentence belongs to another document."""
+        a claim whose sentence belongs to another document, and claim rows or facet counts
+        that disagree with the claims."""
         problems = []
         if self.db.version() >= 2:
             n = self.db.execute(
@@ -110,6 +116,8 @@ class PgBackend:
             ).fetchone()[0]
             if n:
                 problems.append(f"claims: {n} claims point at a sentence of another document")
+        if self.db.version() >= 8:  # claim rows and facet counts (0008_browse)
+            problems += self.browse.problems()
         return problems
 
     def tables(self) -> dict[str, list[str]]:

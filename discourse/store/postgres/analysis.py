@@ -10,14 +10,21 @@ import json
 from collections.abc import Iterator
 
 from discourse.store.analysis import Annotation
+from discourse.store.postgres.browse import PgBrowseStore
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.documents import pg_text
 from discourse.store.postgres.fulltext import Tokenizer
 
 _SENTENCE_COLUMNS = '(id, document_id, idx, start, "end", text, pipeline_version, tsv)'
 _CLAIM_COLUMNS = (
-    "(sentence_id, document_id, claim_type, score, holder, holder_kind, hedged, hedge_cue, "
-    "negated, negation_cue, practices, targets, pipeline_version, stance_view)"
+    "(sentence_id, document_id, is_claim, claim_type, score, holder, holder_kind, hedged, "
+    "hedge_cue, negated, negation_cue, practices, targets, pipeline_version, stance_view, "
+    "relevance)"
+)
+_PENDING = (
+    "FROM documents d LEFT JOIN annotations a ON a.document_id = d.id "
+    "WHERE d.duplicate_of IS NULL AND d.id > %s "
+    "AND (a.document_id IS NULL OR a.pipeline_version != %s) ORDER BY d.id LIMIT %s"
 )
 
 
@@ -27,23 +34,20 @@ class PgAnalysisStore:
         self.tokenizer = tokenizer
 
     def pending(
-        self,
-        pipeline_version: str,
-        limit: int = 1000,
-        after: int = 0,
-        shard: tuple[int, int] | None = None,
-    ) -> list[tuple[int, str, str | None]]:
-        """(id, text, language) of original documents not yet annotated by this pipeline
-        version, in id order after ``after``; ``shard`` (k, n) keeps ids with id % n == k."""
-        k, n = shard or (0, 1)
+        self, pipeline_version: str, limit: int = 1000, after: int = 0
+    ) -> list[tuple[int, str, str | None, str | None]]:
+        """(id, text, language, title) of original documents not yet annotated by this
+        pipeline version, in id order after ``after``."""
         rows = self.db.execute(
-            "SELECT d.id, d.text, d.language FROM documents d "
-            "LEFT JOIN annotations a ON a.document_id = d.id "
-            "WHERE d.duplicate_of IS NULL AND d.id > %s AND d.id %% %s = %s "
-            "AND (a.document_id IS NULL OR a.pipeline_version != %s) ORDER BY d.id LIMIT %s",
-            (after, n, k, pipeline_version, limit),
+            f"SELECT d.id, d.text, d.language, d.title {_PENDING}",
+            (after, pipeline_version, limit),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def pending_ids(self, pipeline_version: str, limit: int = 1000, after: int = 0) -> list[int]:
+        """Ids of :meth:`pending` documents (without their text), in id order after ``after``."""
+        rows = self.db.execute(f"SELECT d.id {_PENDING}", (after, pipeline_version, limit))
+        return [r[0] for r in rows]
 
     def count_pending(self, pipeline_version: str) -> int:
         return self.db.execute(
@@ -53,8 +57,9 @@ class PgAnalysisStore:
         ).fetchone()[0]
 
     def store(self, annotations: list[Annotation], pipeline_version: str) -> None:
-        """Store a batch of annotations in one transaction (all of the batch or none of it).
-        Sentences of older pipeline versions are kept, so tags made on them stay queryable."""
+        """Store a batch of annotations in one transaction (all of the batch or none of it),
+        with the claim rows of their documents. Sentences of older pipeline versions are kept,
+        so tags made on them stay queryable."""
         if not annotations:
             return
         n = sum(len(a.sentences) for a in annotations)
@@ -85,12 +90,13 @@ class PgAnalysisStore:
                             (sid, ann.document_id, s.idx, s.start, s.end, text, pipeline_version,
                              next(tsvs))
                         )  # fmt: skip
-                        if s.is_claim:
+                        if s.statement:
                             claims.append(
                                 (
                                     sid,
                                     ann.document_id,
-                                    s.claim_type,
+                                    int(s.is_claim),
+                                    s.claim_type if s.is_claim else None,
                                     s.score,
                                     s.holder,
                                     s.holder_kind,
@@ -104,6 +110,7 @@ class PgAnalysisStore:
                                     None
                                     if s.stance_view is None
                                     else json.dumps(s.stance_view, separators=(",", ":")),
+                                    json.dumps(s.relevance, separators=(",", ":")),
                                 )
                             )
             if claims:
@@ -120,6 +127,7 @@ class PgAnalysisStore:
                     for a in annotations
                 ],
             )
+            PgBrowseStore(self.db).refresh_documents(a.document_id for a in annotations)
 
     def sentences(self, document_id: int, pipeline_version: str | None = None) -> Iterator[dict]:
         """Sentences of a document (latest pipeline version unless given), claims joined."""
@@ -131,7 +139,8 @@ class PgAnalysisStore:
                 return
             pipeline_version = row[0]
         rows = self.db.execute(
-            "SELECT s.idx, s.start, s.end, s.text, c.id AS claim_id, c.claim_type, c.score, "
+            "SELECT s.idx, s.start, s.end, s.text, c.id AS claim_id, c.is_claim, c.claim_type, "
+            "c.score, "
             "c.holder, c.holder_kind, c.hedged, c.hedge_cue, c.negated, c.negation_cue, "
             "c.practices, c.targets FROM sentences s LEFT JOIN claims c ON c.sentence_id = s.id "
             "WHERE s.document_id = %s AND s.pipeline_version = %s ORDER BY s.idx",

@@ -162,6 +162,10 @@ class PgDatabase:
                 "and that the database exists (createdb)."
             ) from None
 
+    def check_same_file(self) -> None:
+        """Nothing to check: a server corpus is not a file that can be deleted under a run
+        (SQLite's Database checks that its file is still the one it opened)."""
+
     def connect(self, **kwargs) -> psycopg.Connection:
         """A connection of its own, outside the pool (locks held for a whole stage)."""
         return psycopg.connect(self.url, **{**self._kwargs, **kwargs})

@@ -4,6 +4,7 @@ counts of summaries and reports, on PostgreSQL (tsvector columns with GIN indexe
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 
 from discourse.errors import InputError
@@ -15,7 +16,11 @@ from discourse.store.queries import (
     _DOC_COLUMNS,
     CURRENT_MODEL,
     FACETS,
+    TIME_GROUPS,
     Filters,
+    _and,
+    _tidy,
+    name_parts,
 )
 
 _FACET_EXPR = {
@@ -37,6 +42,15 @@ _GROUP_EXPR = {
         "FROM '^[0-9]+'), '0')::int + 2) / 3)"
     ),
     "year": "substr(d.published, 1, 4)",
+    # the Monday of the week, as SQLite's date(day, 'weekday 0', '-6 days'): a day past the
+    # end of its month runs on into the next (2010-02-30 is 2010-03-02); anything but a
+    # date with a month 01-12 and a day 01-31 has no week
+    "week": (
+        "CASE WHEN d.published ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' "
+        "AND substr(d.published, 1, 4) <> '0000' THEN to_char(date_trunc('week', "
+        "make_date(substr(d.published, 1, 4)::int, substr(d.published, 6, 2)::int, 1) "
+        "+ (substr(d.published, 9, 2)::int - 1)), 'YYYY-MM-DD') END"
+    ),
     "holder": "c.holder_kind",
 }
 _CURRENT_TAGS = (
@@ -99,13 +113,20 @@ def _conditions(f: Filters, tsq: str | None) -> tuple[list, list, list, list]:
             docs.append(cond)
             dparams.append(value)
     if not f.documents:
+        holder: list[tuple[str, str | None]] = []
         if f.holder in ("author", "quoted"):
-            holder = ("c.holder_kind = %s", f.holder)
-        else:  # SQLite: COLLATE NOCASE
-            holder = ("lower(c.holder) = lower(%s)", f.holder)
+            holder.append(("c.holder_kind = %s", f.holder))
+        elif f.holder:
+            # every part of the name as a whole word of the holder ("okafor" matches
+            # "Councillor Janet Okafor" and "Cllr Okafor"), as SQLite's GLOB: lower() of a
+            # "C" column and [^a-z0-9] see ASCII letters only, as SQLite's do
+            holder += [
+                ("(' ' || lower(c.holder) || ' ') ~ %s", f"[^a-z0-9]{re.escape(part)}[^a-z0-9]")
+                for part in f.holder_parts or name_parts(f.holder)
+            ]
         for cond, value in (
             ("c.claim_type = %s", f.claim_type),
-            holder,
+            *holder,
             ("c.hedged = %s", None if f.hedged is None else int(f.hedged)),
             ("t.target = %s", f.target),
             ("t.label = %s", f.stance),
@@ -122,7 +143,7 @@ def _where(f: Filters, tokenizer: Tokenizer, extra_join: str = "") -> tuple[str,
     tsq = tsquery_of(f, tokenizer) if f.text else None
     docs, dparams, claims, cparams = _conditions(f, tsq)
     if f.documents:
-        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id"
+        sql = "FROM documents d LEFT JOIN sources src ON src.id = d.source_id" + extra_join
     else:
         sql = (
             "FROM claims c JOIN sentences s ON s.id = c.sentence_id "
@@ -193,6 +214,11 @@ class PgQueryStore:
             )
         return cols
 
+    def check_text(self, text: str, documents: bool = False) -> None:
+        """An InputError if ``text`` is not a valid full-text query (parsed here, before any
+        output, as SQLite's check does)."""
+        tsquery_of(Filters(text=text, documents=documents), self.tokenizer)
+
     def iter_rows(self, f: Filters, *, chunk: int = 1000) -> Iterator[dict]:
         """Every matching row in id order, fetched ``chunk`` at a time (constant memory)."""
         where, params = _where(f, self.tokenizer)
@@ -200,7 +226,7 @@ class PgQueryStore:
         for r in self.db.stream(
             f"SELECT {self._columns(f)} {where} ORDER BY {key}", params, chunk=chunk
         ):
-            yield dict(r)
+            yield _tidy(r)
 
     def _estimate(self, where: str, params: list) -> float:
         """The planner's estimate of the rows a query matches (statistics, no scan)."""
@@ -258,7 +284,7 @@ class PgQueryStore:
         return self._rows(sql + " LIMIT %s OFFSET %s", [*params, *page])
 
     def _rows(self, sql: str, params: list) -> list[dict]:
-        return [dict(r) for r in self.db.execute(sql, params)]
+        return [_tidy(r) for r in self.db.execute(sql, params)]
 
     def count(self, f: Filters) -> int:
         where, params = _where(f, self.tokenizer)
@@ -315,6 +341,57 @@ class PgQueryStore:
         sql = f"SELECT {cols}, COUNT(DISTINCT c.document_id) {where} GROUP BY {groups}"
         return [(tuple(r[:-1]), r[-1]) for r in self.db.execute(sql, params)]
 
+    # ------------------------------------------------------------------ attention
+
+    def mentions(self, f: Filters, by: list[str], target: str | None = None) -> list[dict]:
+        """(target, *by, claims, documents): current claims that mention each target (the
+        claims pipeline's ``targets``, tagged or not) and their documents, grouped. Stance
+        filters do not apply; dated documents only when grouping by time."""
+        f = dataclasses.replace(f, target=None, stance=None, min_score=None, with_stance=False)
+        join = " CROSS JOIN LATERAL jsonb_array_elements_text(c.targets::jsonb) AS je(value)" + (
+            " CROSS JOIN LATERAL jsonb_array_elements_text(src.tags::jsonb) AS tg(value)"
+            if "tag" in by
+            else ""
+        )
+        where, params = _where(f, self.tokenizer, join)
+        conds = []
+        if target:
+            conds.append("je.value = %s")
+            params.append(target)
+        if any(g in by for g in TIME_GROUPS):
+            conds.append("d.published IS NOT NULL")
+        where = _and(where, conds)
+        cols = ", ".join(["je.value AS target", *(f"{_GROUP_EXPR[g]} AS grp_{g}" for g in by)])
+        groups = ", ".join(["target", *(f"grp_{g}" for g in by)])
+        sql = (
+            f"SELECT {cols}, COUNT(DISTINCT c.id) AS claims, COUNT(DISTINCT d.id) AS documents "
+            f"{where} GROUP BY {groups}"
+        )
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self.db.execute(sql, params)
+        ]
+
+    def annotated_documents(self, f: Filters, by: list[str]) -> list[dict]:
+        """(*by, documents): original documents the claims pipeline read (not skipped),
+        grouped by any of source, tag and the time fields: the denominator of attention."""
+        by = [g for g in by if g != "holder"]
+        g = Filters(documents=True, source=f.source, tag=f.tag, since=f.since, until=f.until)
+        join = " JOIN annotations a ON a.document_id = d.id AND a.status = 'done'"
+        if "tag" in by:
+            join += " CROSS JOIN LATERAL jsonb_array_elements_text(src.tags::jsonb) AS tg(value)"
+        where, params = _where(g, self.tokenizer, join)
+        if any(x in by for x in TIME_GROUPS):
+            where = _and(where, ["d.published IS NOT NULL"])
+        cols = ", ".join([*(f"{_GROUP_EXPR[x]} AS grp_{x}" for x in by), "COUNT(*) AS documents"])
+        sql = f"SELECT {cols} {where}"
+        if by:
+            sql += " GROUP BY " + ", ".join(f"grp_{x}" for x in by)
+        return [
+            {k[4:] if k.startswith("grp_") else k: r[k] for k in r.keys()}
+            for r in self.db.execute(sql, params)
+        ]
+
     # ------------------------------------------------------------------ report
 
     def documents_per_source(self, period: str = "year") -> list[tuple[str, str, int]]:
@@ -337,23 +414,51 @@ class PgQueryStore:
             "AND t.target = %s AND t.label = %s AND t.uncertain = 0 "
             "ORDER BY t.score DESC, d.published DESC NULLS LAST LIMIT %s"
         )
-        return [dict(r) for r in self.db.execute(sql, (target, label, limit))]
+        return [_tidy(r) for r in self.db.execute(sql, (target, label, limit))]
 
-    def quoted_holders(self, limit: int = 15) -> list[dict]:
-        """Holders most often quoted, with their claims' current stance tags counted."""
+    def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
+        """Holders most often quoted: claims and documents; with ``target``, only claims
+        tagged for it by the current model, counted per stance (one tag per claim, so
+        favor + against + neutral = claims)."""
+        if target is None:
+            stance, join, params = "", "", [limit]
+        else:
+            stance = (
+                ", SUM((t.label = 'favor')::int) AS favor, "
+                "SUM((t.label = 'against')::int) AS against, "
+                "SUM((t.label = 'neutral')::int) AS neutral"
+            )
+            join = (
+                f"JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
+                "AND t.target = %s "
+            )
+            params = [target, limit]
         sql = (
             # one row per holder whatever its case (SQLite: GROUP BY ... COLLATE NOCASE)
             "SELECT min(c.holder) AS holder, COUNT(DISTINCT c.id) AS claims, "
-            "COUNT(DISTINCT c.document_id) AS documents, "
-            "SUM((t.label = 'favor')::int) AS favor, SUM((t.label = 'against')::int) AS against, "
-            "SUM((t.label = 'neutral')::int) AS neutral "
+            f"COUNT(DISTINCT c.document_id) AS documents{stance} "
             "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
-            "AND a.pipeline_version = c.pipeline_version "
-            f"LEFT JOIN stance_tags t ON t.claim_id = c.id AND t.model_version = {CURRENT_MODEL} "
+            f"AND a.pipeline_version = c.pipeline_version {join}"
             "WHERE c.holder_kind = 'quoted' GROUP BY lower(c.holder) "
             "ORDER BY claims DESC, holder LIMIT %s"
         )
-        return [dict(r) for r in self.db.execute(sql, (limit,))]
+        return [dict(r) for r in self.db.execute(sql, params)]
+
+    def current_tags(self, claim_ids: list[int]) -> dict[int, list[dict]]:
+        """The current model's stance tags of these claims: {claim id: [{target, stance,
+        score}, ...]} by target."""
+        out: dict[int, list[dict]] = {}
+        ids = [int(i) for i in claim_ids if i is not None]
+        if not ids:
+            return out
+        for r in self.db.execute(
+            "SELECT claim_id, target, label, score FROM stance_tags "
+            f"WHERE model_version = {CURRENT_MODEL} AND claim_id = ANY(%s) "
+            "ORDER BY claim_id, target",
+            (ids,),
+        ):
+            out.setdefault(r[0], []).append({"target": r[1], "stance": r[2], "score": r[3]})
+        return out
 
     def has_stance_tags(self) -> bool:
         return bool(self.db.execute("SELECT EXISTS (SELECT 1 FROM stance_tags)").fetchone()[0])

@@ -60,6 +60,8 @@ class PgSourceStore:
         return {r[0] for r in self.db.execute("SELECT url FROM feeds")}
 
     def health(self) -> list[SourceHealth]:
+        """Per source: crawl state of its feeds (the latest error and parse problem, the
+        earliest next poll, the most consecutive failures) and what it has gathered."""
         rows = self.db.execute(
             """
             SELECT s.name, s.kind, s.status, s.tags,
@@ -71,7 +73,18 @@ class PgSourceStore:
                         LIMIT 1) AS last_error,
                    (SELECT MIN(next_poll) FROM feeds f WHERE f.source_id = s.id) AS next_poll,
                    (SELECT COALESCE(MAX(failure_count), 0) FROM feeds f
-                        WHERE f.source_id = s.id) AS failures
+                        WHERE f.source_id = s.id) AS failures,
+                   (SELECT MAX(last_polled) FROM feeds f WHERE f.source_id = s.id) AS last_polled,
+                   (SELECT COUNT(*) FROM feeds f WHERE f.source_id = s.id
+                        AND f.last_polled IS NULL) AS never_polled,
+                   (SELECT parse_problem FROM feeds f WHERE f.source_id = s.id
+                        AND parse_problem IS NOT NULL ORDER BY last_polled DESC NULLS LAST
+                        LIMIT 1) AS parse_problem,
+                   (SELECT COUNT(*) FROM items i JOIN feeds f ON f.id = i.feed_id
+                        WHERE f.source_id = s.id AND i.status = 'failed') AS items_failed,
+                   (SELECT i.url || ': ' || i.error FROM items i JOIN feeds f ON f.id = i.feed_id
+                        WHERE f.source_id = s.id AND i.status = 'failed'
+                        ORDER BY i.id DESC LIMIT 1) AS last_item_error
             FROM sources s ORDER BY s.name
             """
         )
@@ -87,6 +100,11 @@ class PgSourceStore:
                 last_error=r["last_error"],
                 next_poll=r["next_poll"],
                 failures=r["failures"],
+                last_polled=r["last_polled"],
+                never_polled=r["never_polled"],
+                parse_problem=r["parse_problem"],
+                items_failed=r["items_failed"],
+                last_item_error=r["last_item_error"],
             )
             for r in rows
         ]
@@ -149,14 +167,19 @@ class PgSourceStore:
                     if it.key in seen or it.url in seen or it.url in stored:
                         continue
                     seen.add(it.key)  # a feed naming one item twice stores it once
-                    fresh.append((feed.id, it.key, it.url, it.title, it.author, it.published))
+                    # an entry that cannot be crawled is kept as a failed item saying why, so
+                    # it is seen (and not recorded again on the next poll)
+                    fresh.append(
+                        (feed.id, it.key, it.url, it.title, it.author, it.published,
+                         "failed" if it.error else "pending", it.error)
+                    )  # fmt: skip
                 if fresh:
                     conn.cursor().executemany(
-                        "INSERT INTO items(feed_id, key, url, title, author, published) "
-                        "VALUES (%s, %s, %s, %s, %s, %s)",
+                        "INSERT INTO items(feed_id, key, url, title, author, published, status, "
+                        "error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                         fresh,
                     )
-                new = len(fresh)
+                new = sum(1 for row in fresh if row[-1] is None)
             conn.execute(
                 "UPDATE feeds SET etag = %s, last_modified = %s, body_hash = %s, interval_s = %s, "
                 "next_poll = %s, last_polled = %s, last_success = %s, last_status = %s, "

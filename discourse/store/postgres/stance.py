@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from discourse.store.postgres.browse import PgBrowseStore
 from discourse.store.postgres.database import PgDatabase
 
 # Claims of each document's current annotation (older pipeline versions' claims are kept).
@@ -24,6 +25,9 @@ class PgStanceStore:
         """Record a stance model and make it the current one (older tags stay queryable
         under their own model version)."""
         with self.db.transaction() as conn:
+            before = conn.execute(
+                "SELECT version FROM models WHERE kind = 'stance' AND is_current = 1"
+            ).fetchone()
             conn.execute("UPDATE models SET is_current = 0 WHERE kind = 'stance'")
             conn.execute(
                 "INSERT INTO models(version, kind, path, metadata, is_current) "
@@ -31,6 +35,8 @@ class PgStanceStore:
                 "path = excluded.path, metadata = excluded.metadata, is_current = 1",
                 (version, path, json.dumps(metadata, default=str)),
             )
+            if before is None or before[0] != version:  # every claim row shows the new tags
+                PgBrowseStore(self.db).rebuild()
 
     def sync_targets(self, registry: dict[str, dict]) -> None:
         """Make the targets table match targets.toml (id, name, description)."""
@@ -61,13 +67,27 @@ class PgStanceStore:
     # ------------------------------------------------------------------ tagging
 
     def untagged(self, model_version: str, after: int = 0, limit: int = 2000) -> list[tuple]:
-        """(claim id, sentence text, targets JSON, stance view JSON) of current claims that
-        mention a target and have no tag from ``model_version``, in id order after ``after``."""
+        """(claim id, sentence text, targets JSON, stance view JSON, relevance JSON) of current
+        statements (claims and sentences about a target) that are about a target and have no
+        tag from ``model_version``, in id order after ``after``."""
         return [
             tuple(r)
             for r in self.db.execute(
-                f"SELECT c.id, s.text, c.targets, c.stance_view FROM {_CURRENT_CLAIMS} "
+                f"SELECT c.id, s.text, c.targets, c.stance_view, c.relevance FROM {_CURRENT_CLAIMS} "
                 "JOIN sentences s ON s.id = c.sentence_id "
+                "WHERE c.id > %s AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM "
+                "stance_tags t WHERE t.claim_id = c.id AND t.model_version = %s) "
+                "ORDER BY c.id LIMIT %s",
+                (after, model_version, limit),
+            )
+        ]
+
+    def untagged_ids(self, model_version: str, after: int = 0, limit: int = 2000) -> list[int]:
+        """Ids of :meth:`untagged` claims (without their text), in id order after ``after``."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT c.id FROM {_CURRENT_CLAIMS} "
                 "WHERE c.id > %s AND c.targets != '[]' AND NOT EXISTS (SELECT 1 FROM "
                 "stance_tags t WHERE t.claim_id = c.id AND t.model_version = %s) "
                 "ORDER BY c.id LIMIT %s",
@@ -83,27 +103,35 @@ class PgStanceStore:
         ).fetchone()[0]
 
     def store_tags(self, tags: list[tuple], model_version: str) -> None:
-        """(claim id, target, label, score, uncertain) rows, in one transaction: COPY into a
-        temporary table, then one INSERT that skips tags already there."""
+        """(claim id, target, label, score, uncertain, relevance) rows, in one transaction
+        with the claim rows they change (tags of the current model): COPY into a temporary
+        table, then one INSERT that skips tags already there."""
         if not tags:
             return
         with self.db.transaction() as conn:
             conn.execute(
                 "CREATE TEMPORARY TABLE IF NOT EXISTS new_tags (claim_id BIGINT, target TEXT, "
-                "label TEXT, score DOUBLE PRECISION, uncertain INTEGER) ON COMMIT DELETE ROWS"
+                "label TEXT, score DOUBLE PRECISION, uncertain INTEGER, "
+                "relevance DOUBLE PRECISION) ON COMMIT DELETE ROWS"
             )
             cur = conn.cursor()
             with cur.copy(
-                "COPY new_tags (claim_id, target, label, score, uncertain) FROM STDIN"
+                "COPY new_tags (claim_id, target, label, score, uncertain, relevance) FROM STDIN"
             ) as copy:
-                for c, t, lb, s, u in tags:
-                    copy.write_row((c, t, lb, s, int(u)))
+                for c, t, lb, s, u, r in tags:
+                    copy.write_row((c, t, lb, s, int(u), r))
             cur.execute(
-                "INSERT INTO stance_tags(claim_id, target, label, score, uncertain, model_version) "
-                "SELECT claim_id, target, label, score, uncertain, %s FROM new_tags "
-                "ON CONFLICT (claim_id, target, model_version) DO NOTHING",
+                "INSERT INTO stance_tags(claim_id, target, label, score, uncertain, model_version, "
+                "relevance) SELECT claim_id, target, label, score, uncertain, %s, relevance "
+                "FROM new_tags ON CONFLICT (claim_id, target, model_version) DO NOTHING",
                 (model_version,),
             )
+            current = conn.execute(
+                "SELECT 1 FROM models WHERE kind = 'stance' AND is_current = 1 AND version = %s",
+                (model_version,),
+            ).fetchone()
+            if current:
+                PgBrowseStore(self.db).refresh_claims(c for c, *_ in tags)
 
     def tags_of(self, claim_id: int, model_version: str | None) -> list[dict]:
         """The stance tags of one claim from ``model_version``."""
