@@ -142,6 +142,16 @@ def test_a_snapshot_holds_the_web_view_and_is_refreshed_in_place(source_corpus, 
     reader = sqlite3.connect(f"file:{out}?mode=ro", uri=True)  # as Datasette holds it
     claims = reader.execute("SELECT COUNT(*) FROM claims_view").fetchone()[0]
     assert claims > 0
+    # the web view's claims page and facets read claim rows and precomputed counts
+    assert reader.execute("SELECT COUNT(*) FROM claim_rows").fetchone()[0] == claims
+    with Corpus.open(pg_url) as c:
+        served = reader.execute(
+            "SELECT filter_column, filter_value, facet, value, n FROM claim_facet_counts"
+        ).fetchall()
+        kept = c.db.execute(
+            "SELECT filter_column, filter_value, facet, value, n FROM claim_facet_counts"
+        ).fetchall()
+        assert sorted(served) == sorted(tuple(r) for r in kept) and served
     assert (
         reader.execute(
             "SELECT COUNT(*) FROM sentences_fts WHERE sentences_fts MATCH 'consult*'"
@@ -206,6 +216,18 @@ def test_serve_shows_a_postgresql_corpus_and_refreshes_its_snapshot(
         with Corpus.open(pg_url) as c:
             originals = c.documents.count(originals_only=True)
             assert documents() == originals
+            # the claims page of the snapshot, its facets from the precomputed counts
+            page = json.load(urllib.request.urlopen(base + "/claim_rows.json", timeout=10))
+            stance = page["facet_results"]["stance"]
+            assert stance["precomputed"] is True and stance["cut_short"] is False
+            assert stance["results"]
+            assert {r["value"]: r["count"] for r in stance["results"]} == dict(
+                c.browse.facet_counts("stance")
+            )
+            assert (
+                page["filtered_table_rows_count"]
+                == c.db.execute("SELECT COUNT(*) FROM claim_rows").fetchone()[0]
+            )
             c.documents.add(
                 NewDocument(url="http://late/1", canonical_url="http://late/1", text="Late.",
                             content_hash="late")
