@@ -12,6 +12,7 @@ BENCHMARKS = [
     ["benchmarks.stance"],
     ["benchmarks.annotate"],
     ["benchmarks.query"],
+    ["benchmarks.store"],
     ["benchmarks.serve"],
 ]
 

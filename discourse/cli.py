@@ -83,7 +83,12 @@ def echo_json(obj: Any) -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="discourse")
-@click.option("--db", metavar="PATH", help="Corpus file (default ./corpus.db or DISCOURSE_DB).")
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="Corpus: a file path, sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+    "(default ./corpus.db or DISCOURSE_DB).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
@@ -132,7 +137,10 @@ def config(ctx: click.Context, fmt: str) -> None:
       discourse config --format json
     """
     settings = settings_from(ctx)
-    rows = settings.rows()
+    from discourse.store.backends import redact
+
+    # a PostgreSQL URL may hold a password: never print it
+    rows = [(n, redact(v) if n == "db" else v, o) for n, v, o in settings.rows()]
     if fmt == "json":
         echo_json({name: {"value": value, "from": origin} for name, value, origin in rows})
         return
@@ -160,6 +168,63 @@ def status(ctx: click.Context, fmt: str) -> None:
         return
     for key, value in stats.items():
         click.echo(f"{key:<16} {value}")
+
+
+@main.command(name="copy")
+@click.argument("source", metavar="SRC_URL")
+@click.argument("destination", metavar="DST_URL")
+@click.option("--batch-size", default=5000, show_default=True, type=int, help="Rows per batch.")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Compare row counts and content digests of every table afterwards.",
+)
+@click.pass_context
+def copy_(ctx, source, destination, batch_size, verify) -> None:
+    """Copy a corpus into a new, empty one, e.g. SQLite into PostgreSQL or back.
+
+    \b
+    Example:
+      discourse copy sqlite:///corpus.db postgresql://me@db.example/discourse
+    """
+    from discourse.store.backends import redact
+    from discourse.store.transfer import copy_corpus
+
+    settings = settings_from(ctx)
+    report = copy_corpus(
+        source, destination, batch=batch_size, verify=verify, busy_timeout=settings.busy_timeout
+    )
+    for t in report.tables:
+        check = {True: "verified", False: "DIFFERS", None: ""}[t.verified]
+        click.echo(f"{t.table:<16} {t.rows:>10,} rows  {check}")
+    click.echo(
+        f"copied {report.rows:,} rows from {redact(report.source)} to "
+        f"{redact(report.destination)} in {report.seconds:.1f}s"
+    )
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="SQLite file to write (default: the corpus name + -snapshot.db in this folder).",
+)
+@click.pass_context
+def snapshot(ctx, out) -> None:
+    """Write a read-only SQLite snapshot of the corpus (what `discourse serve` shows for a
+    PostgreSQL corpus); an existing snapshot is replaced in one step.
+
+    \b
+    Example:
+      discourse --db postgresql://me@db.example/discourse snapshot --out snapshot.db
+    """
+    from discourse.store.transfer import default_snapshot_path, snapshot
+
+    settings = settings_from(ctx)
+    out = out or default_snapshot_path(settings.db)
+    report = snapshot(settings.db, out, busy_timeout=settings.busy_timeout)
+    click.echo(f"snapshot of {report.rows:,} rows written to {out} in {report.seconds:.1f}s")
 
 
 @main.command(name="import")
@@ -460,7 +525,9 @@ def _label_files(
         split=split,
     )
     sources = [Path(f).name + (f" (split={split})" if split else "") for f in files]
-    if corpus_labels and Path(settings.db).exists():
+    from discourse.store.backends import exists, redact
+
+    if corpus_labels and exists(settings.db):
         with open_corpus(settings, readonly=True) as corpus:
             stored = [
                 Label(r["text"], r["target"], r["label"], f"corpus label {r['id']}")
@@ -469,7 +536,7 @@ def _label_files(
             ]
         if stored:
             labels += stored
-            sources.append(f"{settings.db} ({len(stored)} labels)")
+            sources.append(f"{redact(settings.db)} ({len(stored)} labels)")
     return labels, sources
 
 
@@ -1019,20 +1086,44 @@ def show(ctx, ref, fmt, out, force) -> None:
     is_flag=True,
     help="Let visitors run their own (read-only) SQL queries; off by default.",
 )
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False),
+    help="PostgreSQL corpus: the SQLite snapshot to serve (default NAME-snapshot.db here).",
+)
+@click.option(
+    "--refresh",
+    default=300.0,
+    show_default=True,
+    type=float,
+    help="PostgreSQL corpus: seconds between snapshot refreshes.",
+)
 @click.pass_context
-def serve(ctx, host, port, allow_sql) -> None:
+def serve(ctx, host, port, allow_sql, snapshot_path, refresh) -> None:
     """Browse the corpus read-only in a web browser (Datasette): full-text search, facets,
-    canned queries, CSV export.
+    canned queries, CSV export. A PostgreSQL corpus is served from an SQLite snapshot that
+    is refreshed while serving.
 
     \b
     Example:
       discourse --db corpus.db serve --port 8001
     """
+    from discourse.store.backends import redact
     from discourse.use.serve import serve as run
 
     settings = settings_from(ctx)
-    click.echo(f"serving {settings.db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    ctx.exit(run(settings.db, host=host, port=port, allow_sql=allow_sql))
+    click.echo(f"serving {redact(settings.db)} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    ctx.exit(
+        run(
+            settings.db,
+            host=host,
+            port=port,
+            allow_sql=allow_sql,
+            snapshot_path=snapshot_path,
+            refresh=refresh,
+        )
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

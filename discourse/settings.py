@@ -30,8 +30,12 @@ class Settings:
     """Every setting discourse reads. Build it with :meth:`Settings.resolve`."""
 
     # storage
-    db: str = _field("corpus.db", "Corpus file (SQLite).")
+    db: str = _field(
+        "corpus.db",
+        "Corpus: a file path or sqlite:///PATH (SQLite), or postgresql://USER@HOST:PORT/DB.",
+    )
     busy_timeout: float = _field(5.0, "Seconds to wait for another writer before giving up.")
+    pool_size: int = _field(4, "Most connections one process keeps open to a PostgreSQL corpus.")
     # gathering
     sources: str = _field("sources.toml", "Sources file listing feeds, sitemaps and page lists.")
     user_agent: str = _field(
@@ -185,6 +189,7 @@ class Settings:
             "batch_size",
             "max_failures",
             "extract_workers",
+            "pool_size",
             "processes",
         ):
             least = 0 if name in ("max_redirects", "extract_workers") else 1

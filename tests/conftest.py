@@ -149,3 +149,37 @@ def browser():
         b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres():
+    """The session's PostgreSQL cluster (tests/pgcluster.py): skipped with the reason when
+    there is none, a failure when CI_REQUIRE_POSTGRES=1."""
+    from .pgcluster import session_cluster
+
+    try:
+        cluster = session_cluster()
+    except FileNotFoundError as exc:
+        if os.environ.get("CI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"CI_REQUIRE_POSTGRES=1 but no PostgreSQL: {exc}")
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres):
+    """A migrated PostgreSQL corpus of its own for one test."""
+    url = postgres.fresh()
+    yield url
+    postgres.drop(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def corpus_url(request, tmp_path):
+    """A new corpus on each backend: the same test runs against both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'corpus.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")

@@ -81,6 +81,59 @@ def test_annotate_and_tag_on_a_dask_cluster_store_what_one_process_stores(tmp_pa
     assert _rows(db_here) == _rows(db_there)
 
 
+def _pg_rows(url) -> list[tuple]:
+    """What annotate and tag stored, on either backend (scores to 6 places)."""
+    q = (
+        "SELECT s.document_id, s.idx, s.start, s.end, c.is_claim, c.claim_type, c.holder, "
+        "c.hedged, c.negated, c.targets, c.relevance, t.target, t.label, t.score, t.relevance "
+        "FROM sentences s LEFT JOIN claims c ON c.sentence_id = s.id "
+        "LEFT JOIN stance_tags t ON t.claim_id = c.id"
+    )
+    with Corpus.open(url) as c:
+        rows = [tuple(r) for r in c.db.execute(q)]
+    rounded = [
+        (
+            *r[:13],
+            None if r[13] is None else round(r[13], 6),
+            None if r[14] is None else round(r[14], 6),
+        )
+        for r in rows
+    ]
+    return sorted(rounded, key=repr)
+
+
+def test_annotate_and_tag_on_a_dask_cluster_with_workers_writing_to_postgresql(
+    tmp_path, cluster, pg_url, claims_pipeline
+):
+    """Multi-machine runs need PostgreSQL: there every worker opens the corpus by URL and
+    writes its own batches (the command only hands out id ranges), and the result is what one
+    process stores in SQLite, claim rows and facet counts included."""
+    from discourse.claims.annotate import annotate
+    from discourse.stance.tag import tag
+    from discourse.store.transfer import copy_corpus
+
+    db = _docs(tmp_path, _varied_docs(6))
+    copy_corpus(db, pg_url)
+    with Corpus(db) as c:
+        annotate(c, batch_size=3, progress=False, nlp=claims_pipeline)
+        tag(c, batch_size=5, progress=False)
+    # read-only here, so every annotation was written by a worker; the annotate lock is a
+    # PostgreSQL advisory lock, which a read-only session may hold
+    with Corpus.open(pg_url, readonly=True) as c:
+        assert c.concurrent_writers
+        report = annotate(c, batch_size=2, engine=cluster, progress=False)
+    with Corpus.open(pg_url) as c:
+        tagged = tag(c, batch_size=5, engine=cluster, progress=False)
+        assert c.check() == []  # claim rows and facet counts agree with the claims
+        assert c.browse.facet_counts("stance")
+    assert report.documents == 6 and tagged.tags > 0
+    prefixes = cluster.client.run_on_scheduler(
+        lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+    )
+    assert "WriteTags" in prefixes  # tags too were stored by the workers
+    assert _pg_rows(pg_url) == _pg_rows(f"sqlite:///{db}")
+
+
 def test_crawl_extracts_pages_on_a_dask_cluster(tmp_path, cluster):
     from discourse.gather.crawler import Crawler
     from discourse.store import SourceSpec

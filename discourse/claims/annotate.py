@@ -267,7 +267,8 @@ class WriteBatch:
     ``url``, annotates them and stores them in one transaction. Run twice (a worker lost
     after its commit), it finds nothing pending and stores nothing."""
 
-    url: str
+    # may hold a PostgreSQL password: never in a repr (Dask names tasks and logs by it)
+    url: str = dataclasses.field(repr=False)
     config: str | None
     version: str
     # Workers wait for each other's batch transactions (SQLite on one machine serialises them).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -88,7 +89,12 @@ class DaskEngine:
         return max(1, sum(self.client.nthreads().values()))
 
     def _submit(self, fn: Callable[..., Any], *args: Any):
-        return self.client.submit(fn, *args, pure=False, retries=RETRIES)
+        # Named by the function or task class, not by Dask's default (up to 50 characters of
+        # the task's repr), so keys on the dashboard and in logs say what runs and never
+        # carry a task's arguments.
+        name = getattr(fn, "__name__", None) or type(fn).__name__
+        key = f"{name}-{uuid.uuid4().hex}"
+        return self.client.submit(fn, *args, key=key, pure=False, retries=RETRIES)
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         from distributed import as_completed

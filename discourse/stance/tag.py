@@ -186,7 +186,8 @@ class WriteTags:
     """Task: the worker reads the untagged claims of an id range from the corpus at ``url``,
     tags them and stores the tags in one transaction (a repeat finds nothing untagged)."""
 
-    url: str
+    # may hold a PostgreSQL password: never in a repr (Dask names tasks and logs by it)
+    url: str = dataclasses.field(repr=False)
     model_dir: str | None
     version: str
     # Workers wait for each other's batch transactions (SQLite on one machine serialises them).

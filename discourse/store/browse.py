@@ -90,8 +90,29 @@ _BY = {
 
 
 class BrowseStore:
+    """Claim rows and facet counts on SQLite; the PostgreSQL store
+    (discourse/store/postgres/browse.py) is this class with its own placeholders and id sets."""
+
+    _MARK = "?"  # the dialect's placeholder
+    _BY = _BY  # rows of a set of ids (parameter "ids")
+    _FACET_COUNTS_SQL = FACET_COUNTS_SQL
+    _NEW_ORDER = "published, claim_id"  # order of rows derived from claims_view
+    _OLD_ORDER = ""  # order of stored rows read back
+
     def __init__(self, db: Database):
         self.db = db
+
+    @staticmethod
+    def _ids(ids: list[int]):
+        return json.dumps(ids)
+
+    @staticmethod
+    def _many(conn, sql: str, rows: list) -> None:
+        conn.executemany(sql, rows)
+
+    @staticmethod
+    def _limit(limit: int) -> int | None:
+        return limit  # SQLite: -1 is no limit
 
     # ------------------------------------------------------------------ keeping up to date
 
@@ -111,14 +132,15 @@ class BrowseStore:
         ids = sorted(set(ids))
         if not ids:
             return
-        where, params = _BY[key], {"ids": json.dumps(ids)}
+        where, params = self._BY[key], {"ids": self._ids(ids)}
         with self.db.transaction() as conn:
             old: dict[int, list[tuple[int, tuple]]] = {}
-            for r in conn.execute(f"SELECT id, {_COLS} FROM claim_rows WHERE {where}", params):
+            old_rows = f"SELECT id, {_COLS} FROM claim_rows WHERE {where}{self._OLD_ORDER}"
+            for r in conn.execute(old_rows, params):
                 old.setdefault(r[1], []).append((r[0], tuple(r)[1:]))
             new: dict[int, list[tuple]] = {}
             for r in conn.execute(
-                f"SELECT {_COLS} FROM claims_view WHERE {where} ORDER BY published, claim_id",
+                f"SELECT {_COLS} FROM claims_view WHERE {where} ORDER BY {self._NEW_ORDER}",
                 params,
             ):
                 new.setdefault(r[0], []).append(tuple(r))
@@ -149,27 +171,33 @@ class BrowseStore:
                     )
                 deletes += [(row_id,) for row_id, _ in unmatched[len(after) :]]
                 inserts += after[len(unmatched) :]
-            conn.executemany("DELETE FROM claim_rows WHERE id = ?", deletes)
+            p = self._MARK
+            self._many(conn, f"DELETE FROM claim_rows WHERE id = {p}", deletes)
             for changed, rows in updates.items():
-                sets = ", ".join(f'"{ROW_COLUMNS[i]}" = ?' for i in changed)
-                conn.executemany(f"UPDATE claim_rows SET {sets} WHERE id = ?", rows)
-            marks = ", ".join("?" * len(ROW_COLUMNS))
-            conn.executemany(f"INSERT INTO claim_rows({_COLS}) VALUES ({marks})", inserts)
+                sets = ", ".join(f'"{ROW_COLUMNS[i]}" = {p}' for i in changed)
+                self._many(conn, f"UPDATE claim_rows SET {sets} WHERE id = {p}", rows)
+            marks = ", ".join([p] * len(ROW_COLUMNS))
+            self._many(conn, f"INSERT INTO claim_rows({_COLS}) VALUES ({marks})", inserts)
             delta: Counter = Counter()
             for values, n in combos.items():
                 if n:
                     for k in _facet_keys(values):
                         delta[k] += n
-            moved = [(*k, n) for k, n in delta.items() if n]
-            conn.executemany(
+            # in key order, so that writers moving the same counts at once (workers writing
+            # their own batches on PostgreSQL) lock them in one order and never deadlock
+            moved = sorted((*k, n) for k, n in delta.items() if n)
+            self._many(
+                conn,
                 "INSERT INTO claim_facet_counts(filter_column, filter_value, facet, value, n) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(filter_column, filter_value, facet, value) "
+                f"VALUES ({p}, {p}, {p}, {p}, {p}) "
+                "ON CONFLICT(filter_column, filter_value, facet, value) "
                 "DO UPDATE SET n = claim_facet_counts.n + excluded.n",
                 moved,
             )
-            conn.executemany(
-                "DELETE FROM claim_facet_counts WHERE filter_column = ? AND filter_value = ? "
-                "AND facet = ? AND value = ? AND n <= 0",
+            self._many(
+                conn,
+                f"DELETE FROM claim_facet_counts WHERE filter_column = {p} AND filter_value = {p} "
+                f"AND facet = {p} AND value = {p} AND n <= 0",
                 [k for *k, n in moved if n < 0],
             )
 
@@ -181,7 +209,7 @@ class BrowseStore:
             conn.execute("DELETE FROM claim_rows")
             conn.execute(
                 f"INSERT INTO claim_rows({_COLS}) SELECT {_COLS} FROM claims_view "
-                "ORDER BY published, claim_id"
+                f"ORDER BY {self._NEW_ORDER}"
             )
             conn.execute(_count_all_sql())
             n = conn.execute("SELECT COUNT(*) FROM claim_rows").fetchone()[0]
@@ -200,14 +228,14 @@ class BrowseStore:
         limit: int = 30,
     ) -> list[tuple[str, int]]:
         """(value, count) of one facet, over all claim rows or within one facet value."""
-        sql = FACET_COUNTS_SQL.format(order=FACET_ORDERS[order])
+        sql = self._FACET_COUNTS_SQL.format(order=FACET_ORDERS[order])
         rows = self.db.execute(
             sql,
             {
                 "filter_column": filter_column,
                 "filter_value": filter_value,
                 "facet": facet,
-                "limit": limit,
+                "limit": self._limit(limit),
             },
         )
         return [(r[0], r[1]) for r in rows]
@@ -243,7 +271,7 @@ class BrowseStore:
             "SELECT v.claim_id, v.start, v.end, v.text, v.claim_type, v.holder, v.holder_kind, "
             "v.hedged, v.negated, v.target, coalesce(t.name, v.target) AS target_name, "
             "v.stance, v.stance_score, v.uncertain FROM claims_view v "
-            "LEFT JOIN targets t ON t.id = v.target WHERE v.document_id = ? "
+            f"LEFT JOIN targets t ON t.id = v.target WHERE v.document_id = {self._MARK} "
             "ORDER BY v.start, v.claim_id, v.target",
             (document_id,),
         )

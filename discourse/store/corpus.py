@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
-from filelock import FileLock, Timeout
-
-from discourse.errors import CorpusLockedError
-from discourse.store.analysis import AnalysisStore
-from discourse.store.browse import BrowseStore
-from discourse.store.documents import DocumentStore
-from discourse.store.queries import QueryStore
-from discourse.store.sources import SourceStore
-from discourse.store.sqlite import LATEST_VERSION, Database
-from discourse.store.stance import StanceStore
+from discourse.store.backends import open_backend
+from discourse.store.sqlite import LATEST_VERSION
 
 
 class Corpus:
-    """A corpus file (SQLite by default) with one repository per stage.
+    """A corpus (SQLite file by default, or a PostgreSQL database) with one repository per
+    stage. Open it by path or URL: ``Corpus.open("sqlite:///corpus.db")``,
+    ``Corpus.open("postgresql://me@db.example:5432/discourse")``; a bare path is SQLite.
 
     >>> corpus = Corpus("corpus.db")
     >>> corpus.documents.count()
@@ -34,35 +26,40 @@ class Corpus:
         readonly: bool = False,
         busy_timeout: float = 5.0,
         upto: int | None = None,
+        pool_size: int = 4,
     ):
-        self.path = Path(path)
-        self.db = Database(path, readonly=readonly, busy_timeout=busy_timeout, upto=upto)
-        self.sources = SourceStore(self.db)
-        self.documents = DocumentStore(self.db)
-        self.analysis = AnalysisStore(self.db)
-        self.queries = QueryStore(self.db)
-        self.stance = StanceStore(self.db)
-        self.browse = BrowseStore(self.db)
-
-    #: Whether processes on several machines may write at once. Engines then let their
-    #: workers write their own batches; SQLite has one writer, so workers return their results
-    #: and the command's own process writes them.
-    concurrent_writers = False
+        self.backend = open_backend(
+            path, readonly=readonly, busy_timeout=busy_timeout, upto=upto, pool_size=pool_size
+        )
+        self.dialect: str = self.backend.dialect
+        # what messages name: the file (a Path) or the URL without its password
+        self.path = self.backend.location
+        self.url: str = self.backend.url  # reopens the same corpus; may hold a password
+        self.db = self.backend.db
+        self.sources = self.backend.sources
+        self.documents = self.backend.documents
+        self.analysis = self.backend.analysis
+        self.queries = self.backend.queries
+        self.stance = self.backend.stance
+        self.browse = self.backend.browse
+        #: Whether processes on several machines may write at once (PostgreSQL). Engines
+        #: then let their workers write their own batches; SQLite has one writer, so
+        #: workers return their results and the command's own process writes them.
+        self.concurrent_writers: bool = self.backend.concurrent_writers
 
     @classmethod
-    def open(cls, url: str, *, readonly: bool = False, busy_timeout: float = 5.0) -> Corpus:
-        """The corpus at ``url``: ``sqlite:///path.db`` (or a bare path)."""
-        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
-        return cls(path, readonly=readonly, busy_timeout=busy_timeout)
-
-    @property
-    def url(self) -> str:
-        """The address a worker on this machine opens the corpus with (:meth:`open`)."""
-        return f"sqlite:///{self.path.resolve()}"
+    def open(cls, url: str | os.PathLike = "sqlite:///corpus.db", **options) -> Corpus:
+        """Open the corpus a URL (or bare path) names; options as for :class:`Corpus`."""
+        return cls(url, **options)
 
     @classmethod
     def from_settings(cls, settings, *, readonly: bool = False) -> Corpus:
-        return cls(settings.db, readonly=readonly, busy_timeout=settings.busy_timeout)
+        return cls(
+            settings.db,
+            readonly=readonly,
+            busy_timeout=settings.busy_timeout,
+            pool_size=settings.pool_size,
+        )
 
     @property
     def schema_version(self) -> int:
@@ -87,43 +84,18 @@ class Corpus:
 
     def check(self) -> list[str]:
         """Integrity problems found (empty when the corpus is sound)."""
-        problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        problems += [
-            f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")
-        ]
-        if self.schema_version >= 3:
-            # Read-only check: the FTS index holds exactly one entry per content row.
-            for table, content in (("documents_fts", "documents"), ("sentences_fts", "sentences")):
-                indexed = self.db.execute(f"SELECT COUNT(*) FROM {table}_docsize").fetchone()[0]
-                rows = self.db.execute(f"SELECT COUNT(*) FROM {content}").fetchone()[0]
-                if indexed != rows:
-                    problems.append(f"{table}: {indexed} indexed rows for {rows} {content}")
-        if self.schema_version >= 6:
-            problems += self.browse.problems()
-        return problems
+        return self.backend.check()
 
-    @contextlib.contextmanager
-    def lock(self, name: str, *, hint: str = "") -> Iterator[None]:
+    def lock(self, name: str, *, hint: str = "") -> contextlib.AbstractContextManager[None]:
         """Hold the corpus-wide lock ``name`` ("crawl", "annotate", ...) for the block, so
         that two runs of one stage never overlap on a corpus. Taken without waiting: when
         another process holds it, :class:`CorpusLockedError` (exit code 3). On SQLite the lock
-        is a file beside the corpus (``corpus.db.NAME.lock``), released by the OS when its
-        holder dies."""
-        lock = FileLock(f"{self.path}.{name}.lock", timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise CorpusLockedError(
-                f"{self.path}: another {name} is running on this corpus (lock file "
-                f"{lock.lock_file}). {hint or 'Let it finish, then run again.'}"
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
+        is a file beside the corpus (``corpus.db.NAME.lock``), on PostgreSQL a session
+        advisory lock; either is released when its holder dies."""
+        return self.backend.lock(name, hint=hint)
 
     def close(self) -> None:
-        self.db.close()
+        self.backend.close()
 
     def __enter__(self) -> Corpus:
         return self

@@ -153,8 +153,13 @@ _GROUP_EXPR = {
         "((CAST(substr(d.published, 6, 2) AS INTEGER) + 2) / 3)"
     ),
     "year": "substr(d.published, 1, 4)",
-    # the Monday of the week: 'weekday 0' moves on to Sunday, then back six days
-    "week": "date(substr(d.published, 1, 10), 'weekday 0', '-6 days')",
+    # the Monday of the week: 'weekday 0' moves on to Sunday, then back six days; only for a
+    # full date (SQLite reads a bare year such as '2010' as a Julian day number)
+    "week": (
+        "CASE WHEN d.published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+        "AND substr(d.published, 1, 4) <> '0000' "
+        "THEN date(substr(d.published, 1, 10), 'weekday 0', '-6 days') END"
+    ),
     "holder": "c.holder_kind",
 }
 

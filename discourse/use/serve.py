@@ -6,16 +6,17 @@ canned queries, CSV export and each document with its claims marked. The plugin 
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from discourse.errors import InputError
-from discourse.store import Corpus
 from discourse.store.browse import FACETS
 from discourse.use.web import CLAIMS_TABLE, DENIED_TABLES
+
+log = logging.getLogger(__name__)
 
 CLAIM_COLUMNS = {
     "id": "Row id (one row per claim and target).",
@@ -169,15 +170,22 @@ def metadata(db_name: str) -> dict:
 
 
 def serve(
-    db: str | Path, *, host: str = "127.0.0.1", port: int = 8001, allow_sql: bool = False
+    db: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    allow_sql: bool = False,
+    snapshot_path: str | Path | None = None,
+    refresh: float = 300.0,
 ) -> int:
     """Run Datasette on the corpus until interrupted; its exit code. Visitors browse, search,
-    facet, export and run the canned queries; their own SQL only with ``allow_sql``."""
-    path = Path(db)
-    if not path.exists():
-        raise InputError(f"{path}: no such corpus; crawl or import documents first.")
-    with Corpus(path):  # applies pending migrations (the views) before going read-only
-        pass
+    facet, export and run the canned queries; their own SQL only with ``allow_sql``.
+
+    A PostgreSQL corpus is served from a read-only SQLite snapshot (``snapshot_path``,
+    `discourse snapshot`), taken first and refreshed every ``refresh`` seconds."""
+    from discourse.store.transfer import file_to_serve
+
+    path, tick = file_to_serve(db, snapshot_path)
     meta = metadata(path.stem)
     with tempfile.TemporaryDirectory() as tmp:
         meta_path = Path(tmp) / "metadata.json"
@@ -185,7 +193,8 @@ def serve(
         plugins = Path(tmp) / "plugins"
         plugins.mkdir()
         (plugins / "discourse_web.py").write_text(PLUGIN_SHIM, encoding="utf-8")
-        return _run_child(datasette_command(path, meta_path, plugins, host, port, allow_sql))
+        cmd = datasette_command(path, meta_path, plugins, host, port, allow_sql)
+        return _run_child(cmd, every=refresh if tick else None, tick=tick)
 
 
 def datasette_command(
@@ -216,9 +225,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-def _run_child(cmd: list[str]) -> int:
+def _run_child(cmd: list[str], every: float | None = None, tick=None) -> int:
     """Run Datasette as a child that lives exactly as long as this process: SIGTERM and SIGHUP
-    are passed on, Ctrl-C waits for it, and it is stopped if this process dies."""
+    are passed on, Ctrl-C waits for it, and it is stopped if this process dies. ``tick`` runs
+    every ``every`` seconds meanwhile (refreshing a snapshot)."""
     proc = subprocess.Popen(
         cmd, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None
     )
@@ -230,7 +240,9 @@ def _run_child(cmd: list[str]) -> int:
     try:
         while True:
             try:
-                return proc.wait()
+                return proc.wait(every)
+            except subprocess.TimeoutExpired:
+                tick()
             except KeyboardInterrupt:  # the child got the same Ctrl-C: let it finish
                 continue
     finally:
