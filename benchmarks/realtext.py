@@ -25,8 +25,8 @@ Measures (ours beside peers trained on the same real train split, in this run):
   confidence of a pair is P(about) x P(label | about) for a stance, 1 - P(about) for none.
 
 ``--ablation`` retrains the relevance model, the claim detector and the stance model on each
-source alone (real train split, the project's own labels) and on both, and scores each on the
-same split.
+source alone (real train split, the project's own labels) and on both (every real label and a
+third of the project's, as the bundled models), and scores each on the same split.
 """
 
 from __future__ import annotations
@@ -288,7 +288,13 @@ def ablation(split: str = "test", kind: str | None = None) -> list[dict]:
     from discourse.claims.train import train_models
     from discourse.stance.labels import read_labels
     from discourse.stance.train import LABELS_PATH as STANCE_LABELS
-    from discourse.stance.train import default_model_dir, load_stance_model, train
+    from discourse.stance.train import (
+        OWN_SHARE,
+        _bundled_mix,
+        default_model_dir,
+        load_stance_model,
+        train,
+    )
 
     kind = kind or (json.loads((default_model_dir() / "metadata.json").read_text())).get(
         "model_kind", "target-aware"
@@ -306,7 +312,10 @@ def ablation(split: str = "test", kind: str | None = None) -> list[dict]:
                 sources=sources,
             )
             paths = [p for s, p in (("real", real), ("own", str(STANCE_LABELS))) if s in sources]
-            train(read_labels(paths, split="train"), tmp / "stance", kinds=(kind,), cv=False)
+            labels = read_labels(paths, split="train")
+            if len(sources) == 2:  # as the bundled model: every real label, a share of ours
+                labels = _bundled_mix(labels, real, OWN_SHARE)
+            train(labels, tmp / "stance", kinds=(kind,), cv=False)
             cfg = tmp / "config.cfg"
             base = (ROOT / "pipelines" / "config.cfg").read_text()
             cfg.write_text(
@@ -382,7 +391,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--stance-model", metavar="DIR", help="a stance model folder (default: bundled)"
     )
+    ap.add_argument(
+        "--ablation",
+        action="store_true",
+        help="retrain on the real labels alone, the project's own alone and both, and score each",
+    )
+    ap.add_argument("--kind", help="with --ablation: the stance model kind (default: bundled)")
     args = ap.parse_args(argv)
+    if args.ablation:
+        rows = ablation(args.split, args.kind)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        print(
+            f"ablation on the {args.split} split: claim detector and stance model "
+            f"({rows[0]['kind']}) trained on each source"
+        )
+        print(f"  {'sources':10} {'claim F1':>9} {'holder':>7} {'stance F_avg':>13} {'ECE':>6}")
+        for r in rows:
+            o = r["ours"]
+            print(
+                f"  {r['sources']:10} {o['claims']['f1']:9.3f} {o['quoted_holder'][0]:7.3f} "
+                f"{o['stance']['f_avg']:13.3f} {o['ece']:6.3f}"
+            )
+        return 0
     try:
         stance_model = None
         if args.stance_model:
