@@ -6,8 +6,9 @@ Data: ``../shared/benchmarks/engagement-real/sentences.jsonl`` (read in place, n
 its fixed ``split`` field; on the test split the adjudicated labels of the double annotation
 (``corpora/labels/engagement-real/test-adjudicated.jsonl``) replace the first annotator's.
 
-Each record is run through the shipped pipeline as a document would be: ``context + " " +
-text`` with the page title as the document title; the record's prediction comes from the
+Each record is run through the shipped pipeline as a document would be: ``context`` and
+``text`` in one paragraph, or on two lines when the context is a line of its own (a headline;
+:func:`discourse.labelsets.record_document`), with the page title as the document title; the record's prediction comes from the
 sentences that lie within ``text``.
 
 Measures (ours beside peers trained on the same real train split, in this run):
@@ -81,10 +82,10 @@ def predict(records: list[dict], targets: list[str], nlp, stance_model) -> list[
 
     docs = []
     for r in records:
-        ctx = r["context"] or ""
-        doc = nlp.make_doc(clean((ctx + " " + r["text"]) if ctx else r["text"]))
+        text, start = labelsets.record_document(r)
+        doc = nlp.make_doc(clean(text))
         doc._.title = r.get("title") or None
-        docs.append((doc, len(ctx) + 1 if ctx else 0))
+        docs.append((doc, start))
     out = []
     for (_, start), doc in zip(docs, nlp.pipe(d for d, _ in docs)):
         sents = [

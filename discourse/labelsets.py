@@ -90,3 +90,19 @@ def targets_of(records: list[dict]) -> list[str]:
         for t in r["stances"]:
             seen.setdefault(t, None)
     return [t for t in seen if all(t in r["stances"] for r in records)]
+
+
+# A context ending without these is a line of its own on the page (a headline, a heading, a
+# caption): the data card says ``context`` is "the sentence or line before".
+_SENTENCE_END = tuple(".!?:;\"'”’)…")
+
+
+def record_document(record: dict) -> tuple[str, int]:
+    """(document text, offset of ``text`` in it) for a record read as its page would be:
+    ``context`` and ``text`` in one paragraph, or on two lines when the context is a line of
+    its own, so a headline is not parsed as the start of the sentence after it."""
+    ctx = (record.get("context") or "").rstrip()
+    if not ctx:
+        return record["text"], 0
+    sep = " " if ctx.endswith(_SENTENCE_END) else "\n"
+    return ctx + sep + record["text"], len(ctx) + 1

@@ -46,6 +46,7 @@ class AttributionCues:
     colon_heads: frozenset
     view_nouns: frozenset
     honorifics: frozenset
+    attitude_adjectives: frozenset
 
     @classmethod
     def from_cues(cls, cues: dict | None = None) -> AttributionCues:
@@ -145,6 +146,9 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
                 obj = _first_child(prep, {"pobj"})
                 if prep.lower_ == "from" and obj is not None:
                     return _subject_holder(obj, None, lex)
+    aside = _as_aside(sent, lex)
+    if aside is not None:
+        return _subject_holder(aside[1], aside[0], lex)
     frame = _frame(sent, lex)
     if frame:
         verb, subj = frame
@@ -152,6 +156,9 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
     nominal = _nominal_report(sent, lex)
     if nominal is not None:
         return _subject_holder(nominal, None, lex)
+    source = _inverted_source(sent, lex) or _stated_view(sent, lex) or _attitude(sent, lex)
+    if source is not None:
+        return _subject_holder(source, None, lex)
     if _mostly_quoted(sent):
         return _Found("quote")
     return _Found("author")
@@ -196,6 +203,96 @@ def _frame(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
         if best is None or depth < best[0]:
             best = (depth, tok, subj)
     return (best[1], best[2]) if best else None
+
+
+def _as_aside(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
+    """(verb, subject) of "as X noted/has argued/said, P": X holds the host clause, as
+    "according to X" would (CLAIMS.md, "Holder")."""
+    quoted = _quoted_indices(sent)
+    for tok in sent:
+        if (
+            tok.dep_ == "advcl"
+            and tok.i not in quoted
+            and tok.lemma_.lower() in lex.reporting_verbs
+            and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)
+            and not any(c.dep_ in ("ccomp", "dobj") for c in tok.children)
+            and _depth(tok.head, sent) is not None
+        ):
+            subj = _first_child(tok, {"nsubj"})
+            if subj is not None:
+                return tok, subj
+    return None
+
+
+def _inverted_source(sent: Span, lex: AttributionCues) -> Token | None:
+    """The source named after a closing reporting verb: "P, argues Shantele from ...",
+    "P, says the report". The parser hangs the name on the verb as its object or subject."""
+    quoted = _quoted_indices(sent)
+    for tok in sent:
+        if (
+            tok.lemma_.lower() not in lex.reporting_verbs
+            or tok.pos_ != "VERB"
+            or tok.dep_ not in ("ROOT", "conj", "parataxis")
+            or tok.i in quoted
+            or any(c.dep_ in ("nsubj", "nsubjpass") and c.i < tok.i for c in tok.children)
+        ):
+            continue
+        after = [c for c in tok.children if c.i > tok.i and c.dep_ in ("dobj", "nsubj")]
+        if not after:
+            continue
+        name = after[0]
+        if name.pos_ != "PROPN" and not any(c.dep_ == "det" for c in name.children):
+            continue
+        # the name phrase ends the sentence (but for its of/from/at phrase): the verb closes
+        # the sentence rather than taking an object
+        trailing = {  # "... argues Shantele from Cheshire": the parser may hang it on the verb
+            t.i
+            for c in tok.children
+            if c.i > name.i and c.dep_ in ("prep", "appos", "npadvmod")
+            for t in c.subtree
+        }
+        tail = [
+            t
+            for t in sent.doc[name.right_edge.i + 1 : sent.end]
+            if not t.is_punct and t.i not in trailing
+        ]
+        if tail or any(c.dep_ in ("ccomp", "xcomp") for c in tok.children):
+            continue
+        if tok.i - sent.start < 4:
+            continue  # "Says who?"
+        return name
+    return None
+
+
+def _stated_view(sent: Span, lex: AttributionCues) -> Token | None:
+    """ "UNISON's view is that P", "The LGA's argument is that P": the possessor holds P."""
+    root = _root(sent)
+    if root.lemma_ != "be" or not any(c.dep_ == "ccomp" for c in root.children):
+        return None
+    subj = _first_child(root, {"nsubj"})
+    if subj is None or subj.lemma_.lower() not in (lex.view_nouns | lex.reporting_nouns):
+        return None
+    poss = _first_child(subj, {"poss"})
+    if poss is None or poss.lower_ in ("my", "our"):
+        return None
+    return poss
+
+
+def _attitude(sent: Span, lex: AttributionCues) -> Token | None:
+    """ "Beyond Politics are concerned about ...", "Other councillors were wary that ...":
+    the subject of an attitude held toward the matter is its holder."""
+    root = _root(sent)
+    acomp = _first_child(root, {"acomp"})
+    if acomp is None or acomp.lemma_.lower() not in lex.attitude_adjectives:
+        return None
+    if not any(c.dep_ in ("prep", "ccomp", "xcomp") for c in acomp.children) and not any(
+        c.dep_ == "ccomp" for c in root.children
+    ):
+        return None  # "is concerned about X", "was wary that ...", not a bare "is happy"
+    subj = _first_child(root, {"nsubj"})
+    if subj is None or subj.lower_ in ("it", "this", "that", "there", "what"):
+        return None  # "It is clear that ...": no one is named
+    return subj
 
 
 def _nominal_report(sent: Span, lex: AttributionCues) -> Token | None:
