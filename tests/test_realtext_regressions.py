@@ -87,7 +87,8 @@ def test_a_relative_clause_counts_for_less_than_the_main_clause(text, described,
 @pytest.mark.parametrize(
     "text, compared",
     [
-        ("Co-production is far better than top-down service design.", ["top-down", "design"]),
+        # spaCy splits "top-down" into top / - / down: every word of the compared side
+        ("Co-production is far better than top-down service design.", ["top", "down", "design"]),
         ("Top-down design is far worse than co-production.", ["co", "production"]),
     ],
 )
