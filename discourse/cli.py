@@ -496,8 +496,8 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
     Example:
       discourse analyze saved/article.html
     """
-    from discourse.claims.annotate import analyze_text
     from discourse.gather.extraction import read_text_input
+    from discourse.stance.analyze import analyze_text
 
     settings = settings_from(
         ctx, pipeline=pipeline_config, allow_private_addresses=allow_private_addresses
