@@ -4,6 +4,7 @@ here); this module adds what `discourse query` shows: kwic lines, the table, cur
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from discourse.errors import InputError
@@ -19,6 +20,7 @@ from discourse.store.search import (
 )
 
 __all__ = [
+    "HIT_SCHEMA",
     "Hit",
     "Hits",
     "current_tags",
@@ -34,6 +36,18 @@ __all__ = [
     "query_terms",
 ]
 
+
+# `discourse query --format csv|jsonl`: one column per Hit field, in its order (types for Parquet)
+_HIT_TYPES = {
+    "document_id": "int64",
+    "claim_id": "int64",
+    "start": "int64",
+    "end": "int64",
+    "hedged": "bool",
+    "negated": "bool",
+    "stance_score": "float64",
+}
+HIT_SCHEMA = [(f.name, _HIT_TYPES.get(f.name, "string")) for f in dataclasses.fields(Hit)]
 
 _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 _TERM = re.compile(r'"([^"]*)"|(\w+(?:-\w+)*\*?)|([()])')
