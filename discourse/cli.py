@@ -377,12 +377,12 @@ def sources_list(ctx, fmt) -> None:
       discourse --db corpus.db sources list --format json
     """
     from discourse.gather.health import format_table, source_rows
+    from discourse.use.output import write_rows
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         if fmt == "json":
-            for row in source_rows(corpus):
-                echo_json(row)
+            write_rows(source_rows(corpus), "jsonl", "-")
             return
         rows = corpus.sources.health()
     if not rows:
@@ -477,15 +477,20 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
       discourse extract saved/article.html https://example.org/news/1
     """
     from discourse.gather.extraction import extract_inputs
+    from discourse.use.output import write_rows
 
     settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
-    failed = 0
-    for item in extract_inputs(inputs, settings):
-        if "error" in item:
-            failed += 1
-            click.echo(f"error: {item['input']}: {item['error']}", err=True)
-        else:
-            echo_json(item)
+    failed = []
+
+    def extracted():
+        for item in extract_inputs(inputs, settings):
+            if "error" in item:
+                failed.append(item)
+                click.echo(f"error: {item['input']}: {item['error']}", err=True)
+            else:
+                yield item
+
+    write_rows(extracted(), "jsonl", "-")
     if failed:
         ctx.exit(1)
 
@@ -550,6 +555,7 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
     """
     from discourse.gather.extraction import read_text_input
     from discourse.stance.analyze import analyze_text
+    from discourse.use.output import write_rows
 
     settings = settings_from(
         ctx, pipeline=pipeline_config, allow_private_addresses=allow_private_addresses
@@ -558,8 +564,9 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
 
     text = read_text_input(source, settings)
     model = load_stance_model(settings.stance_model or None)
-    for row in analyze_text(text, config=settings.pipeline or None, stance_model=model):
-        echo_json(row)
+    write_rows(
+        analyze_text(text, config=settings.pipeline or None, stance_model=model), "jsonl", "-"
+    )
 
 
 # -- stance ------------------------------------------------------------------------------------

@@ -195,13 +195,16 @@ def _silence_stdout() -> None:
 
 
 def write_rows(
-    rows, fmt: str, out: str | os.PathLike | None, schema, *, force: bool = False
+    rows, fmt: str, out: str | os.PathLike | None, schema=None, *, force: bool = False
 ) -> int:
     """The one renderer of rows: write ``rows`` (dicts) to ``out`` (``-``: standard output) as
     ``fmt`` (csv, jsonl or parquet) with the columns of ``schema``, a list of (name, type)
-    pairs (types: int64, string, bool, float64; only Parquet reads them); the row count.
-    A list or dict value is written as JSON text in CSV and Parquet, as itself in JSON Lines."""
-    names = [n for n, _ in schema]
+    pairs (types: int64, string, bool, float64; only Parquet reads them), or for JSON Lines
+    ``None``: each row as it is. A list or dict value is written as JSON text in CSV and
+    Parquet, as itself in JSON Lines. The row count."""
+    if schema is None and fmt != "jsonl":
+        raise ValueError(f"{fmt} needs the columns (schema) of the rows")
+    names = None if schema is None else [n for n, _ in schema]
     binary = fmt == "parquet"
     with open_output(out, force=force, binary=binary, what="Parquet") as fh:
         return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, fh, names, schema)
@@ -226,7 +229,9 @@ def _csv(rows, fh, names, schema) -> int:
 def _jsonl(rows, fh, names, schema) -> int:
     n = 0
     for row in rows:
-        fh.write(json.dumps({k: row.get(k) for k in names}, ensure_ascii=False) + "\n")
+        obj = row if names is None else {k: row.get(k) for k in names}
+        # default=str: a date or path in a row is written as text, not a crash mid-stream
+        fh.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
         n += 1
     return n
 
