@@ -92,8 +92,8 @@ def venv(wheel, tmp_path_factory) -> Path:
         ).stdout.strip()
     )
     # this environment's packages, as plain path entries (see the module docstring)
-    here = sysconfig.get_path("purelib")
-    (purelib / "discourse-test-dependencies.pth").write_text(here + "\n")
+    here = dict.fromkeys(sysconfig.get_path(k) for k in ("purelib", "platlib"))
+    (purelib / "discourse-test-dependencies.pth").write_text("".join(f"{p}\n" for p in here))
     _run(
         [
             sys.executable,
