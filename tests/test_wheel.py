@@ -56,6 +56,10 @@ def _data_files(folder: Path) -> set[str]:
     }
 
 
+def _py(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*.py") if "__pycache__" not in p.parts]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
@@ -113,7 +117,15 @@ def test_the_wheel_carries_every_pipeline_template_and_migration_file(wheel):
     assert "discourse/pipelines/config.cfg" in pipelines
     assert sorted(pipelines - names) == []
     assert sorted(package - names) == []
-    assert "discourse/stance/view.py" not in names  # built from the sources, not a stale build/
+    # the modules are exactly the checkout's: every one shipped, none stale from a build/ folder
+    modules = {
+        f"discourse/{p.relative_to(ROOT / 'discourse').as_posix()}" for p in _py(ROOT / "discourse")
+    }
+    modules |= {
+        f"discourse/pipelines/{p.relative_to(ROOT / 'pipelines').as_posix()}"
+        for p in _py(ROOT / "pipelines")
+    }
+    assert {n for n in names if n.endswith(".py")} == modules
 
 
 def test_discourse_runs_from_the_wheel_outside_the_checkout(venv, tmp_path):
