@@ -920,16 +920,9 @@ def _split(value: str | None) -> list[str]:
 
 
 def _summary_args(by, filters: dict) -> dict:
-    """`summary` and `export summary` take the same options."""
-    return dict(
-        target=filters["target"],
-        by=_split(by),
-        source=filters["source"],
-        tag=filters["tag"],
-        since=filters["since"],
-        until=filters["until"],
-        holder=filters["holder"],
-    )
+    """`summary` and `export summary` take the same options: --by and the filters target,
+    source, tag, since, until and holder."""
+    return {**filters, "by": _split(by)}
 
 
 @main.command(name="summary")
