@@ -6,6 +6,7 @@ result, and turns a DiscourseError into one clear message and a non-zero exit.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -75,6 +76,57 @@ def engine_options(f):
         type=click.Choice(["local", "dask"]),
         help="Run the work here (local, default) or on a Dask cluster (dask).",
     )(f)
+
+
+# Every filter a command takes is defined once here; `filter_options` picks a command's own.
+_FILTER_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "documents": ("--documents", {"is_flag": True, "help": "Search documents instead of claims."}),
+    "source": ("--source", {"help": "Only this source (name)."}),
+    "tag": ("--tag", {"help": "Only sources with this tag (blog, newspaper, council...)."}),
+    "since": ("--since", {"help": "Published on or after (YYYY, YYYY-MM or YYYY-MM-DD)."}),
+    "until": ("--until", {"help": "Published on or before (YYYY, YYYY-MM or YYYY-MM-DD)."}),
+    "target": ("--target", {"help": "Only claims tagged for this stance target."}),
+    "stance": ("--stance", {"help": "Only claims with this stance (favor, against, neutral)."}),
+    "claim_type": (
+        "--claim-type",
+        {"help": "normative, evaluative, causal, predictive or factual."},
+    ),
+    "holder": (
+        "--holder",
+        {"help": "Only claims held by: author, quoted, or a name (or part of one: Okafor)."},
+    ),
+    "hedged": (
+        "--hedged/--not-hedged",
+        {"default": None, "help": "Only hedged (or unhedged) claims."},
+    ),
+    "min_score": (
+        "--min-score",
+        {"type": float, "help": "Only stance tags at least this confident."},
+    ),
+}
+
+
+def filter_options(*names: str, **helps: str):
+    """The filter options ``names`` (defined once, in ``_FILTER_OPTIONS``), handed to the
+    command as one ``filters`` dict in that order; ``helps`` rewords an option's help where a
+    command reads it differently (``target="..."``)."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def command(*args, **kwargs):
+            # a command may take its filters in more than one group (summary: --target, --by, ...)
+            picked = {name: kwargs.pop(name) for name in names}
+            kwargs["filters"] = {**kwargs.get("filters", {}), **picked}
+            return f(*args, **kwargs)
+
+        for name in reversed(names):  # click lists options in the order they are written
+            decl, attrs = _FILTER_OPTIONS[name]
+            command = click.option(decl, name, **{**attrs, "help": helps.get(name, attrs["help"])})(
+                command
+            )
+        return command
+
+    return decorate
 
 
 def echo_json(obj: Any) -> None:
@@ -325,12 +377,12 @@ def sources_list(ctx, fmt) -> None:
       discourse --db corpus.db sources list --format json
     """
     from discourse.gather.health import format_table, source_rows
+    from discourse.use.output import write_rows
 
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         if fmt == "json":
-            for row in source_rows(corpus):
-                echo_json(row)
+            write_rows(source_rows(corpus), "jsonl", "-")
             return
         rows = corpus.sources.health()
     if not rows:
@@ -425,15 +477,20 @@ def extract(ctx, inputs, fmt, allow_private_addresses) -> None:
       discourse extract saved/article.html https://example.org/news/1
     """
     from discourse.gather.extraction import extract_inputs
+    from discourse.use.output import write_rows
 
     settings = settings_from(ctx, allow_private_addresses=allow_private_addresses)
-    failed = 0
-    for item in extract_inputs(inputs, settings):
-        if "error" in item:
-            failed += 1
-            click.echo(f"error: {item['input']}: {item['error']}", err=True)
-        else:
-            echo_json(item)
+    failed = []
+
+    def extracted():
+        for item in extract_inputs(inputs, settings):
+            if "error" in item:
+                failed.append(item)
+                click.echo(f"error: {item['input']}: {item['error']}", err=True)
+            else:
+                yield item
+
+    write_rows(extracted(), "jsonl", "-")
     if failed:
         ctx.exit(1)
 
@@ -496,8 +553,9 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
     Example:
       discourse analyze saved/article.html
     """
-    from discourse.claims.annotate import analyze_text
     from discourse.gather.extraction import read_text_input
+    from discourse.stance.analyze import analyze_text
+    from discourse.use.output import write_rows
 
     settings = settings_from(
         ctx, pipeline=pipeline_config, allow_private_addresses=allow_private_addresses
@@ -506,8 +564,9 @@ def analyze(ctx, source, pipeline_config, allow_private_addresses) -> None:
 
     text = read_text_input(source, settings)
     model = load_stance_model(settings.stance_model or None)
-    for row in analyze_text(text, config=settings.pipeline or None, stance_model=model):
-        echo_json(row)
+    write_rows(
+        analyze_text(text, config=settings.pipeline or None, stance_model=model), "jsonl", "-"
+    )
 
 
 # -- stance ------------------------------------------------------------------------------------
@@ -737,17 +796,19 @@ def label(ctx, target, count, model_dir, annotator) -> None:
 # -- use ---------------------------------------------------------------------------------------
 @main.command()
 @click.argument("text", required=False, metavar="[QUERY]")
-@click.option("--documents", is_flag=True, help="Search documents instead of claims.")
-@click.option("--source", help="Only this source (name).")
-@click.option("--tag", help="Only sources with this tag (blog, newspaper, council...).")
-@click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--until", help="Published on or before (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--target", help="Only claims tagged for this stance target.")
-@click.option("--stance", help="Only claims with this stance (favor, against, neutral).")
-@click.option("--claim-type", help="normative, evaluative, causal, predictive or factual.")
-@click.option("--holder", help="author, quoted, or a holder's name (or part of it: Okafor).")
-@click.option("--hedged/--not-hedged", default=None, help="Only hedged (or unhedged) claims.")
-@click.option("--min-score", type=float, help="Only stance tags at least this confident.")
+@filter_options(
+    "documents",
+    "source",
+    "tag",
+    "since",
+    "until",
+    "target",
+    "stance",
+    "claim_type",
+    "holder",
+    "hedged",
+    "min_score",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "jsonl", "kwic"]), default="table"
 )
@@ -767,27 +828,7 @@ def label(ctx, target, count, model_dir, annotator) -> None:
     help="kwic order.",
 )
 @click.pass_context
-def query(
-    ctx,
-    text,
-    documents,
-    source,
-    tag,
-    since,
-    until,
-    target,
-    stance,
-    claim_type,
-    holder,
-    hedged,
-    min_score,
-    fmt,
-    limit,
-    offset,
-    facet_names,
-    window,
-    kwic_sort,
-) -> None:
+def query(ctx, text, filters, fmt, limit, offset, facet_names, window, kwic_sort) -> None:
     """Full-text search (FTS5: phrases, AND/OR/NOT, prefix*) over claims or documents.
 
     \b
@@ -796,25 +837,10 @@ def query(
       discourse --db corpus.db query consultation --format kwic --sort left
       discourse --db corpus.db query --target co-production --facet source,stance
     """
-    import csv
-    import dataclasses
-
     from discourse.use import query as q
+    from discourse.use.output import write_rows
 
     settings = settings_from(ctx)
-    filters = dict(
-        documents=documents,
-        source=source,
-        tag=tag,
-        since=since,
-        until=until,
-        target=target,
-        stance=stance,
-        claim_type=claim_type,
-        holder=holder,
-        hedged=hedged,
-        min_score=min_score,
-    )
     with open_corpus(settings, readonly=True) as corpus:
         if facet_names:
             names = [n.strip() for n in facet_names.split(",") if n.strip()]
@@ -828,17 +854,8 @@ def query(
     if fmt == "kwic":
         for line in q.kwic(hits, text, window=window, sort=kwic_sort):
             click.echo(line)
-    elif fmt == "jsonl":
-        for h in hits:
-            echo_json(h.as_dict())
-    elif fmt == "csv":
-        names = [f.name for f in dataclasses.fields(q.Hit)]
-        writer = csv.DictWriter(click.get_text_stream("stdout"), fieldnames=names)
-        writer.writeheader()
-        for h in hits:
-            writer.writerow(
-                {k: json.dumps(v) if isinstance(v, list) else v for k, v in h.as_dict().items()}
-            )
+    elif fmt in ("csv", "jsonl"):
+        write_rows((h.as_dict() for h in hits), fmt, "-", q.HIT_SCHEMA)
     else:
         for line in q.format_hits(hits, tags):
             click.echo(line)
@@ -860,17 +877,18 @@ def _written(out: str, message: str) -> None:
 @click.option("--out", required=True, metavar="FILE|-", help="File to write (-: standard output).")
 @_FORCE
 @click.option("--query", "text", help="Only rows matching this full-text query.")
-@click.option("--source", help="Only this source.")
-@click.option("--tag", help="Only sources with this tag.")
-@click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--until", help="Published on or before.")
-@click.option("--target", help="Only this target (claims, labels, summary).")
+@filter_options(
+    "source",
+    "tag",
+    "since",
+    "until",
+    "target",
+    "holder",
+    target="Only this target (claims, labels, summary).",
+)
 @click.option("--by", "by", help="summary: group by source,tag,week,month,quarter,year,holder.")
-@click.option("--holder", help="Only claims held by: author, quoted, or a name (or part of one).")
 @click.pass_context
-def export_(
-    ctx, what, fmt, out, force, text, source, tag, since, until, target, by, holder
-) -> None:
+def export_(ctx, what, fmt, out, force, text, filters, by) -> None:
     """Export claims, documents, stance labels or a stance summary with every provenance
     column (claims and documents are streamed in constant memory).
 
@@ -884,23 +902,15 @@ def export_(
     settings = settings_from(ctx)
     with open_corpus(settings, readonly=True) as corpus:
         if what == "summary":
-            n = export_summary(
-                corpus,
-                fmt,
-                out,
-                force=force,
-                **_summary_args(target, by, source, tag, since, until, holder),
-            )
+            n = export_summary(corpus, fmt, out, force=force, **_summary_args(by, filters))
         else:
-            filters = dict(source=source, tag=tag, since=since, until=until)
-            if what == "claims":
-                filters.update(target=target, holder=holder)
-            elif what == "labels":
-                filters.update(target=target)
-            elif target or holder:
-                from discourse.errors import InputError
+            if what == "labels":
+                filters.pop("holder")
+            elif what == "documents":
+                if filters.pop("target") or filters.pop("holder"):
+                    from discourse.errors import InputError
 
-                raise InputError("--target and --holder apply to claims, not documents.")
+                    raise InputError("--target and --holder apply to claims, not documents.")
             n = export(corpus, what, fmt, out, text, force=force, **filters)
     _written(out, f"{n} {what if what != 'summary' else 'summary rows'} written to {out}")
 
@@ -909,45 +919,23 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-def _summary_args(target, by, source, tag, since, until, holder) -> dict:
-    """`summary` and `export summary` take the same options."""
-    return dict(
-        target=target,
-        by=_split(by),
-        source=source,
-        tag=tag,
-        since=since,
-        until=until,
-        holder=holder,
-    )
-
-
-_FILTERS = [
-    click.option("--source", help="Only this source (name)."),
-    click.option("--tag", help="Only sources with this tag."),
-    click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD)."),
-    click.option("--until", help="Published on or before."),
-    click.option("--holder", help="Only claims held by: author, quoted, or a name."),
-]
-
-
-def _filter_options(f):
-    for option in reversed(_FILTERS):
-        f = option(f)
-    return f
+def _summary_args(by, filters: dict) -> dict:
+    """`summary` and `export summary` take the same options: --by and the filters target,
+    source, tag, since, until and holder."""
+    return {**filters, "by": _split(by)}
 
 
 @main.command(name="summary")
-@click.option("--target", help="Only this target (default: every target).")
+@filter_options("target", target="Only this target (default: every target).")
 @click.option("--by", "by", help="Group by any of source,tag,week,month,quarter,year,holder.")
-@_filter_options
+@filter_options("source", "tag", "since", "until", "holder")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table"
 )
 @click.option("--out", metavar="FILE|-", help="Write to this file (default: standard output).")
 @_FORCE
 @click.pass_context
-def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force) -> None:
+def summary_(ctx, filters, by, fmt, out, force) -> None:
     """Stance counts per target and group: favor/against/neutral claims, shares with Wilson
     95% intervals, shares corrected for classifier error, documents; small groups flagged.
 
@@ -965,7 +953,7 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force
     if not is_stdout(out):
         check_output(out, force=force)  # before the work, not after
     with open_corpus(settings, readonly=True) as corpus:
-        result = summary(corpus, **_summary_args(target, by, source, tag, since, until, holder))
+        result = summary(corpus, **_summary_args(by, filters))
     n = write_summary(result, fmt, out, force=force)
     if not is_stdout(out):
         click.echo(f"{n} summary rows written to {out}")
@@ -985,7 +973,7 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force
     default="month",
     show_default=True,
 )
-@_filter_options
+@filter_options("source", "tag", "since", "until", "holder")
 @click.option(
     "--out", required=True, metavar="FILE|-", help="FILE.png or FILE.svg (-: standard output)."
 )
@@ -994,7 +982,7 @@ def summary_(ctx, target, by, source, tag, since, until, holder, fmt, out, force
 )
 @_FORCE
 @click.pass_context
-def chart(ctx, target, attention, by, source, tag, since, until, holder, out, fmt, force) -> None:
+def chart(ctx, target, attention, by, filters, out, fmt, force) -> None:
     """Stance shares over real time (one panel per stance, Wilson 95% bands) and per outlet;
     or, with --attention, the documents and claims mentioning each target per period.
 
@@ -1006,7 +994,6 @@ def chart(ctx, target, attention, by, source, tag, since, until, holder, out, fm
     from discourse.use.charts import write_attention_chart, write_chart
 
     settings = settings_from(ctx)
-    filters = dict(source=source, tag=tag, since=since, until=until, holder=holder)
     with open_corpus(settings, readonly=True) as corpus:
         if attention:
             write_attention_chart(

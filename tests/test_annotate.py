@@ -204,7 +204,7 @@ def test_analyze_missing_or_binary_input_is_a_clear_error(tmp_path):
 
 
 def test_pronoun_holder_is_resolved_two_sentences_back():
-    from discourse.claims.annotate import analyze_text
+    from discourse.stance.analyze import analyze_text
 
     text = (
         "The first column, by Priya Raman in the Northgate Gazette, is an enthusiastic case "
@@ -217,7 +217,7 @@ def test_pronoun_holder_is_resolved_two_sentences_back():
 
 
 def test_a_pronoun_subject_takes_the_target_named_in_the_sentence_before():
-    from discourse.claims.annotate import analyze_text
+    from discourse.stance.analyze import analyze_text
 
     def targets_of(text, start):
         rows = analyze_text(text)

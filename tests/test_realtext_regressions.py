@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from discourse.claims.annotate import analyze_text
+from discourse.stance.analyze import analyze_text
 
 
 @pytest.fixture(scope="module")

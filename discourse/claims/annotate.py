@@ -1,5 +1,5 @@
-"""Running the claims pipeline over the corpus (`discourse annotate`) or one text
-(`discourse analyze`)."""
+"""Running the claims pipeline over the corpus (`discourse annotate`); `discourse analyze`
+runs it over one text from :mod:`discourse.stance.analyze`, which adds the stances."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from discourse.claims.components import PRACTICES_KEY, STATEMENTS_KEY
 from discourse.claims.pipeline import load_pipeline, pipeline_version
 from discourse.engines import Engine, open_engine, worker_resource
 from discourse.errors import EngineError
-from discourse.gather.extraction import detect_language
+from discourse.language import detect_language
 from discourse.store import Corpus
 from discourse.store.analysis import Annotation, SentenceRecord
 
@@ -289,39 +289,3 @@ class WriteBatch:
             corpus.analysis.store(part.annotations, self.version)
         part.annotations = []
         return part
-
-
-def analyze_text(
-    text: str, *, config: str | None = None, nlp=None, stance_model=None, title: str = ""
-) -> list[dict]:
-    """One JSON-ready object per sentence of ``text`` (no corpus needed): its claim analysis,
-    ``relevance`` (P(about) per target) and ``stances``, the stance toward each target the
-    sentence is about, claim or not (with ``stance_model`` loaded, or the default model)."""
-    from discourse.stance.tag import stances_for
-    from discourse.stance.train import load_stance_model
-
-    nlp = nlp or load_pipeline(config)
-    doc = nlp.make_doc(clean(text))
-    doc._.title = title or None
-    doc = nlp(doc)
-    records = sentence_records(doc)
-    stances = stances_for(records, stance_model or load_stance_model())
-    return [
-        {
-            "sentence": r.text,
-            "start": r.start,
-            "end": r.end,
-            "is_claim": r.is_claim,
-            "claim_type": r.claim_type,
-            "holder": r.holder,
-            "hedged": r.hedge_cue is not None,
-            "hedge_cue": r.hedge_cue,
-            "negated": r.negation_cue is not None,
-            "negation_cue": r.negation_cue,
-            "practices": r.practices,
-            "targets": r.targets,
-            "relevance": r.relevance,
-            "stances": st,
-        }
-        for r, st in zip(records, stances)
-    ]

@@ -9,10 +9,9 @@ from spacy.language import Language
 from spacy.util import load_config
 
 from discourse import __version__, pipelines
-from discourse.claims import components  # noqa: F401  (registers the factories)
+from discourse.claims import components, stance_view  # noqa: F401  (registers the factories)
 from discourse.claims.model import load_english
 from discourse.errors import InputError
-from discourse.stance import view as _stance_view  # noqa: F401  (registers discourse_stance_view)
 
 
 def _config(path: str | Path | None):
@@ -83,7 +82,7 @@ def pipeline_version(config: str | Path | None = None) -> str:
     # the components' own code: a change to how claims, targets or views are found redoes
     # the documents even before the package version moves
     package = Path(__file__).resolve().parent.parent
-    files += sorted((package / "claims").glob("*.py")) + [package / "stance" / "view.py"]
+    files += sorted((package / "claims").glob("*.py"))
     for f in files:
         if f.is_file():
             h.update(f.name.encode())

@@ -12,7 +12,6 @@ import re
 from copy import copy
 from pathlib import Path
 
-import py3langid
 from bs4 import BeautifulSoup
 from htmldate import find_date
 from lxml import etree
@@ -29,13 +28,11 @@ from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, REGEXP_NS
 
 from discourse.errors import InputError
 from discourse.gather.maintext import main_text, parse_html
+from discourse.language import detect_language
 
 logger = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# characters of text py3langid reads: its cost grows with length, and its guess on the
-# benchmark pages is the same from 300 characters as from 2,000
-_LANGUAGE_SAMPLE = 500
 _RE_TEST = re.compile(r"re:test\((@[\w-]+), '([^']*)'\)")
 
 
@@ -173,15 +170,6 @@ def _date(tree, url: str | None) -> str | None:
     return find_date(
         tree, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d"
     )
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid), or None for too little text."""
-    sample = text[:_LANGUAGE_SAMPLE]
-    if len(re.findall(r"\w+", sample)) < 5:
-        return None
-    lang, _ = py3langid.classify(sample)
-    return lang
 
 
 def _drop(html: str, selectors: list[str]) -> str:

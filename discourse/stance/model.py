@@ -2,7 +2,7 @@
 scikit-learn estimator that also answers for targets it has no labels for.
 
 Input rows are ``(text, target)`` or ``(text, target, view)`` where ``view`` is the stance view
-stored at annotation time (:mod:`discourse.stance.view`); without it the text is parsed. The
+stored at annotation time (:mod:`discourse.claims.stance_view`); without it the text is parsed. The
 target is a target id of ``pipelines/targets.toml`` or free text naming the target.
 
 How it decides (Bar-Haim et al., EACL 2017: stance = target polarity x claim sentiment):
@@ -40,9 +40,9 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from discourse import pipelines
+from discourse.claims.stance_view import StanceView, load_stance_cues
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
-from discourse.stance.view import StanceView, load_stance_cues
 from discourse.vocabulary import STANCES
 
 LABELS = STANCES

@@ -77,8 +77,8 @@ class Corpus:
 
     def query(self, text: str | None = None, *, limit: int = 50, offset: int = 0, **filters):
         """Claims (or documents, with ``documents=True``) matching a full-text query and
-        filters, newest first, as :class:`discourse.use.query.Hit` records."""
-        from discourse.use.query import query
+        filters, newest first, as :class:`discourse.store.search.Hit` records."""
+        from discourse.store.search import query
 
         return query(self, text, limit=limit, offset=offset, **filters)
 

@@ -3,16 +3,14 @@ stays constant: CSV, JSON Lines or Parquet (readable by pandas and DuckDB)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 from discourse.errors import InputError
-from discourse.use.output import open_output
+from discourse.use.output import open_output, write_rows
 from discourse.use.query import make_filters
 
 FORMATS = ("csv", "jsonl", "parquet")
-CHUNK = 10_000
 
 # Column types for Parquet (and the column order of every format).
 CLAIM_SCHEMA = [
@@ -90,63 +88,6 @@ def export(
         schema = DOCUMENT_SCHEMA if what == "documents" else CLAIM_SCHEMA
         rows = corpus.queries.iter_rows(f)
     return write_rows(rows, fmt, out, schema, force=force)
-
-
-def write_rows(rows, fmt: str, out: str | Path, schema, *, force: bool = False) -> int:
-    """Write ``rows`` (dicts) as ``fmt`` with the columns of ``schema``; the row count."""
-    names = [n for n, _ in schema]
-    binary = fmt == "parquet"
-    with open_output(out, force=force, binary=binary, what="Parquet") as fh:
-        return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, fh, names, schema)
-
-
-def _csv(rows, fh, names, schema) -> int:
-    n = 0
-    writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
-        n += 1
-    return n
-
-
-def _jsonl(rows, fh, names, schema) -> int:
-    n = 0
-    for row in rows:
-        fh.write(json.dumps({k: row.get(k) for k in names}, ensure_ascii=False) + "\n")
-        n += 1
-    return n
-
-
-def _parquet(rows, fh, names, schema) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    types = {
-        "int64": pa.int64(),
-        "string": pa.string(),
-        "bool": pa.bool_(),
-        "float64": pa.float64(),
-    }
-    arrow = pa.schema([(name, types[typ]) for name, typ in schema])
-    n = 0
-    with pq.ParquetWriter(fh, arrow) as writer:
-        batch: list[dict] = []
-        for row in rows:
-            batch.append(
-                {
-                    k: (bool(row[k]) if t == "bool" and row.get(k) is not None else row.get(k))
-                    for k, t in schema
-                }
-            )
-            if len(batch) >= CHUNK:
-                writer.write_table(pa.Table.from_pylist(batch, schema=arrow))
-                n += len(batch)
-                batch.clear()
-        if batch or n == 0:
-            writer.write_table(pa.Table.from_pylist(batch, schema=arrow))
-            n += len(batch)
-    return n
 
 
 def export_summary(corpus, fmt: str, out: str | Path, *, force: bool = False, **kw) -> int:

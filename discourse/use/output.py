@@ -3,13 +3,16 @@
 such as /dev/null, a FIFO, a symlink to /proc/self/fd/1) is never replaced; an existing file is
 replaced only with ``force``; a file is written beside its final name and renamed into place
 when complete, so a failed write leaves nothing behind; every failure is one InputError
-naming the path and the cause (a full disk says so)."""
+naming the path and the cause (a full disk says so). Rows (`query`, `export`, `summary`) are
+rendered as CSV, JSON Lines or Parquet by one function, :func:`write_rows`."""
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import io
+import json
 import logging
 import os
 import stat
@@ -24,6 +27,7 @@ from discourse.errors import InputError
 log = logging.getLogger(__name__)
 
 STDOUT = "-"
+CHUNK = 10_000  # Parquet rows per row group: memory stays constant
 
 
 def is_stdout(out: str | os.PathLike | None) -> bool:
@@ -188,3 +192,80 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, fd)
         os.close(devnull)
+
+
+def write_rows(
+    rows, fmt: str, out: str | os.PathLike | None, schema=None, *, force: bool = False
+) -> int:
+    """The one renderer of rows: write ``rows`` (dicts) to ``out`` (``-``: standard output) as
+    ``fmt`` (csv, jsonl or parquet) with the columns of ``schema``, a list of (name, type)
+    pairs (types: int64, string, bool, float64; only Parquet reads them), or for JSON Lines
+    ``None``: each row as it is. A list or dict value is written as JSON text in CSV and
+    Parquet, as itself in JSON Lines. The row count."""
+    if schema is None and fmt != "jsonl":
+        raise ValueError(f"{fmt} needs the columns (schema) of the rows")
+    names = None if schema is None else [n for n, _ in schema]
+    binary = fmt == "parquet"
+    with open_output(out, force=force, binary=binary, what="Parquet") as fh:
+        return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](rows, fh, names, schema)
+
+
+def _flat(value):
+    """A list or dict as JSON text (CSV and Parquet cells hold text, not Python reprs), encoded
+    as the store encodes the lists it keeps, so a cell reads the same from either."""
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+def _csv(rows, fh, names, schema) -> int:
+    n = 0
+    writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _flat(v) for k, v in row.items()})
+        n += 1
+    return n
+
+
+def _jsonl(rows, fh, names, schema) -> int:
+    n = 0
+    for row in rows:
+        obj = row if names is None else {k: row.get(k) for k in names}
+        # default=str: a date or path in a row is written as text, not a crash mid-stream
+        fh.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+        n += 1
+    return n
+
+
+def _parquet(rows, fh, names, schema) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {
+        "int64": pa.int64(),
+        "string": pa.string(),
+        "bool": pa.bool_(),
+        "float64": pa.float64(),
+    }
+    arrow = pa.schema([(name, types[typ]) for name, typ in schema])
+    n = 0
+    with pq.ParquetWriter(fh, arrow) as writer:
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(
+                {
+                    k: (
+                        bool(row[k])
+                        if t == "bool" and row.get(k) is not None
+                        else _flat(row.get(k))
+                    )
+                    for k, t in schema
+                }
+            )
+            if len(batch) >= CHUNK:
+                writer.write_table(pa.Table.from_pylist(batch, schema=arrow))
+                n += len(batch)
+                batch.clear()
+        if batch or n == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=arrow))
+            n += len(batch)
+    return n

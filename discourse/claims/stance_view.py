@@ -13,6 +13,10 @@ Scope: a negation or reducer governs its verb's complements and objects, not its
 ("Bad consultation does not mean that engagement is wrong": *bad* is not negated, *wrong*
 is); a conjoined or adverbial clause is outside its head's scope. The
 ``discourse_stance_view`` component puts it on ``span._.stance_view`` of every claim.
+
+It is a component of the claims pipeline (it runs at annotation time and its cue file is part
+of the pipeline's version), so it lives here; the stance stage reads what it stored, and
+parses with it through :func:`discourse.claims.pipeline.load_pipeline` when nothing is stored.
 """
 
 from __future__ import annotations
