@@ -3,6 +3,7 @@
 import json
 import math
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,8 +154,12 @@ def test_shipped_model_is_small_and_described_by_its_metadata(tmp_path):
     shutil.copytree(default_model_dir(), tmp_path / "m")
     assert (tmp_path / "m" / "model.skops").stat().st_size < 2_000_000
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
-    assert meta["training_data"]["split"] == "train"
-    assert len(meta["training_data"]["sha256"]) == 64
+    # trained on the train splits of the real sentences and of the project's own labels
+    assert meta["training_data"]["sources"] == ["real", "own"]
+    for source in ("real", "own"):
+        data = meta["training_data"][source]
+        assert data["split"] == "train" and len(data["sha256"]) == 64
+        assert not Path(data["path"]).is_absolute()  # no machine's own folders
     assert meta["cv_scores"]["claim_f1"] > 0.8
     assert set(meta["classes"]) == {
         "none",

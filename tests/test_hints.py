@@ -85,7 +85,8 @@ def test_train_shows_progress_when_asked_and_is_quiet_otherwise(tmp_path):
     shown = invoke(*base, "--out", str(tmp_path / "m1"), "--progress")
     assert shown.exit_code == 0, shown.output
     bar = shown.stderr.replace("\r", "\n")
-    assert "train: 100%" in bar and "7/7" in bar  # parse, five folds, the final fit
+    # parse, five folds for each of the three default kinds, the final fit
+    assert "train: 100%" in bar and "17/17" in bar
     assert "fold 3/5 done" in bar
     quiet = invoke(*base, "--out", str(tmp_path / "m2"))  # stderr is not a terminal here
     assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -235,15 +235,15 @@ def test_claim_rows_follow_annotate_tag_and_a_new_current_model(web_corpus, tmp_
         ] == (0)
         ids = [r[0] for r in c.db.execute("SELECT id FROM claims ORDER BY id LIMIT 7")]
         c.stance.store_tags(
-            [(i, "co-production", "favor", 0.9, False) for i in ids]
-            + [(ids[0], "community-engagement", "against", 0.7, False)],
+            [(i, "co-production", "favor", 0.9, False, 0.95) for i in ids]
+            + [(ids[0], "community-engagement", "against", 0.7, False, 0.8)],
             "stance-other",
         )
         assert _view_rows(c, "claim_rows") == _view_rows(c, "claims_view")
         assert c.browse.facet_counts("stance") == [("favor", 7), ("against", 1)]
         # tags of a model that is not current change nothing shown
         before = _view_rows(c, "claim_rows")
-        c.stance.store_tags([(ids[1], "co-production", "against", 0.6, False)], "stance-old")
+        c.stance.store_tags([(ids[1], "co-production", "against", 0.6, False, 0.9)], "stance-old")
         assert _view_rows(c, "claim_rows") == before
         # re-annotation by a new pipeline version: the document's rows are its new claims
         from discourse.store.analysis import Annotation, SentenceRecord
@@ -282,8 +282,13 @@ def test_facets_of_the_claims_page_and_of_one_facet_value_are_precomputed(server
                 assert info["precomputed"] is True and info["cut_short"] is False
                 got = {r["value"]: r["count"] for r in info["results"]}
                 assert got == _facet_truth(c, facet, where, params), (query, facet)
-            assert data["filtered_table_rows_count"] == sum(
-                _facet_truth(c, "claim_type", where, params).values()
+            # every statement shown: claims, and sentences about a target that are not claims
+            # (which have no claim type)
+            assert (
+                data["filtered_table_rows_count"]
+                == c.db.execute(
+                    f"SELECT COUNT(*) FROM claims_view WHERE 1 {where}", params
+                ).fetchone()[0]
             )
         # two filters or a search: counted in SQL, and still right
         data = fetch_json(server + "/claim_rows.json?stance=against&_search=council")
@@ -403,7 +408,7 @@ def test_a_page_is_served_again_until_the_corpus_changes(web_corpus, tmp_path):
         with Corpus(db) as c:
             version = c.stance.current_model()["version"]
             claim = c.db.execute("SELECT claim_id FROM claim_rows WHERE stance IS NULL").fetchone()
-            c.stance.store_tags([(claim[0], "co-production", "favor", 0.99, False)], version)
+            c.stance.store_tags([(claim[0], "co-production", "favor", 0.99, False, 0.9)], version)
         after = fetch_json(url)
         assert after["filtered_table_rows_count"] == first["filtered_table_rows_count"] + 1
         rows = fetch_json(base + f"/c/claim_rows.json?_shape=array&claim_id={claim[0]}")

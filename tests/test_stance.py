@@ -398,7 +398,7 @@ def test_analyze_fills_stances(tmp_path):
     assert first["is_claim"] and first["targets"] == ["co-production"]
     assert [s["target"] for s in first["stances"]] == ["co-production"]
     assert first["stances"][0]["stance"] in ("favor", "against", "neutral")
-    assert 0 < first["stances"][0]["score"] <= 1
+    assert 0 < first["stances"][0]["confidence"] <= 1
     assert rows[1]["stances"] == []
 
 

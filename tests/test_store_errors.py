@@ -259,3 +259,32 @@ def test_corpus_deleted_during_a_crawl_fails_loudly(tmp_path):
     assert len(errors) == 1 and "corpus.db" in errors[0] and "deleted" in errors[0]
     assert "Traceback" not in res.stderr
     assert not db.exists()
+
+
+def test_a_crawl_runs_where_an_event_loop_is_already_running(tmp_path):
+    """A notebook (or a browser driver's sync API) runs an event loop in the main thread, where
+    asyncio.run refuses; the crawl still fetches and stores every page."""
+    import asyncio
+
+    from discourse import Corpus
+    from discourse.store import SourceSpec
+
+    from .crawlkit import PARAS, article, crawl, crawl_settings, feed_xml
+    from .httpserver import LocalServer, Response, html
+
+    with LocalServer() as server:
+        items = [(f"g{i}", server.url(f"/p{i}.html"), f"P{i}") for i in range(3)]
+        server.routes["/feed.xml"] = Response(
+            200, feed_xml(server.base, items), {"Content-Type": "application/rss+xml"}
+        )
+        for i in range(3):
+            server.routes[f"/p{i}.html"] = html(article(f"P{i}", [f"Page {i} words."] + PARAS))
+
+        async def in_a_notebook():
+            asyncio.get_running_loop()  # a loop runs in this thread, as in Jupyter
+            return crawl(tmp_path, [SourceSpec("S", "feed", [server.url("/feed.xml")])])
+
+        asyncio.run(in_a_notebook())
+    with Corpus(crawl_settings(tmp_path).db) as c:
+        titles = sorted(r[0] for r in c.db.execute("SELECT title FROM documents"))
+    assert titles == ["P0", "P1", "P2"]

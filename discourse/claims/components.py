@@ -101,8 +101,17 @@ def make_relevance(
     )
 
 
+def resolves_to(x, target: str) -> bool:
+    """An unambiguous reference: the sentence names no target itself, its subject is a pronoun
+    or a reference noun ("It is a cloak for cuts", "The scheme ..."), and the sentence before
+    it in the paragraph names ``target`` and no other. Such a sentence is about that target
+    whatever the model makes of its words (references are rare in the training sentences)."""
+    return x.refers and not x.mentions and x.context_mentions == {target}
+
+
 class Relevance:
-    """Sets ``doc._.relevance``: for each sentence, P(about) per target (relevance.py)."""
+    """Sets ``doc._.relevance``: for each sentence, P(about) per target (relevance.py); an
+    unambiguous reference to the target the sentence before names is at least ``REFERRED``."""
 
     def __init__(self, model, targets: list[str], pronouns, nouns, max_tokens: int):
         self.model = model
@@ -145,14 +154,19 @@ class Relevance:
 
     def pipe(self, stream, batch_size: int = 128):
         """One model call per batch of docs."""
+        from discourse.claims.relevance import REFERRED
+
         for docs in minibatch(stream, size=batch_size):
             found = [(doc, s, x) for doc in docs for s, x in self.inputs(doc)]
             targets = self.targets
             probs = self.model.predict_proba([x for _, _, x in found], targets) if found else []
             for doc in docs:
                 doc._.relevance = {}
-            for (doc, sent, _), p in zip(found, probs):
-                doc._.relevance[sent.start] = {t: round(float(v), 4) for t, v in zip(targets, p)}
+            for (doc, sent, x), p in zip(found, probs):
+                doc._.relevance[sent.start] = {
+                    t: round(float(max(v, REFERRED) if resolves_to(x, t) else v), 4)
+                    for t, v in zip(targets, p)
+                }
             yield from docs
 
 

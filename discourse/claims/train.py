@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -229,10 +230,12 @@ def reference_words() -> tuple[frozenset, frozenset]:
 
 
 def _display(path: Path) -> str:
+    """A path as the metadata records it: relative to the project (``../shared/...`` for the
+    shared benchmarks beside it), never the machine's absolute path."""
     try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
+        return os.path.relpath(Path(path).resolve(), ROOT.resolve())
+    except ValueError:  # another drive
+        return Path(path).name
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ from discourse.errors import (
     FetchError,
     SourcesFailingError,
 )
-from discourse.gather import dedup
+from discourse.gather import aio, dedup
 from discourse.gather.extraction import Extracted, SiteRules, extract_html
 from discourse.gather.feeds import clean_text, failure_delay, next_interval, parse_feed
 from discourse.gather.fetching import Fetcher, FetchEvent, is_html, looks_binary
@@ -218,7 +218,7 @@ class Crawler:
         with self.corpus.lock(
             "crawl", hint="Let it finish; a cron line will simply try again later."
         ):
-            report = asyncio.run(self._pass(now))
+            report = aio.run(self._pass(now))
         # Everything this pass wrote went to the file it opened: make sure that file is
         # still the corpus (deleted or replaced mid-crawl, the documents are gone with it).
         self.corpus.db.check_same_file()
@@ -656,7 +656,7 @@ def add_source(
             return await find_feeds(fetcher, plain)
 
     try:
-        feeds = asyncio.run(_find())
+        feeds = aio.run(_find())
     except FetchError as exc:
         raise InputError(f"{plain}: could not be fetched ({exc.reason}).") from None
     if not feeds:

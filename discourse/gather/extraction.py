@@ -27,6 +27,7 @@ from trafilatura.metadata import (
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, REGEXP_NS
 
 from discourse.errors import InputError
+from discourse.gather import aio
 from discourse.gather.maintext import main_text, parse_html
 from discourse.language import detect_language
 
@@ -236,7 +237,7 @@ def extract_inputs(inputs, settings) -> list[dict]:
 
                 await asyncio.gather(*(one(u) for u in urls))
 
-        asyncio.run(_fetch_all())
+        aio.run(_fetch_all())
     out = []
     for inp in inputs:
         try:
