@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -477,10 +478,12 @@ def record_real_test_rates(folder: str | Path, model=None) -> dict:
 
 
 def _shown(path: str) -> str:
+    """A training file as the metadata records it: relative to the project, never a
+    machine's absolute path."""
     try:
-        return str(Path(path).resolve().relative_to(ROOT.parent))
-    except ValueError:
-        return str(path)
+        return os.path.relpath(Path(path).resolve(), ROOT.resolve())
+    except ValueError:  # another drive
+        return Path(path).name
 
 
 if __name__ == "__main__":
