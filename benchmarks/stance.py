@@ -50,6 +50,7 @@ def ours():
     """A fresh model of the bundled kind: the same design, trained on the benchmark's data."""
     return registry.kind_class(bundled_kind())()
 
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpora" / "labels" / "stance.jsonl"
 IBM = ROOT.parent / "shared" / "benchmarks" / "claim-stance" / "claim_stance_dataset_v1.csv"
