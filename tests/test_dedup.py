@@ -12,7 +12,7 @@ from benchmarks.dedup import InMemoryIndex
 from discourse import Corpus
 from discourse.gather import dedup
 from discourse.gather.importer import import_files
-from discourse.store import bands
+from discourse.store import NewDocument, bands
 
 from .conftest import write_jsonl
 
@@ -147,3 +147,29 @@ def test_an_earlier_published_copy_replaces_its_original_in_both(tmp_path):
     assert got["stored"] == got["reference"]
     assert got["stored"]["http://r.example/orig"][0] == "http://r.example/early"
     assert got["stored"]["http://r.example/early"][0] is None
+
+
+def test_an_import_reads_the_signatures_of_band_sharing_originals_only(tmp_path):
+    """A run loads no signature but its candidates': stored signatures nothing can read (too
+    short for any band) stop the in-memory index, which loaded them all, and not this one."""
+    rng = random.Random(5)
+    text = _text(rng, 250)
+    path = tmp_path / "c.db"
+    with Corpus(path) as c:
+        for i in range(40):
+            c.documents.add(
+                NewDocument(url=f"http://u.example/{i}", canonical_url=f"http://u.example/{i}",
+                            text=_text(rng, 120), content_hash=f"u{i}",
+                            minhash=(2).to_bytes(8, "little") * 2)
+            )  # fmt: skip
+    rows = [{"url": "http://o.example/a", "text": text, "date": "2012-01-01"}]
+    copies = [
+        {"url": "http://o.example/b", "text": "From the wires. " + text, "date": "2012-02-01"}
+    ]
+    with Corpus(path) as c:
+        import_files(c, [write_jsonl(tmp_path / "a.jsonl", rows)])
+        report = import_files(c, [write_jsonl(tmp_path / "b.jsonl", copies)])[0][1]
+        assert report.near_duplicates == 1
+        with pytest.raises(ValueError, match="hash values and permutations mismatch"):
+            import_files(c, [tmp_path / "b.jsonl"], near_duplicates=InMemoryIndex)
+    assert flags(f"sqlite:///{path}")["http://o.example/b"][0] == "http://o.example/a"
