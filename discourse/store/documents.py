@@ -169,7 +169,8 @@ class DocumentStore:
             yield Document.from_row(row)
 
     def minhashes(self) -> Iterator[tuple[int, bytes, int]]:
-        """(id, signature, word count) of every original document, for the near-duplicate index."""
+        """(id, signature, word count) of every original document: what the in-memory index
+        before 0009 loaded on every run (benchmarks/dedup.py keeps it as the reference)."""
         yield from self.db.execute(
             "SELECT id, minhash, word_count FROM documents "
             "WHERE minhash IS NOT NULL AND duplicate_of IS NULL"

@@ -170,7 +170,8 @@ class PgDocumentStore:
             yield Document.from_row(row)
 
     def minhashes(self) -> Iterator[tuple[int, bytes, int]]:
-        """(id, signature, word count) of every original document, for the near-duplicate index."""
+        """(id, signature, word count) of every original document: what the in-memory index
+        before 0009 loaded on every run (benchmarks/dedup.py keeps it as the reference)."""
         for row in self.db.stream(
             "SELECT id, minhash, word_count FROM documents "
             "WHERE minhash IS NOT NULL AND duplicate_of IS NULL",
