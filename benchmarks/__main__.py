@@ -13,6 +13,7 @@ BENCHMARKS = [
     ["benchmarks.annotate"],
     ["benchmarks.query"],
     ["benchmarks.store"],
+    ["benchmarks.dedup"],
     ["benchmarks.serve"],
 ]
 

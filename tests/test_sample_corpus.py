@@ -124,3 +124,38 @@ def test_demo_explains_the_feed_that_is_malformed_on_purpose(tmp_path, capsys, c
     # no bare parser exception, neither printed nor logged
     assert not [x for x in (out.out + out.err).splitlines() if x.startswith("feed http")]
     assert not [r for r in caplog.records if "is malformed" in r.getMessage()]
+
+
+def test_stored_bands_flag_what_the_in_memory_index_flags_on_the_sample(crawled, tmp_path):
+    """The crawl (stored bands) and an import of its documents in the same order through the
+    in-memory index it replaced (benchmarks/dedup.py) flag the same near-duplicates."""
+    from benchmarks.dedup import InMemoryIndex
+    from discourse.gather.importer import import_files
+
+    from .conftest import write_jsonl
+    from .test_dedup import flags
+
+    _, docs, _, _ = crawled
+    ordered = sorted(docs.items(), key=lambda kv: kv[1].id)
+    by_id = {d.id: path for path, d in ordered}
+    crawl = {path: by_id.get(d.duplicate_of) for path, d in ordered}
+    assert sum(v is not None for v in crawl.values()) == sum(
+        bool(e["duplicate_of"]) for e in EXPECTED
+    )
+    rows = [
+        {"url": f"http://sample.example{path}", "text": d.text, "published": d.published,
+         "title": d.title, "source": d.source}
+        for path, d in ordered
+    ]  # fmt: skip
+    path = write_jsonl(tmp_path / "sample.jsonl", rows)
+    for name, index in (("stored", None), ("reference", InMemoryIndex)):
+        url = f"sqlite:///{tmp_path / name}.db"
+        with Corpus.open(url) as c:
+            import_files(c, [path], near_duplicates=index)
+        got = {
+            u.removeprefix("http://sample.example"): (
+                o.removeprefix("http://sample.example") if o else None
+            )
+            for u, (o, _) in flags(url).items()
+        }
+        assert got == crawl, name

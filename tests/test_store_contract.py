@@ -13,7 +13,7 @@ import pytest
 
 from discourse import Corpus
 from discourse.errors import CorpusError, CorpusLockedError, SettingsError
-from discourse.store import NewDocument, SourceSpec
+from discourse.store import NewDocument, SourceSpec, bands
 from discourse.store.analysis import Annotation, SentenceRecord
 from discourse.store.protocols import (
     AnalysisRepository,
@@ -232,6 +232,39 @@ def test_a_batch_of_documents_is_stored_whole_or_not_at_all(c):
     assert c.documents.count() == 1
     assert [s.status for s in c.documents.add_many([doc(1), doc(2)])] == ["new", "new"]
     assert [d.id for d in c.documents.all()] == sorted(d.id for d in c.documents.all())
+
+
+def _signature(*bands: int) -> bytes:
+    """A 128-value signature whose band i (4 values) is filled with ``bands[i]``."""
+    values = [v for b in bands for v in (b, b + 1, b + 2, b + 3)]
+    return b"".join(v.to_bytes(8, "little") for v in values + [0] * (128 - len(values)))
+
+
+def test_near_duplicate_candidates_are_the_originals_sharing_a_band(c):
+    """Bands are stored with each document (in its transaction) and looked up by key: an
+    original sharing any band is a candidate; a near-duplicate only when named in ``also``."""
+    base = list(range(100, 132 * 100, 100))[:32]
+    a = c.documents.add(doc(1, minhash=_signature(*base))).id
+    b = c.documents.add(doc(2, minhash=_signature(*[7000 + i for i in range(31)], base[31]))).id
+    c.documents.add(doc(3, minhash=_signature(*[9000 + i for i in range(32)])))  # shares none
+    copy = c.documents.add(
+        doc(4, minhash=_signature(base[0], *range(5, 36))), near_duplicate=(a, 0.9)
+    )
+    c.documents.add(doc(5, minhash=b"\x01" * 16))  # too short for one band: no bands
+    with pytest.raises(Exception):  # noqa: B017 - each backend raises its own driver error
+        c.documents.add_many([doc(6, minhash=_signature(*base)), doc(7, source_id=999)])
+    query = bands.band_keys(_signature(*base))
+    assert [r[0] for r in c.documents.near_duplicate_candidates(query)] == [a, b]
+    got = c.documents.near_duplicate_candidates(query, also={copy.id, 12345})
+    assert [(r[0], bytes(r[1]), r[2]) for r in got] == [
+        (a, _signature(*base), 5),
+        (b, _signature(*[7000 + i for i in range(31)], base[31]), 5),
+        (copy.id, _signature(base[0], *range(5, 36)), 5),
+    ]
+    assert c.documents.near_duplicate_candidates(bands.band_keys(_signature(*range(1, 33)))) == []
+    assert c.documents.near_duplicate_candidates([]) == []
+    stored = c.db.execute("SELECT COUNT(*) FROM document_bands").fetchone()[0]
+    assert stored == 4 * 32  # four whole signatures; none from the failed batch
 
 
 # -- analysis ----------------------------------------------------------------------------------

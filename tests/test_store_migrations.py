@@ -216,3 +216,40 @@ def test_browse_migration_derives_claim_rows_and_facet_counts_of_an_existing_cor
             ("2010-01", 3),
         ]
         assert new.check() == []
+
+
+def test_bands_migration_indexes_documents_stored_before_and_they_are_found(tmp_path):
+    """0009 cuts the signatures already stored into bands, so a corpus from before keeps
+    finding near-duplicates of its old documents."""
+    from discourse.gather import dedup
+    from discourse.gather.importer import import_jsonl
+    from discourse.store.bands import band_keys
+
+    from .conftest import write_jsonl
+
+    text = " ".join(f"word{i % 97} part{i % 13}" for i in range(200))
+    path = tmp_path / "c.db"
+    with Corpus(path, upto=8) as old:
+        for i, t in enumerate((text, "An unrelated short note about the weather today.")):
+            old.documents.add(
+                NewDocument(url=f"http://old.example/{i}", canonical_url=f"http://old.example/{i}",
+                            text=t, content_hash=f"old{i}", published="2012-01-01",
+                            minhash=dedup.to_bytes(dedup.minhash(t)))
+            )  # fmt: skip
+        old.documents.add(_doc(3))  # no signature, no bands
+    with Corpus(path) as new:
+        got = sorted(tuple(r) for r in new.db.execute("SELECT * FROM document_bands"))
+        want = sorted(
+            (band, key, doc_id)
+            for doc_id, sig in new.db.execute("SELECT id, minhash FROM documents")
+            for band, key in band_keys(sig)
+        )
+        assert got == want and len(got) == 2 * 32
+        rows = [{"url": "http://new.example/copy", "text": "Syndicated. " + text}]
+        report = import_jsonl(new, write_jsonl(tmp_path / "copy.jsonl", rows))
+        assert report.near_duplicates == 1
+        copy = new.db.execute(
+            "SELECT duplicate_of FROM documents WHERE canonical_url = 'http://new.example/copy'"
+        ).fetchone()
+        assert copy[0] == 1
+        assert new.check() == []

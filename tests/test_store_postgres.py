@@ -214,3 +214,22 @@ def test_the_statements_and_browse_migrations_keep_claims_and_derive_the_same_ro
                 "holder_kind, pipeline_version) VALUES (10, 1, 0, 'factual', 'author', 'author', "
                 "'p1')"
             )
+
+
+def test_the_bands_migration_cuts_the_same_bands_on_both_backends(tmp_path, postgres):
+    """0009 fills document_bands from the signatures stored before, alike on both backends,
+    and exactly as the store cuts a new document's (discourse/store/bands.py)."""
+    from discourse.gather import dedup
+    from discourse.store.bands import band_keys
+
+    sigs = [dedup.to_bytes(dedup.minhash(f"text number {i} " * 40)) for i in range(3)]
+    statements = [
+        ("INSERT INTO documents(id, url, canonical_url, text, content_hash, minhash) "
+         "VALUES (?, ?, ?, 't', ?, ?)", (i + 1, f"http://x/{i}", f"http://x/{i}", f"h{i}", sig))
+        for i, sig in enumerate([*sigs, b"\x01" * 16, None])
+    ]  # fmt: skip
+    lite, pg = _both(tmp_path, postgres, 8, statements)
+    sql = "SELECT band, key, document_id FROM document_bands"
+    want = sorted((b, k, i + 1) for i, sig in enumerate(sigs) for b, k in band_keys(sig))
+    assert [(b, bytes(k), d) for b, k, d in _rows(pg, sql)] == want
+    assert _rows(lite, sql) == want and len(want) == 3 * 32

@@ -41,7 +41,7 @@ from discourse.gather.urls import BadURL, canonical_url, check_url, shorten
 from discourse.gather.workers import ExtractionTimeout, WorkerFailed, WorkerPool
 from discourse.settings import Settings
 from discourse.store import Corpus, NewDocument
-from discourse.store.records import Feed, Item, ItemSpec, SourceSpec, now_iso
+from discourse.store.records import Feed, Item, ItemSpec, SourceSpec, StoredDocument, now_iso
 
 log = logging.getLogger("discourse.crawl")
 MAX_ITEM_ATTEMPTS = 5
@@ -264,8 +264,8 @@ class Crawler:
     async def _pass(self, now: bool) -> CrawlReport:
         report = CrawlReport()
         start = time.monotonic()
-        self._index = dedup.NearDuplicateIndex(self.settings.near_duplicate_threshold).load(
-            self.corpus.documents.minhashes()
+        self._index = dedup.NearDuplicateIndex(
+            self.corpus.documents, self.settings.near_duplicate_threshold
         )
         self._sources = {
             s.id: (SiteRules.from_config(s.config), s.config.get("per_host_delay"))
@@ -591,17 +591,22 @@ class Crawler:
             extractor=extracted.extractor,
             aliases=[item.url, canonical_url(item.url), canonical_url(res.url), *res.redirects],
         )
-        near = self._index.match(doc.text, signature)
-        stored = await self._db(self.corpus.documents.add, doc, item=item, near_duplicate=near)
+        stored = await self._db(self._store, doc, signature, item)
         if stored.status == "new":
-            self._index.add(stored.id, signature, len(doc.text.split()))
             report.documents_new += 1
         elif stored.status == "near-duplicate":
             report.near_duplicates += 1
-            if stored.duplicate_of is None:
-                self._index.add(stored.id, signature, len(doc.text.split()))
         else:
             report.duplicates += 1
+
+    def _store(self, doc: NewDocument, signature: dedup.MinHash, item: Item) -> StoredDocument:
+        """Match against the stored originals and store, in one transaction on the writer
+        thread: the match sees every document stored before it, and none half stored."""
+        with self.corpus.db.transaction():
+            near = self._index.match(doc.text, signature)
+            stored = self.corpus.documents.add(doc, item=item, near_duplicate=near)
+            self._index.stored(stored, signature, len(doc.text.split()))
+        return stored
 
 
 async def find_feeds(fetcher: Fetcher, url: str) -> list[str]:

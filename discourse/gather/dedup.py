@@ -10,9 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from typing import Protocol
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+
+from discourse.store.bands import band_keys
+from discourse.store.protocols import DocumentRepository
+from discourse.store.records import StoredDocument
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -59,34 +64,45 @@ def shingle_count(words: int) -> int:
     return max(1, words - SHINGLE + 1)
 
 
+def containment(m: MinHash, size: int, other: MinHash, other_size: int) -> float:
+    """|A∩B| / min(|A|, |B|) estimated from the MinHash Jaccard J and the shingle counts:
+    |A∩B| = J(|A|+|B|)/(1+J)."""
+    j = m.jaccard(other)
+    return min(1.0, j * (size + other_size) / ((1 + j) * min(size, other_size)))
+
+
+class NearDuplicates(Protocol):
+    """What a run asks of a near-duplicate index (the stored one; benchmarks/dedup.py keeps
+    the in-memory one it replaced, as the reference)."""
+
+    def match(self, text: str, m: MinHash) -> tuple[int, float] | None: ...
+    def stored(self, result: StoredDocument, m: MinHash, words: int) -> None: ...
+
+
 class NearDuplicateIndex:
-    """An LSH index over stored originals; ``match`` returns (id, containment) or None.
+    """Near-duplicates among the stored originals; ``match`` returns (id, containment) or None.
 
     Syndicated copies add credit lines and trim paragraphs, so their Jaccard similarity
     to the original can be well under 0.7 while nearly all of the shorter text is in the
-    longer one. LSH finds candidates at a lower Jaccard level; the decision is made on
-    containment |A∩B| / min(|A|, |B|), estimated from the MinHash Jaccard and the sizes:
-    |A∩B| = J(|A|+|B|)/(1+J).
+    longer one. LSH finds candidates at a lower Jaccard level (``CANDIDATE_JACCARD``; the
+    store keeps every document's bands, discourse/store/bands.py); the decision is made on
+    containment. A match looks up only the candidates that share a band and loads their
+    signatures, so a run costs the same whatever the size of the corpus.
+
+    One index serves one run (an import of one file, a crawl pass): call ``stored`` with
+    what the store made of each document, in order.
     """
 
     CANDIDATE_JACCARD = 0.4
 
-    def __init__(self, threshold: float = 0.8, min_words: int = 50):
+    def __init__(self, documents: DocumentRepository, threshold: float = 0.8, min_words: int = 50):
+        self.documents = documents
         self.threshold = threshold
         self.min_words = min_words
-        self._lsh = MinHashLSH(threshold=self.CANDIDATE_JACCARD, num_perm=NUM_PERM)
-        self._sigs: dict[int, tuple[MinHash, int]] = {}
-
-    def add(self, doc_id: int, m: MinHash, words: int) -> None:
-        if doc_id not in self._sigs:
-            self._lsh.insert(doc_id, m)
-            self._sigs[doc_id] = (m, shingle_count(words))
-
-    def load(self, rows) -> NearDuplicateIndex:
-        """Rows of (id, signature bytes, word count)."""
-        for doc_id, data, words in rows:
-            self.add(doc_id, from_bytes(data), words)
-        return self
+        # Originals this run demoted (an earlier-published copy arrived and replaced them)
+        # still match for the rest of the run, as they did when the index was loaded into
+        # memory at the start of a run: the documents flagged stay the same.
+        self._demoted: set[int] = set()
 
     def match(self, text: str, m: MinHash) -> tuple[int, float] | None:
         words = len(_WORD.findall(text))
@@ -95,13 +111,16 @@ class NearDuplicateIndex:
             return None
         size = shingle_count(words)
         best = None
-        for doc_id in self._lsh.query(m):
-            other, other_size = self._sigs[doc_id]
-            j = m.jaccard(other)
-            containment = min(1.0, j * (size + other_size) / ((1 + j) * min(size, other_size)))
-            if containment >= self.threshold and (best is None or containment > best[1]):
-                best = (doc_id, round(float(containment), 3))
+        # In id order, so that of two equally contained candidates the older one wins.
+        for doc_id, data, other_words in self.documents.near_duplicate_candidates(
+            band_keys(to_bytes(m)), also=self._demoted
+        ):
+            c = containment(m, size, from_bytes(data), shingle_count(other_words))
+            if c >= self.threshold and (best is None or c > best[1]):
+                best = (doc_id, round(float(c), 3))
         return best
 
-    def __len__(self) -> int:
-        return len(self._sigs)
+    def stored(self, result: StoredDocument, m: MinHash, words: int) -> None:
+        """Note what the store did with a document (its bands are already stored)."""
+        if result.replaced is not None:
+            self._demoted.add(result.replaced)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from discourse.datafiles import read_jsonl
 from discourse.errors import InputError
 from discourse.gather import dedup
+from discourse.gather.dedup import NearDuplicates
 from discourse.gather.urls import canonical_url
 from discourse.links import is_http_url
 from discourse.store import Corpus, NewDocument, SourceSpec
+from discourse.store.protocols import DocumentRepository
 
 log = logging.getLogger(__name__)
 
@@ -111,17 +113,21 @@ def import_files(
     *,
     default_source: str | None = None,
     batch_size: int = 64,
+    near_duplicates: Callable[[DocumentRepository], NearDuplicates] | None = None,
 ) -> list[tuple[str, ImportReport]]:
     """Check every file completely, then import them in order: a bad line anywhere stops the
-    import before anything is stored."""
+    import before anything is stored. ``near_duplicates(corpus.documents)`` makes each file's
+    near-duplicate index (default: :class:`dedup.NearDuplicateIndex`, the stored bands)."""
     paths = [str(p) for p in paths]
+    index = near_duplicates or dedup.NearDuplicateIndex
     for path in paths:
         try:
             check_jsonl(path)
         except InputError as exc:
             raise InputError(f"{exc} Nothing was imported.") from None
     return [
-        (p, _import(corpus, p, default_source=default_source, batch_size=batch_size)) for p in paths
+        (p, _import(corpus, p, default_source=default_source, batch_size=batch_size, index=index))
+        for p in paths
     ]
 
 
@@ -134,25 +140,29 @@ def import_jsonl(
 
 
 def _import(
-    corpus: Corpus, path: str | Path, *, default_source: str | None, batch_size: int
+    corpus: Corpus,
+    path: str | Path,
+    *,
+    default_source: str | None,
+    batch_size: int,
+    index: Callable[[DocumentRepository], NearDuplicates],
 ) -> ImportReport:
     report = ImportReport()
-    index = dedup.NearDuplicateIndex().load(corpus.documents.minhashes())
+    near_duplicates = index(corpus.documents)
     source_ids: dict[str, int] = {}
     batch: list[tuple[NewDocument, dedup.MinHash]] = []
 
     def flush() -> None:
         with corpus.db.transaction():
             for doc, sig in batch:
-                near = index.match(doc.text, sig)
+                # matched inside the transaction: a document sees the batch's earlier ones
+                near = near_duplicates.match(doc.text, sig)
                 stored = corpus.documents.add(doc, near_duplicate=near)
+                near_duplicates.stored(stored, sig, len(doc.text.split()))
                 if stored.status == "new":
-                    index.add(stored.id, sig, len(doc.text.split()))
                     report.new += 1
                 elif stored.status == "near-duplicate":
                     report.near_duplicates += 1
-                    if stored.duplicate_of is None:
-                        index.add(stored.id, sig, len(doc.text.split()))
                 else:
                     report.duplicates += 1
         batch.clear()

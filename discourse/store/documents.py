@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
+from discourse.store.bands import band_keys
 from discourse.store.records import Document, Item, NewDocument, StoredDocument
 from discourse.store.sqlite import Database
 
@@ -23,6 +25,14 @@ def _compressed(doc: NewDocument) -> bytes | None:
 class DocumentStore:
     def __init__(self, db: Database):
         self.db = db
+        self._has_bands: bool | None = None
+
+    def _writes_bands(self) -> bool:
+        """Whether the schema has near-duplicate bands (0009_dedup_bands): a corpus opened
+        at an older version (tests build those) stores its documents without."""
+        if self._has_bands is None:
+            self._has_bands = self.db.version() >= 9
+        return self._has_bands
 
     def find(self, keys: Iterable[str], content_hash: str | None = None) -> int | None:
         """The id of a stored document known under any of ``keys`` or with that content hash."""
@@ -90,6 +100,11 @@ class DocumentStore:
                 )
                 new_id = cur.lastrowid
                 self._add_aliases(new_id, keys)
+                if self._writes_bands():
+                    conn.executemany(
+                        "INSERT INTO document_bands(band, key, document_id) VALUES (?, ?, ?)",
+                        [(band, key, new_id) for band, key in band_keys(doc.minhash)],
+                    )
                 result = StoredDocument(new_id, "near-duplicate" if dup_of else "new", dup_of, sim)
                 if dup_of and self._published_earlier(doc.published, dup_of):
                     # The copy was crawled first: the earlier-published text is the original.
@@ -154,11 +169,34 @@ class DocumentStore:
             yield Document.from_row(row)
 
     def minhashes(self) -> Iterator[tuple[int, bytes, int]]:
-        """(id, signature, word count) of every original document, for the near-duplicate index."""
+        """(id, signature, word count) of every original document: what the in-memory index
+        before 0009 loaded on every run (benchmarks/dedup.py keeps it as the reference)."""
         yield from self.db.execute(
             "SELECT id, minhash, word_count FROM documents "
             "WHERE minhash IS NOT NULL AND duplicate_of IS NULL"
         )
+
+    def near_duplicate_candidates(
+        self, bands: Sequence[tuple[int, bytes]], *, also: Collection[int] = ()
+    ) -> list[tuple[int, bytes, int]]:
+        """(id, signature, word count) of the originals (and of the documents ``also`` names)
+        that share a band with ``bands`` ((band, key) pairs), in id order: indexed lookups,
+        whatever the size of the corpus."""
+        if not bands:
+            return []
+        pairs = ",".join("(?, ?)" for _ in bands)
+        return [
+            (r[0], r[1], r[2])
+            for r in self.db.execute(
+                f"WITH wanted(band, key) AS (VALUES {pairs}) "
+                "SELECT d.id, d.minhash, d.word_count FROM documents d WHERE d.id IN ("
+                "SELECT b.document_id FROM wanted w JOIN document_bands b "
+                "ON b.band = w.band AND b.key = w.key) "
+                "AND (d.duplicate_of IS NULL OR d.id IN (SELECT value FROM json_each(?))) "
+                "ORDER BY d.id",
+                (*(v for pair in bands for v in pair), json.dumps(sorted(also))),
+            )
+        ]
 
     def aliases(self, doc_id: int) -> list[str]:
         return [

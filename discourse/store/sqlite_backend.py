@@ -98,7 +98,12 @@ class SQLiteBackend:
 
         def read(table: str, columns: list[str], batch: int) -> Iterator[list[tuple]]:
             cols = ", ".join(f'"{c}"' for c in columns)
-            cur = self.db.conn.execute(f'SELECT {cols} FROM "{table}" ORDER BY rowid')
+            # a WITHOUT ROWID table (document_bands) has no rowid: it is read in key order
+            sql = self.db.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+            ).fetchone()[0]
+            order = "" if "WITHOUT ROWID" in sql.upper() else " ORDER BY rowid"
+            cur = self.db.conn.execute(f'SELECT {cols} FROM "{table}"{order}')
             while rows := cur.fetchmany(batch):
                 yield [tuple(r) for r in rows]
 

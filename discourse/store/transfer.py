@@ -30,6 +30,7 @@ TABLES = (
     "feeds",
     "documents",
     "document_aliases",
+    "document_bands",  # near-duplicate detection's LSH bands (0009_dedup_bands)
     "items",
     "fetch_log",
     "annotations",

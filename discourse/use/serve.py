@@ -95,7 +95,14 @@ QUERIES = {
         ),
     },
 }
-HIDDEN = ("annotations", "schema_version", "claim_facet_counts", "claims_view", "document_urls")
+HIDDEN = (
+    "annotations",
+    "schema_version",
+    "claim_facet_counts",
+    "claims_view",
+    "document_urls",
+    "document_bands",  # the near-duplicate check's LSH bands: nothing to read
+)
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "datasette"
 # The plugin module Datasette loads from --plugins-dir: the hooks live in discourse.use.web.
 PLUGIN_SHIM = """from discourse.use.web import (  # noqa: F401

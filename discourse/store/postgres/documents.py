@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
+from discourse.store.bands import band_keys
 from discourse.store.documents import _DOC_COLUMNS, _compressed
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.fulltext import Tokenizer
@@ -20,6 +21,14 @@ class PgDocumentStore:
     def __init__(self, db: PgDatabase, tokenizer: Tokenizer):
         self.db = db
         self.tokenizer = tokenizer
+        self._has_bands: bool | None = None
+
+    def _writes_bands(self) -> bool:
+        """Whether the schema has near-duplicate bands (0009_dedup_bands): a corpus opened
+        at an older version (tests build those) stores its documents without."""
+        if self._has_bands is None:
+            self._has_bands = self.db.version() >= 9
+        return self._has_bands
 
     def find(self, keys: Iterable[str], content_hash: str | None = None) -> int | None:
         """The id of a stored document known under any of ``keys`` or with that content hash."""
@@ -87,6 +96,13 @@ class PgDocumentStore:
                     ),
                 ).fetchone()[0]
                 self._add_aliases(new_id, keys, canonical=doc.canonical_url)
+                bands = band_keys(doc.minhash) if self._writes_bands() else []
+                if bands:
+                    conn.execute(
+                        "INSERT INTO document_bands(band, key, document_id) "
+                        "SELECT unnest(%s::integer[]), unnest(%s::bytea[]), %s",
+                        ([b for b, _ in bands], [k for _, k in bands], new_id),
+                    )
                 result = StoredDocument(new_id, "near-duplicate" if dup_of else "new", dup_of, sim)
                 if dup_of and self._published_earlier(doc.published, dup_of):
                     # The copy was crawled first: the earlier-published text is the original.
@@ -154,7 +170,8 @@ class PgDocumentStore:
             yield Document.from_row(row)
 
     def minhashes(self) -> Iterator[tuple[int, bytes, int]]:
-        """(id, signature, word count) of every original document, for the near-duplicate index."""
+        """(id, signature, word count) of every original document: what the in-memory index
+        before 0009 loaded on every run (benchmarks/dedup.py keeps it as the reference)."""
         for row in self.db.stream(
             "SELECT id, minhash, word_count FROM documents "
             "WHERE minhash IS NOT NULL AND duplicate_of IS NULL",
@@ -162,6 +179,23 @@ class PgDocumentStore:
             raw=True,
         ):
             yield row[0], bytes(row[1]), row[2]
+
+    def near_duplicate_candidates(
+        self, bands: Sequence[tuple[int, bytes]], *, also: Collection[int] = ()
+    ) -> list[tuple[int, bytes, int]]:
+        """(id, signature, word count) of the originals (and of the documents ``also`` names)
+        that share a band with ``bands`` ((band, key) pairs), in id order: indexed lookups,
+        whatever the size of the corpus."""
+        if not bands:
+            return []
+        rows = self.db.execute(
+            "SELECT d.id, d.minhash, d.word_count FROM documents d WHERE d.id IN ("
+            "SELECT b.document_id FROM unnest(%s::integer[], %s::bytea[]) AS w(band, key) "
+            "JOIN document_bands b ON b.band = w.band AND b.key = w.key) "
+            "AND (d.duplicate_of IS NULL OR d.id = ANY(%s::bigint[])) ORDER BY d.id",
+            ([b for b, _ in bands], [k for _, k in bands], sorted(also)),
+        )
+        return [(r[0], bytes(r[1]), r[2]) for r in rows]
 
     def aliases(self, doc_id: int) -> list[str]:
         return [

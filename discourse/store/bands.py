@@ -1,0 +1,28 @@
+"""The layout of near-duplicate detection's LSH bands, as stored in ``document_bands``.
+
+A MinHash signature (``documents.minhash``: 128 little-endian 64-bit values) is cut into
+``BANDS`` bands of ``ROWS`` values each; two documents are candidate near-duplicates when any
+band is equal byte for byte. These are the (b, r) datasketch's ``MinHashLSH`` chooses for
+threshold 0.4 and 128 permutations (gather/dedup.py checks that at import), so the stored
+index proposes the same candidates as the in-memory one it replaced. Migration 0009 cuts the
+stored signatures with the same numbers: never change them without a migration.
+"""
+
+from __future__ import annotations
+
+BANDS = 32
+ROWS = 4
+KEY_BYTES = ROWS * 8
+
+
+def band_keys(signature: bytes | None) -> list[tuple[int, bytes]]:
+    """(band, key) of every whole band of a stored signature (none for a short or missing one)."""
+    if not signature:
+        return []
+    keys = []
+    for band in range(BANDS):
+        key = signature[band * KEY_BYTES : (band + 1) * KEY_BYTES]
+        if len(key) < KEY_BYTES:
+            break
+        keys.append((band, bytes(key)))
+    return keys
