@@ -101,6 +101,14 @@ def own_holder(sent: Span, *, cues: AttributionCues) -> str | None:
     return found.text if found.kind == "name" else None
 
 
+def named_in(sent: Span, *, cues: AttributionCues) -> tuple[str, str]:
+    """What the sentence itself says of its holder, without looking at its context: ("name",
+    the source), ("pronoun", the pronoun), ("author", "") or ("quote", "") for a quotation
+    that names no one."""
+    found = _holder_in(sent, cues)
+    return found.kind, found.text
+
+
 def colon_speaker(prev: Span | None, *, cues: AttributionCues) -> str | None:
     """The speaker of a line introduced by "X says:" or "Cllr Y told the meeting:" on the
     line before (comment threads, minutes, interviews), or None."""

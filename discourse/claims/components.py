@@ -343,12 +343,20 @@ class Attribution:
 
     def _speaker(self, doc: Doc, q) -> tuple[str, str] | None:
         """Who speaks a quotation: named where it opens or closes (quotes.py)."""
+        from discourse.claims.attribution import named_in
         from discourse.claims.quotes import attribution_sentences
 
         for sent in attribution_sentences(doc, q):
-            holder, kind = self._holder(sent)
-            if kind == "quoted" and holder.lower() not in PRONOUNS:
-                return holder, kind
+            # the speaker is named there ("X said", "said X") or a pronoun there points back;
+            # a sentence that names no one says nothing of the speaker (its context's subject
+            # is not the speaker: 'X said: "... The council ignored us. ... "')
+            found, name = named_in(sent, cues=self.cues)
+            if found == "name":
+                return name, "quoted"
+            if found == "pronoun":
+                holder, kind = self._holder(sent)
+                if kind == "quoted" and holder.lower() not in PRONOUNS:
+                    return holder, kind
         return None
 
 

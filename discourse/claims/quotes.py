@@ -120,7 +120,12 @@ def attribution_sentences(doc: Doc, q: Quotation) -> list[Span]:
     'X said: "...'), and the sentence before the opening one when it ends with a colon."""
     out = []
     if q.end < len(doc):
-        out.append(doc[q.end].sent)
+        after = doc[q.end].sent
+        # the words after the mark in its own sentence ('...," she said.'), or a bare speaker
+        # tag split off by the parser ('..." She said.'); never the next sentence's own
+        # report ('..." The council said the closure would go ahead.')
+        if after.start < q.end or len([t for t in after if not t.is_punct]) <= 4:
+            out.append(after)
     opening = doc[q.start].sent
     out.append(opening)
     if opening.start > 0:
