@@ -107,8 +107,10 @@ def _show_claims(corpus: Corpus, n: int = 8) -> None:
                     f" [{t['target']}: {t['label']}{'?' if t['uncertain'] else ''}]"
                     for t in corpus.stance.tags_of(row["claim_id"], version)
                 )
+                # a statement that is about a target but makes no claim has no type or holder
+                kind = row["claim_type"] or "about"
                 print(
-                    f"   - {row['claim_type']:<10} {row['holder']:<22.22} "
+                    f"   - {kind:<10} {row['holder'] or '-':<22.22} "
                     f"{row['text'][:90]!r}{flags}{stances}"
                 )
                 shown += 1

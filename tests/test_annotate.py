@@ -240,3 +240,28 @@ def test_a_pronoun_subject_takes_the_target_named_in_the_sentence_before():
     both = "The Big Society and every citizens' jury since were launched with fanfare."
     is_claim, targets, _ = targets_of(f"{both} {claim}", "It is")
     assert is_claim and "community-engagement" not in targets
+
+
+def test_the_demo_lists_statements_that_are_about_a_target_but_make_no_claim(
+    tmp_path, capsys, claims_pipeline
+):
+    """`make demo` prints the claims of the blog post; a sentence about a target that is not
+    a claim has no type or holder and is listed as such, not a crash."""
+    from discourse.claims.annotate import annotate
+    from discourse.demo import _show_claims
+    from discourse.stance.tag import tag
+
+    text = (
+        "The Localism Act became law in 2011. Involving local people in decisions is long overdue."
+    )
+    db = _docs(tmp_path, [{"url": "http://b.example/1", "text": text, "source": "Blog"}])
+    with Corpus(db) as c:
+        annotate(c, progress=False, nlp=claims_pipeline)
+        tag(c, progress=False)
+        statements = [r for r in c.analysis.sentences(1) if r["claim_id"]]
+        assert any(r["claim_type"] is None for r in statements)  # a statement, not a claim
+        _show_claims(c)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("   - ")]
+    assert len(lines) == len(statements)
+    assert any(ln.startswith("   - about") and "Localism Act" in ln for ln in lines)
+    assert any(ln.startswith("   - evaluative author") and "overdue" in ln for ln in lines)
