@@ -444,3 +444,21 @@ def test_tag_killed_mid_run_then_rerun_tags_everything_once(tmp_path):
             "SELECT COUNT(*), COUNT(DISTINCT claim_id || '|' || target) FROM stance_tags"
         ).fetchone()
     assert total == distinct == expected and seen >= 2000
+
+
+@pytest.mark.parametrize(
+    "scores, kept",
+    [
+        # a clear winner is kept, however slow
+        ({"target-aware": 0.60, "ngram": 0.55, "stacked": 0.64}, "stacked"),
+        # within 0.01 the faster kind wins
+        ({"target-aware": 0.624, "ngram": 0.539, "stacked": 0.632}, "target-aware"),
+        # but never one below the n-gram peer
+        ({"target-aware": 0.600, "ngram": 0.605, "stacked": 0.609}, "ngram"),
+        ({"target-aware": 0.598, "ngram": 0.605, "stacked": 0.6}, "ngram"),
+    ],
+)
+def test_model_selection_breaks_near_ties_by_tagging_speed_never_below_the_ngram_peer(scores, kept):
+    from discourse.stance import registry
+
+    assert registry.choose(scores) == kept

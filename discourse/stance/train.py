@@ -250,8 +250,8 @@ def train(
                         report["selection_f_avg"] = sub["overall"]["f_avg"]
                         report["selection_n"] = int(keep.sum())
                 candidates[kind] = report
-        winner = max(
-            kinds, key=lambda k: candidates[k]["selection_f_avg"] if k in candidates else 0
+        winner = registry.choose(
+            {k: candidates[k]["selection_f_avg"] if k in candidates else 0.0 for k in kinds}
         )
         step(None, f"final fit ({winner})")
         model = _estimator(winner, params, processes)
