@@ -253,6 +253,7 @@ def test_claim_rows_follow_annotate_tag_and_a_new_current_model(web_corpus, tmp_
             start=0,
             end=10,
             text="A new claim",
+            statement=True,
             is_claim=True,
             claim_type="normative",
             holder="author",

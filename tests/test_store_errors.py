@@ -265,6 +265,7 @@ def test_a_crawl_runs_where_an_event_loop_is_already_running(tmp_path):
     """A notebook (or a browser driver's sync API) runs an event loop in the main thread, where
     asyncio.run refuses; the crawl still fetches and stores every page."""
     import asyncio
+    import threading
 
     from discourse import Corpus
     from discourse.store import SourceSpec
@@ -284,7 +285,12 @@ def test_a_crawl_runs_where_an_event_loop_is_already_running(tmp_path):
             asyncio.get_running_loop()  # a loop runs in this thread, as in Jupyter
             return crawl(tmp_path, [SourceSpec("S", "feed", [server.url("/feed.xml")])])
 
-        asyncio.run(in_a_notebook())
+        # in a thread of its own: this one may already run a loop (the browser tests' driver)
+        done: dict = {}
+        runner = threading.Thread(target=lambda: done.update(report=asyncio.run(in_a_notebook())))
+        runner.start()
+        runner.join(120)
+        assert done.get("report") is not None
     with Corpus(crawl_settings(tmp_path).db) as c:
         titles = sorted(r[0] for r in c.db.execute("SELECT title FROM documents"))
     assert titles == ["P0", "P1", "P2"]

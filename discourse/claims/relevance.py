@@ -231,28 +231,27 @@ def load_relevance(folder=None) -> RelevanceModel:
 
 
 def inputs_for_records(nlp, records: list[dict], pronouns, nouns) -> list[SentenceInput]:
-    """SentenceInput rows for labelled records ({text, context, title}): each parsed as its
-    page would be (:func:`discourse.labelsets.record_document`) with a pipeline that has the
-    practices matcher and a parser, as the relevance component would see the sentence in its
-    document."""
+    """SentenceInput rows for labelled records ({text, context, title}): each parsed as
+    ``context + " " + text`` with a pipeline that has the practices matcher and a parser, as
+    the relevance component would see the sentence in its document."""
     from discourse.claims.components import targets_in
-    from discourse.labelsets import record_document
 
-    texts = [record_document(r) for r in records]
+    texts = []
+    for r in records:
+        ctx = r.get("context") or ""
+        texts.append(((ctx + " " + r["text"]) if ctx else r["text"], len(ctx)))
     docs = list(nlp.pipe((t for t, _ in texts), batch_size=64))
     titles = [r.get("title") or "" for r in records]
     title_docs = list(nlp.pipe(titles, batch_size=64))
     out = []
-    for r, doc, (text, start), tdoc in zip(records, docs, texts, title_docs):
+    for r, doc, (_, n), tdoc in zip(records, docs, texts, title_docs):
+        start = n + 1 if n else 0
         span = doc.char_span(start, len(doc.text), alignment_mode="expand")
-        # a context on a line of its own (a headline) is another paragraph: the component
-        # does not read it as context either
-        same_paragraph = start and text[start - 1] != "\n"
-        ctx = doc.char_span(0, start - 1, alignment_mode="expand") if same_paragraph else None
+        ctx = doc.char_span(0, n, alignment_mode="expand") if n else None
         out.append(
             SentenceInput(
                 text=r["text"],
-                context=(r.get("context") or "") if same_paragraph else "",
+                context=r.get("context") or "",
                 title=r.get("title") or "",
                 mentions=targets_in(span),
                 context_mentions=targets_in(ctx),
