@@ -166,8 +166,13 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
 
     def _shared(self, X: list[SentenceInput]) -> sp.csr_matrix:
         emb = self._embedder()
-        # one embedding call for the three texts of every row
-        vecs = emb.embed([x.text for x in X] + [x.context for x in X] + [x.title for x in X])
+        # one embedding call for the three texts of every row, each distinct text once: a
+        # sentence's context is the sentence before it and a document's title is every one of
+        # its sentences' title
+        texts = [x.text for x in X] + [x.context for x in X] + [x.title for x in X]
+        distinct = list(dict.fromkeys(texts))
+        where = {t: k for k, t in enumerate(distinct)}
+        vecs = emb.embed(distinct)[[where[t] for t in texts]]
         n = len(X)
         dense = np.hstack(
             [
