@@ -4,6 +4,7 @@ targets and cues): every error names the file, and the line where there is one."
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,3 +46,12 @@ def read_toml(path: str | Path) -> dict:
         raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid TOML ({exc}).") from None
+
+
+def shown_path(path: str | Path, root: str | Path) -> str:
+    """A data file as model metadata records it: relative to the project ``root``
+    (``../shared/...`` for the shared benchmarks beside it), never a machine's absolute path."""
+    try:
+        return os.path.relpath(Path(path).resolve(), Path(root).resolve())
+    except ValueError:  # another drive
+        return Path(path).name

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -38,7 +37,7 @@ from discourse.claims.relevance import (
     save_relevance,
 )
 from discourse.claims.relevance import default_model_dir as default_relevance_dir
-from discourse.datafiles import read_jsonl
+from discourse.datafiles import read_jsonl, shown_path
 from discourse.errors import DiscourseError, InputError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -183,13 +182,13 @@ def train_models(
     detector = ClaimDetector(**params).fit(data["rows"], data["labels"])
     provenance = {
         "real": {
-            "path": _display(real_path),
+            "path": shown_path(real_path, ROOT),
             "sha256": labelsets.sha256(real_path),
             "split": "train",
             "records": len(real),
         },
         "own": {
-            "path": _display(labels_path),
+            "path": shown_path(labels_path, ROOT),
             "sha256": hashlib.sha256(labels_path.read_bytes()).hexdigest(),
             "split": "train",
             "records": len(own) if "own" in sources else 0,
@@ -227,15 +226,6 @@ def reference_words() -> tuple[frozenset, frozenset]:
         frozenset(w.lower() for w in refs.get("pronouns", [])),
         frozenset(w.lower() for w in refs.get("nouns", [])),
     )
-
-
-def _display(path: Path) -> str:
-    """A path as the metadata records it: relative to the project (``../shared/...`` for the
-    shared benchmarks beside it), never the machine's absolute path."""
-    try:
-        return os.path.relpath(Path(path).resolve(), ROOT.resolve())
-    except ValueError:  # another drive
-        return Path(path).name
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from discourse import labelsets, pipelines
+from discourse.datafiles import shown_path
 from discourse.engines import Engine, open_engine
 from discourse.errors import DiscourseError, InputError
 from discourse.modelio import load_model, read_metadata, save_model, sha256
@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
             labels,
             args.out,
             kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
-            sources=[f"{_shown(p)} (split=train)" for p in paths]
+            sources=[f"{shown_path(p, ROOT)} (split=train)" for p in paths]
             + ([] if args.labels else [f"own labels: a {args.own_share:.2f} share"]),
             progress=True,
             select_on=None if args.labels else (lambda lb: lb.origin.startswith(real)),
@@ -475,15 +475,6 @@ def record_real_test_rates(folder: str | Path, model=None) -> dict:
     meta["real_test"] = rates
     meta_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
     return rates
-
-
-def _shown(path: str) -> str:
-    """A training file as the metadata records it: relative to the project, never a
-    machine's absolute path."""
-    try:
-        return os.path.relpath(Path(path).resolve(), ROOT.resolve())
-    except ValueError:  # another drive
-        return Path(path).name
 
 
 if __name__ == "__main__":
