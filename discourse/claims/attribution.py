@@ -154,17 +154,18 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
                 obj = _first_child(prep, {"pobj"})
                 if prep.lower_ == "from" and obj is not None:
                     return _subject_holder(obj, None, lex)
-    aside = _as_aside(sent, lex)
+    quoted = _quoted_indices(sent)  # read once: every frame below skips quoted words
+    aside = _as_aside(sent, lex, quoted)
     if aside is not None:
         return _subject_holder(aside[1], aside[0], lex)
-    frame = _frame(sent, lex)
+    frame = _frame(sent, lex, quoted)
     if frame:
         verb, subj = frame
         return _subject_holder(subj, verb, lex)
     nominal = _nominal_report(sent, lex)
     if nominal is not None:
         return _subject_holder(nominal, None, lex)
-    source = _inverted_source(sent, lex) or _stated_view(sent, lex) or _attitude(sent, lex)
+    source = _inverted_source(sent, lex, quoted) or _stated_view(sent, lex) or _attitude(sent, lex)
     if source is not None:
         return _subject_holder(source, None, lex)
     if _mostly_quoted(sent):
@@ -185,9 +186,8 @@ def _nested_evaluation(sent: Span, lex: AttributionCues) -> bool:
     )
 
 
-def _frame(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
+def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, Token] | None:
     """(reporting verb, its subject) nearest the root, outside quotations."""
-    quoted = _quoted_indices(sent)
     best = None
     for tok in sent:
         lemma = tok.lemma_.lower()
@@ -198,7 +198,7 @@ def _frame(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
             for c in tok.subtree
         )
         if not framed and not (
-            (lemma in lex.reporting_verbs and _has_complement(tok, sent))
+            (lemma in lex.reporting_verbs and _has_complement(tok, sent, quoted))
             or (lemma in lex.object_verbs and _first_child(tok, {"dobj"}) is not None)
         ):
             continue
@@ -213,10 +213,9 @@ def _frame(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
     return (best[1], best[2]) if best else None
 
 
-def _as_aside(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
+def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, Token] | None:
     """(verb, subject) of "as X noted/has argued/said, P": X holds the host clause, as
     "according to X" would (CLAIMS.md, "Holder")."""
-    quoted = _quoted_indices(sent)
     for tok in sent:
         if (
             tok.dep_ == "advcl"
@@ -232,10 +231,9 @@ def _as_aside(sent: Span, lex: AttributionCues) -> tuple[Token, Token] | None:
     return None
 
 
-def _inverted_source(sent: Span, lex: AttributionCues) -> Token | None:
+def _inverted_source(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
     """The source named after a closing reporting verb: "P, argues Shantele from ...",
     "P, says the report". The parser hangs the name on the verb as its object or subject."""
-    quoted = _quoted_indices(sent)
     for tok in sent:
         if (
             tok.lemma_.lower() not in lex.reporting_verbs
@@ -327,7 +325,7 @@ def _that_clause(tok: Token) -> bool:
     return any(c.dep_ == "mark" and c.lower_ == "that" for c in tok.children)
 
 
-def _has_complement(verb: Token, sent: Span) -> bool:
+def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
     """A that-clause, a quotation, or 'X as Y': what makes 'say' report something."""
     if any(c.dep_ in ("ccomp", "oprd") for c in verb.children):
         return True
@@ -338,7 +336,7 @@ def _has_complement(verb: Token, sent: Span) -> bool:
         return True
     if verb.dep_ == "parataxis":
         return True  # "The plan, critics argue, will ...": the host clause is reported
-    return bool(_quoted_indices(sent)) and verb.dep_ in ("ROOT", "conj", "advcl")
+    return bool(quoted) and verb.dep_ in ("ROOT", "conj", "advcl")
 
 
 # Verbs whose xcomp carries the report: "Publications continue to affirm that ...".
