@@ -80,6 +80,33 @@ def holder(nlp, cues, text, context=""):
             "the Local Government Association",
         ),
         ("In Holt's view, the forums are an expensive distraction.", "Holt"),
+        # a reporting relative clause that ends the sentence
+        (
+            "The clearest statement comes from Dr Amira Shah, who argued last year that "
+            "citizens' panels only work when their advice is published.",
+            "Dr Amira Shah",
+        ),
+        # a quotation closed by a bracketed source
+        (
+            "'Panels are consulted after the decision is made' (Hartley and Moss, 2015).",
+            "Hartley and Moss",
+        ),
+        # a colon that opens a quotation, whatever the verb
+        (
+            'Cllr Omar Reid put it bluntly: "Nobody reads the consultation responses."',
+            "Cllr Omar Reid",
+        ),
+        # "for X, ...", "with X suggesting ...", an attitude
+        (
+            "For Professor Nina Hale, it is far better to fund the forums properly.",
+            "Professor Nina Hale",
+        ),
+        (
+            "The panel's remit is still unclear, with Cllr Ben Ashby suggesting that it will "
+            "set its own agenda.",
+            "Cllr Ben Ashby",
+        ),
+        ("Lord Hexley is fond of describing localism as a quiet revolution.", "Lord Hexley"),
     ],
 )
 def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
@@ -104,6 +131,17 @@ def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
             'Marion Clegg, a tenant for thirty years, said: "Nobody listened to us."',
             "Marion Clegg",
         ),
+        # a title marks a person even where the tagger calls the name an organisation
+        (
+            '"We were never asked about any of it," he said.',
+            "Last night, Deputy Mayor Colin Yates said he was disappointed by the process.",
+            "Colin Yates",
+        ),
+        (
+            '"It is an empty slogan," he said.',
+            "It is not the first time the Archbishop has spoken on the subject.",
+            "the Archbishop",
+        ),
     ],
 )
 def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text, context, expected):
@@ -127,6 +165,9 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         # the document's own voice and plain assertions
         ("Officers consider that the proposal is consistent with the duty to involve.", ""),
         ("Community budgets must involve residents from the very start.", ""),
+        # "for" + something other than a person is not a viewpoint
+        ("For residents, the new timetable is a real improvement.", ""),
+        ("Many police forces find themselves struggling to engage with limited budgets.", ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):
@@ -215,3 +256,41 @@ def test_lexicons_load_from_the_cue_file_by_default(nlp):
     sent, ctx = spans(nlp, "Dr Sam Reid warns that the panel will fold.")
     assert find_holder(sent, ctx) == ("Dr Sam Reid", "quoted")
     assert find_hedge(sent) is None and find_negation(sent) is None
+
+
+@pytest.mark.parametrize(
+    "text, quoted_words, outside_words",
+    [
+        # a ’ after a word and before a space closes a single quotation ...
+        (
+            "The pledge to ‘do things with residents not to them’ through co-production "
+            "should cover every service. Cllr Nadia Perez said it was a start.",
+            ["residents", "them"],
+            ["through", "Perez"],
+        ),
+        # ... but not after a plural possessive
+        (
+            "The plan praised ‘the councils’ work with tenants’, and every ward backed it.",
+            ["councils", "tenants"],
+            ["ward"],
+        ),
+        # a straight single mark opens a quotation where it starts a word
+        (
+            "'We know that departments read localism in different ways' (a city officer).",
+            ["know", "ways"],
+            ["city"],
+        ),
+        (
+            "The residents' panel met twice and the officers' report was late.",
+            [],
+            ["panel", "report"],
+        ),
+    ],
+)
+def test_single_quotation_marks_are_told_from_apostrophes(nlp, text, quoted_words, outside_words):
+    from discourse.claims.quotes import quotations
+
+    doc = nlp(text)
+    inside = {t.text for q in quotations(doc) for t in doc[q.start + 1 : q.end]}
+    assert set(quoted_words) <= inside
+    assert not set(outside_words) & inside

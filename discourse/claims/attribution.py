@@ -47,6 +47,7 @@ class AttributionCues:
     view_nouns: frozenset
     honorifics: frozenset
     attitude_adjectives: frozenset
+    person_titles: frozenset
 
     @classmethod
     def from_cues(cls, cues: dict | None = None) -> AttributionCues:
@@ -109,16 +110,17 @@ def named_in(sent: Span, *, cues: AttributionCues) -> tuple[str, str]:
     return found.kind, found.text
 
 
-def colon_speaker(prev: Span | None, *, cues: AttributionCues) -> str | None:
+def colon_speaker(prev: Span | None, *, cues: AttributionCues, quoted: bool = False) -> str | None:
     """The speaker of a line introduced by "X says:" or "Cllr Y told the meeting:" on the
-    line before (comment threads, minutes, interviews), or None."""
+    line before (comment threads, minutes, interviews), or None. When the line is a
+    quotation (``quoted``), any verb introduces it: 'Dan offered this analogy: "..."'."""
     if prev is None:
         return None
-    words = [t for t in prev if not t.is_space]
+    words = [t for t in prev if not t.is_space and t.text not in ("-", "–")]
     if not words or words[-1].text != ":":
         return None
     root = _root(prev)
-    if root.lemma_.lower() not in cues.reporting_verbs:
+    if root.lemma_.lower() not in cues.reporting_verbs and not (quoted and root.pos_ == "VERB"):
         return None
     subj = _subject(root)
     if subj is None:
@@ -134,6 +136,11 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
     if _nested_evaluation(sent, lex):
         return _Found("author")
     for tok in sent:
+        # "Per the council's website: ...", "Per the report, ..."
+        if tok.lower_ == "per" and tok.i == _first_word(sent).i:
+            obj = _first_child(tok, {"pobj"})
+            if obj is not None and obj.pos_ in ("NOUN", "PROPN"):
+                return _subject_holder(obj, None, lex)
         # "according to X"
         if tok.lower_ == "according":
             for to in tok.children:
@@ -166,6 +173,15 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
     if nominal is not None:
         return _subject_holder(nominal, None, lex)
     source = _inverted_source(sent, lex, quoted) or _stated_view(sent, lex) or _attitude(sent, lex)
+    if source is not None:
+        return _subject_holder(source, None, lex)
+    viewer = _for_viewer(sent, lex) or _with_reporter(sent, lex, quoted)
+    if viewer is not None:
+        return _subject_holder(viewer, None, lex)
+    cited = _cited_source(sent, quoted)
+    if cited:
+        return _Found("name", cited)
+    source = _relative_reporter(sent, lex, quoted) or _colon_quoter(sent, quoted)
     if source is not None:
         return _subject_holder(source, None, lex)
     if _mostly_quoted(sent):
@@ -299,6 +315,124 @@ def _attitude(sent: Span, lex: AttributionCues) -> Token | None:
     if subj is None or subj.lower_ in ("it", "this", "that", "there", "what"):
         return None  # "It is clear that ...": no one is named
     return subj
+
+
+def _first_word(sent: Span) -> Token:
+    return next((t for t in sent if not (t.is_space or t.is_punct)), sent[0])
+
+
+def _for_viewer(sent: Span, lex: AttributionCues) -> Token | None:
+    """ "But for workshop facilitators X and Y, it is better to ...": a sentence-initial "for"
+    naming a person, set off by a comma, gives that person's view."""
+    words = [t for t in sent if not t.is_space]
+    k = 0
+    while k < len(words) and (words[k].is_punct or words[k].dep_ in ("cc", "advmod")):
+        k += 1
+    if k >= len(words) or words[k].lower_ != "for":
+        return None
+    obj = _first_child(words[k], {"pobj"})
+    if obj is None:
+        return None
+    phrase = list(obj.subtree)
+    person = any(t.ent_type_ == "PERSON" for t in phrase) or _titled(phrase, lex)
+    after = obj.right_edge.i + 1
+    if not person or after >= sent.end or sent.doc[after].text != ",":
+        return None
+    return obj
+
+
+def _with_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
+    """ "..., with Cllr Carroll suggesting there will be ...": the subject of a reporting
+    verb in a with-clause holds what it reports."""
+    for tok in sent:
+        if (
+            tok.lower_ != "with"
+            or tok.i in quoted
+            or not any(c.dep_ in ("pcomp", "pobj") for c in tok.children)
+        ):
+            continue
+        for verb in (c for c in tok.subtree if c.tag_ == "VBG"):
+            if verb.lemma_.lower() not in lex.reporting_verbs or verb.i in quoted:
+                continue
+            if not _has_complement(verb, sent, quoted):
+                continue
+            subj = _first_child(verb, {"nsubj"})
+            if subj is None and verb.dep_ == "pobj":  # the parser hangs the name on "with"
+                subj = next((c for c in tok.children if c.dep_ == "pobj" and c != verb), None)
+            if (
+                subj is not None
+                and subj.i < verb.i
+                and (subj.pos_ == "PROPN" or _titled(subj.subtree, lex))
+            ):
+                return subj
+    return None
+
+
+def _cited_source(sent: Span, quoted: set[int]) -> str | None:
+    """ "'...' (Jones and Newburn, 2001, p50).", "'...' (City Economic Developer).": a
+    quotation closed by a bracketed source is held by that source."""
+    words = [t for t in sent if not t.is_punct and not t.is_space]
+    if not words or not quoted:
+        return None
+    close = next((t for t in reversed(sent) if not t.is_space and t.text not in ".!?"), None)
+    if close is None or close.text != ")":
+        return None
+    opening = next((t for t in reversed(sent[: close.i - sent.start]) if t.text == "("), None)
+    if opening is None:
+        return None
+    before = [t for t in words if t.i < opening.i]
+    if not before or sum(t.i in quoted for t in before) <= len(before) / 2:
+        return None
+    inside = sent.doc[opening.i + 1 : close.i]
+    cut = next((t.i for t in inside if t.text in (",", ";", ":")), close.i)
+    name = sent.doc[opening.i + 1 : cut]
+    if not name or not name[0].is_title or all(not t.is_alpha for t in name) or len(name) > 8:
+        return None
+    return name.text
+
+
+def _relative_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
+    """ "... comes from Paul Tucker QC, who proclaimed that P", "... Zoe Williams, who has
+    written about X as 'heartening'": a reporting relative clause that ends the sentence is
+    held by the person it describes."""
+    for tok in sent:
+        if (
+            tok.dep_ != "relcl"
+            or tok.i in quoted
+            or tok.lemma_.lower() not in lex.reporting_verbs
+            or not (_has_complement(tok, sent, quoted) or any(t.i in quoted for t in tok.subtree))
+        ):
+            continue
+        subj = _first_child(tok, {"nsubj"})
+        if subj is None or subj.lower_ != "who":
+            continue
+        tail = [t for t in sent.doc[tok.right_edge.i + 1 : sent.end] if not t.is_punct]
+        if not tail:
+            return tok.head
+    return None
+
+
+def _colon_quoter(sent: Span, quoted: set[int]) -> Token | None:
+    """ "Dan offered this analogy: 'Consultation is ...'", "X linked A with B: '...'": a
+    named subject whose clause opens a quotation with a colon is its speaker."""
+    colon = next(
+        (
+            t
+            for t in sent
+            if t.text == ":"
+            and t.i not in quoted
+            and t.i + 1 < sent.end
+            and t.nbor(1).text in QUOTE_MARKS | {"‘"}
+        ),
+        None,
+    )
+    if colon is None:
+        return None
+    for verb in (t for t in sent if t.i < colon.i and t.pos_ == "VERB"):
+        subj = _first_child(verb, {"nsubj"})
+        if subj is not None and (subj.pos_ == "PROPN" or subj.ent_type_ in ("PERSON", "ORG")):
+            return subj
+    return None
 
 
 def _nominal_report(sent: Span, lex: AttributionCues) -> Token | None:
@@ -484,20 +618,25 @@ def _hyphen_joins(doc, start: int) -> bool:
 def _context_holder(context: Span, lex: AttributionCues, person_only: bool = False) -> str | None:
     """The source a pronoun or a bare quotation points back to."""
     found = _holder_in(context, lex)
-    not_people = {e.text for e in context.ents if e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC")}
+    not_people = {
+        e.text
+        for e in context.ents
+        if e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC") and not _titled(e, lex)
+    }
     if found.kind == "name" and not (person_only and any(n in found.text for n in not_people)):
         return found.text
     root = _root(context)
     subj = _first_child(root, {"nsubj", "nsubjpass"})
     if person_only:
-        titled = subj is not None and any(t.text in lex.honorifics for t in subj.subtree)
+        titled = subj is not None and _titled(subj.subtree, lex)
         if (
             subj is not None
-            and subj.pos_ == "PROPN"
+            and (subj.pos_ == "PROPN" or titled)
             and (subj.ent_type_ in ("", "PERSON") or titled)
         ):
             return name_of(subj, lex)
-        people = [e for e in context.ents if e.label_ == "PERSON"]
+        # the tagger often calls "Cllr Carroll" or "the Archbishop" an organisation
+        people = [e for e in context.ents if e.label_ == "PERSON" or _titled(e, lex)]
         return name_of(people[-1].root, lex) if people else None
     if (
         subj is not None
@@ -511,6 +650,11 @@ def _context_holder(context: Span, lex: AttributionCues, person_only: bool = Fal
     if ents:
         return name_of(ents[-1].root, lex)
     return None
+
+
+def _titled(tokens, lex: AttributionCues) -> bool:
+    """Does the phrase carry a person's title ("Cllr", "Mayor", "the Archbishop")?"""
+    return any(t.text in lex.honorifics or t.text.rstrip(".") in lex.person_titles for t in tokens)
 
 
 # ---------------------------------------------------------------- helpers

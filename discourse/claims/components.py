@@ -328,7 +328,7 @@ class Attribution:
         prev = previous_sentence(sent)
         holder, kind = find_holder(sent, prev, cues=self.cues)
         if kind == "author":
-            speaker = colon_speaker(prev, cues=self.cues)
+            speaker = colon_speaker(prev, cues=self.cues, quoted=_opens_quotation(sent))
             if speaker:
                 return speaker, "quoted"
         if kind == "quoted" and holder.lower() in PRONOUNS and prev is not None:
@@ -358,6 +358,11 @@ class Attribution:
                 if kind == "quoted" and holder.lower() not in PRONOUNS:
                     return holder, kind
         return None
+
+
+def _opens_quotation(sent: Span) -> bool:
+    first = next((t for t in sent if not t.is_space), None)
+    return first is not None and first.text in ('"', "“", "‘", "'")
 
 
 @Language.factory("discourse_hedging", default_config={"cues": ""})

@@ -4,9 +4,10 @@ A quotation keeps its holder to its closing mark: '"Consultation here is a sham.
 the responses. We will fight it," said Cllr Anita Patel.' gives all three sentences to Cllr
 Patel, and so does 'Cllr Patel said: "..."' for the sentences after the colon. In UK news a
 quotation that runs over paragraphs re-opens each paragraph and closes only at its end; the
-paragraphs are one quotation. Double marks (straight or curly) and single curly marks
-(‘...’, UK style) are read; a ’ closes a single quotation only after punctuation or before
-punctuation or the end, so apostrophes ("councils’ plans") do not.
+paragraphs are one quotation. Double marks (straight or curly) and single marks (‘...’,
+UK style, or straight '...' where the opening mark starts a word) are read; a ’ closes a single quotation after punctuation, before
+punctuation or the end, or before a space after a word not ending in "s", so plural
+possessives ("councils’ plans") do not.
 
 Within a document "Councillor Okafor", "Cllr Janet Okafor" and "Okafor" are one holder: every
 quoted holder is written as the fullest form of the name that shares its surname
@@ -21,7 +22,7 @@ import re
 from spacy.tokens import Doc, Span
 
 OPEN_DOUBLE, CLOSE_DOUBLE, STRAIGHT = "“", "”", '"'
-OPEN_SINGLE, CLOSE_SINGLE = "‘", "’"
+OPEN_SINGLE, CLOSE_SINGLE, STRAIGHT_SINGLE = "‘", "’", "'"
 _CLOSING_CONTEXT = frozenset(".,!?;:")
 TITLES = frozenset(
     "mr mrs ms miss dr prof professor sir dame lord lady baroness cllr coun councillor "
@@ -49,14 +50,14 @@ def quotations(doc: Doc) -> list[Quotation]:
     for tok in doc:
         text = tok.text
         if open_at is None:
-            if text in (OPEN_DOUBLE, STRAIGHT) or text == OPEN_SINGLE:
+            if text in (OPEN_DOUBLE, STRAIGHT) or text == OPEN_SINGLE or _opens_straight(tok):
                 # a paragraph that re-opens the quotation just closed-by-paragraph continues it
-                open_at, kind = tok.i, "single" if text == OPEN_SINGLE else "double"
+                open_at, kind = tok.i, "double" if text in (OPEN_DOUBLE, STRAIGHT) else "single"
             continue
         if kind == "double" and text in (CLOSE_DOUBLE, STRAIGHT):
             out.append(Quotation(open_at, tok.i))
             open_at = None
-        elif kind == "single" and text == CLOSE_SINGLE and _closes(tok):
+        elif kind == "single" and text in (CLOSE_SINGLE, STRAIGHT_SINGLE) and _closes(tok):
             out.append(Quotation(open_at, tok.i))
             open_at = None
         elif "\n\n" in tok.text_with_ws or (tok.is_space and "\n" in tok.text):
@@ -71,6 +72,16 @@ def quotations(doc: Doc) -> list[Quotation]:
     return _merge_reopened(doc, out)
 
 
+def _opens_straight(tok) -> bool:
+    """A straight ' opens a quotation where it starts a word: after a space, a bracket or a
+    colon (or the document's start) and directly before a word ("'We know ...")."""
+    if tok.text != STRAIGHT_SINGLE or tok.whitespace_ or tok.i + 1 >= len(tok.doc):
+        return False
+    prev = tok.doc[tok.i - 1] if tok.i > 0 else None
+    starts = prev is None or bool(prev.whitespace_) or prev.is_space or prev.text in "(:"
+    return starts and tok.doc[tok.i + 1].is_alpha
+
+
 def _closes(tok) -> bool:
     doc = tok.doc
     before = doc[tok.i - 1].text if tok.i > 0 else ""
@@ -79,7 +90,11 @@ def _closes(tok) -> bool:
         (before and before[-1] in _CLOSING_CONTEXT)
         or not after
         or after[0] in _CLOSING_CONTEXT
+        or after[0] == "("  # "'...' (Jones, 2001)"
         or after.isspace()
+        # "‘doing things with residents not to them’ through ...": a ’ that ends a word and
+        # is followed by a space closes, unless it can be a plural possessive ("councils’")
+        or (bool(tok.whitespace_) and before[-1:].isalpha() and before[-1:].lower() != "s")
     )
 
 
