@@ -319,3 +319,51 @@ def test_one_person_is_one_holder_within_a_document(claims_pipeline, stance_mode
     )
     holders = {r["holder"] for r in analyze(text, claims_pipeline, stance_model) if r["is_claim"]}
     assert holders == {"Councillor Janet Okafor"}
+
+
+@pytest.mark.parametrize(
+    "text, sentences",
+    [
+        # a heading line is a sentence of its own, not the start of the next one
+        (
+            "Why panels matter\nThe Easby panel has changed how the council sets its budget.",
+            ["Why panels matter", "The Easby panel has changed how the council sets its budget."],
+        ),
+        (
+            "Campaign news\n\nResidents packed the hall. Nobody from the council came.",
+            ["Campaign news", "Residents packed the hall.", "Nobody from the council came."],
+        ),
+        # a line ending in a verb introduces the next; wrapped text keeps its sentences
+        (
+            "Tenants' leader Ruth Ames said\n“The forum listens to nobody.”",
+            ["Tenants' leader Ruth Ames said\n“The forum listens to nobody.”"],
+        ),
+        (
+            "The council said that the consultation on the new library would\n"
+            "run for six weeks and that residents could respond online or at the town hall.",
+            [
+                "The council said that the consultation on the new library would\n"
+                "run for six weeks and that residents could respond online or at the town hall."
+            ],
+        ),
+    ],
+)
+def test_headings_and_paragraphs_end_sentences_and_wrapped_lines_do_not(
+    text, sentences, claims_pipeline
+):
+    doc = claims_pipeline(text)
+    assert [s.text.strip() for s in doc.sents] == sentences
+
+
+def test_a_heading_is_not_taken_for_the_holder_of_the_sentence_under_it(
+    claims_pipeline, stance_model
+):
+    rows = analyze(
+        "Findings of the audit\nThe audit report said: “Community engagement in the "
+        "borough is a tick-box exercise.”",
+        claims_pipeline,
+        stance_model,
+    )
+    claim = row(rows, "The audit report said")
+    assert claim["is_claim"]
+    assert claim["holder"] == "The audit report"

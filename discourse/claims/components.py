@@ -66,6 +66,49 @@ if not Span.has_extension("target_refs"):
     Span.set_extension("target_refs", default=None)
 
 
+HEADING_WORDS = 12
+RUNS_ON_TAGS = frozenset("MD IN CC DT TO".split())
+INTRODUCING_VERBS = frozenset(
+    "said says say added adds wrote writes explained explains told tells argued argues "
+    "warned warns stated states commented comments noted notes replied replies".split()
+)
+_LINE_END = frozenset('.!?:;"”’)')
+
+
+@Language.component("discourse_paragraphs")
+def paragraph_breaks(doc: Doc) -> Doc:
+    """Line breaks the parser should not read across (runs before it). A blank line always
+    ends a sentence. A single line break ends one after a line that ends like a sentence, or
+    after a heading: a line of at most ``HEADING_WORDS`` words without final punctuation
+    ("Principles of co-production") followed by a capitalised line or a quotation, unless it
+    ends in a verb of saying or a function word ("Cllr X said"). Text wrapped at a fixed width keeps its
+    sentences whole: its lines are longer, or run on in lower case."""
+    line_start = 0
+    for tok in doc:
+        if not (tok.is_space and "\n" in tok.text) or tok.i + 1 >= len(doc):
+            continue
+        nxt = doc[tok.i + 1]
+        line = [t for t in doc[line_start : tok.i] if not t.is_space]
+        line_start = tok.i + 1
+        if not line:
+            continue
+        first = nxt.text[:1]
+        # "... Tim Huggan said" / "... plans for": a line ending in "said" or a function word
+        # runs on into the next (tags: the coarse POS is mapped only after the parser)
+        runs_on = line[-1].tag_ in RUNS_ON_TAGS or line[-1].lower_ in INTRODUCING_VERBS
+        if (
+            "\n\n" in tok.text
+            or line[-1].text[-1:] in _LINE_END
+            or (
+                len(line) <= HEADING_WORDS
+                and not runs_on
+                and (first.isupper() or first.isdigit() or first in "\"“‘'")
+            )
+        ):
+            nxt.is_sent_start = True
+    return doc
+
+
 def previous_sentence(span: Span) -> Span | None:
     """The sentence before ``span`` in its doc, if any."""
     if span.start == 0:

@@ -53,6 +53,8 @@ def load_pipeline(
             if n not in keep
         ]
     )
+    if "parser" in nlp.pipe_names:  # paragraphs and headings end sentences (components.py)
+        nlp.add_pipe("discourse_paragraphs", before="parser")
     for name in cfg["nlp"]["pipeline"]:
         section = dict(cfg["components"][name])
         factory = section.pop("factory")
