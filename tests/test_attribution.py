@@ -107,6 +107,12 @@ def holder(nlp, cues, text, context=""):
             "Cllr Ben Ashby",
         ),
         ("Lord Hexley is fond of describing localism as a quiet revolution.", "Lord Hexley"),
+        # "see X as Y" gives a view
+        (
+            "Indeed, Tories have long tended to see the state as having, at best, a limited "
+            "role in building community.",
+            "Tories",
+        ),
     ],
 )
 def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
@@ -167,6 +173,12 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("Community budgets must involve residents from the very start.", ""),
         # "for" + something other than a person is not a viewpoint
         ("For residents, the new timetable is a real improvement.", ""),
+        # "see" as an event, its "as" opening a clause of its own
+        (
+            "Budget cuts have seen co-production becoming more important as councils look "
+            "for savings.",
+            "",
+        ),
         ("Many police forces find themselves struggling to engage with limited budgets.", ""),
     ],
 )
@@ -285,9 +297,15 @@ def test_lexicons_load_from_the_cue_file_by_default(nlp):
             [],
             ["panel", "report"],
         ),
+        # '' stands for " in some sites' markup
+        (
+            "Cllr Ray Dunn said: ''We were never asked. The forum is a sham.'' Then he left.",
+            ["asked", "sham"],
+            ["Then", "left"],
+        ),
     ],
 )
-def test_single_quotation_marks_are_told_from_apostrophes(nlp, text, quoted_words, outside_words):
+def test_quotation_marks_are_told_from_apostrophes(nlp, text, quoted_words, outside_words):
     from discourse.claims.quotes import quotations
 
     doc = nlp(text)

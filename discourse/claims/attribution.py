@@ -18,7 +18,7 @@ from discourse.claims.detector import load_cues
 
 AUTHOR = "author"
 QUOTED = "quoted"
-QUOTE_MARKS = {'"', "“", "”"}
+QUOTE_MARKS = {'"', "“", "”", "''", "``"}
 # Dependents dropped from a name: "Sandra Pike[, who organised the survey,]".
 DROP_DEPS = {"relcl", "acl", "appos", "advcl", "punct", "parataxis", "case", "cc"}
 CUT_AT = {",", "(", ")", "—", "–", ":", ";", '"', "“", "”"}
@@ -210,7 +210,9 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         if tok.pos_ not in ("VERB", "AUX") or tok.i in quoted:
             continue
         framed = lemma in lex.frames and any(
-            c.lower_ in lex.frames[lemma] or c.lemma_.lower() in lex.frames[lemma]
+            (c.lower_ in lex.frames[lemma] or c.lemma_.lower() in lex.frames[lemma])
+            # "see X as Y" frames a view only with its own "as", not "as" opening a clause
+            and (c.lower_ != "as" or (c.head == tok and c.dep_ == "prep"))
             for c in tok.subtree
         )
         if not framed and not (
@@ -590,8 +592,11 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
                 end = min(end, child.left_edge.i - 1)
             else:
                 start = max(start, child.right_edge.i + 1)
+    inside = {t.i for t in tok.subtree}
     for i in range(tok.i + 1, end + 1):
-        if doc[i].text in CUT_AT:
+        # a crossing arc ("Conservatives ... , a limited ability" read as an apposition) can
+        # leave words of the clause between the head and its dependent: stop there too
+        if doc[i].text in CUT_AT or i not in inside:
             end = i - 1
             break
     for i in range(tok.i - 1, start - 1, -1):

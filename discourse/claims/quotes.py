@@ -21,7 +21,8 @@ import re
 
 from spacy.tokens import Doc, Span
 
-OPEN_DOUBLE, CLOSE_DOUBLE, STRAIGHT = "“", "”", '"'
+OPEN_DOUBLE, CLOSE_DOUBLE = "“", "”"
+STRAIGHT = frozenset({'"', "''", "``"})  # '' and `` stand for " in some sites' markup
 OPEN_SINGLE, CLOSE_SINGLE, STRAIGHT_SINGLE = "‘", "’", "'"
 _CLOSING_CONTEXT = frozenset(".,!?;:")
 TITLES = frozenset(
@@ -50,11 +51,17 @@ def quotations(doc: Doc) -> list[Quotation]:
     for tok in doc:
         text = tok.text
         if open_at is None:
-            if text in (OPEN_DOUBLE, STRAIGHT) or text == OPEN_SINGLE or _opens_straight(tok):
+            if (
+                text == OPEN_DOUBLE
+                or text in STRAIGHT
+                or text == OPEN_SINGLE
+                or _opens_straight(tok)
+            ):
                 # a paragraph that re-opens the quotation just closed-by-paragraph continues it
-                open_at, kind = tok.i, "double" if text in (OPEN_DOUBLE, STRAIGHT) else "single"
+                double = text == OPEN_DOUBLE or text in STRAIGHT
+                open_at, kind = tok.i, "double" if double else "single"
             continue
-        if kind == "double" and text in (CLOSE_DOUBLE, STRAIGHT):
+        if kind == "double" and (text == CLOSE_DOUBLE or text in STRAIGHT):
             out.append(Quotation(open_at, tok.i))
             open_at = None
         elif kind == "single" and text in (CLOSE_SINGLE, STRAIGHT_SINGLE) and _closes(tok):
@@ -64,7 +71,7 @@ def quotations(doc: Doc) -> list[Quotation]:
             # a paragraph break inside an open quotation: it continues only if the next
             # paragraph re-opens it (UK convention); otherwise it was never closed
             nxt = _next_word_or_mark(doc, tok.i + 1)
-            if nxt is None or nxt.text not in (OPEN_DOUBLE, STRAIGHT, OPEN_SINGLE):
+            if nxt is None or nxt.text not in STRAIGHT | {OPEN_DOUBLE, OPEN_SINGLE}:
                 out.append(Quotation(open_at, tok.i))
                 open_at = None
     if open_at is not None:
