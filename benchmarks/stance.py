@@ -1,7 +1,7 @@
 """Stance benchmark: our StanceClassifier beside a plain TF-IDF + logistic regression, same
 data, same run.
 
-    python -m benchmarks.stance [--skip-speed] [--curve]
+    python -m benchmarks.stance [--skip-speed] [--curve] [--transformer [DIR]]
 
 1. In-domain: train on the train split of corpora/labels/stance.jsonl, score the held-out test
    split: F_avg (mean F1 of favor and against, SemEval-2016), macro-F1, accuracy.
@@ -13,6 +13,11 @@ data, same run.
    generated claims (stance views stored, as after `discourse annotate`), one process, with the
    peer model run through the same loop; and the time to train on 10,000 labels (parse + fit,
    no cross-validation).
+
+``--transformer`` (needs ``pip install 'discourse[transformer]'``) adds the optional MiniLM
+cross-encoder kind to the cross-target rows, fine-tuned on the IBM train topics in the run, and
+given the folder of a fine-tuned model (``python -m discourse.stance.train --kinds transformer
+--no-cv --out DIR``) times its tagging beside the bundled model's on a smaller corpus.
 
 The peer is ``TfidfVectorizer(word 1-2 grams) + TfidfVectorizer(char_wb 2-5) ->
 LogisticRegression`` on "target || text".
@@ -176,7 +181,7 @@ def ibm_rows() -> dict:
     return data
 
 
-def cross_target() -> dict | None:
+def cross_target(transformer: bool = False) -> dict | None:
     if not IBM.exists():
         print(f"cross-target benchmark skipped: {IBM} not found", file=sys.stderr)
         return None
@@ -186,11 +191,10 @@ def cross_target() -> dict | None:
         "n_test": len(data["test"][0]),
         "topics_test": len({r[1] for r in data["test"][0]}),
     }
-    for name, model in (
-        ("ours", ours()),
-        ("target-aware", StanceClassifier()),
-        ("peer", Peer()),
-    ):
+    models = [("ours", ours()), ("target-aware", StanceClassifier()), ("peer", Peer())]
+    if transformer:
+        models.append(("transformer", registry.kind_class("transformer")()))
+    for name, model in models:
         model.fit(*data["train"])
         out[name] = measures(data["test"][1], model.predict_proba(data["test"][0]), model.classes_)
     return out
@@ -245,24 +249,36 @@ def build_corpus(path: Path, n_claims: int, seed: int = 3) -> None:
                     )
 
 
-def speed(n_claims: int = 50_000) -> dict:
+def tagging_speed(models: dict, n_claims: int) -> dict:
+    """{name: claims tagged per second} for each ``(folder, model)`` over one generated corpus
+    of ``n_claims`` stored claims, one process, in turn."""
     from discourse import Corpus
     from discourse.stance.tag import tag
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        build_corpus(db, n_claims)
+        for name, (folder, model) in models.items():
+            with Corpus(db) as c:
+                with c.db.transaction() as conn:
+                    conn.execute("DELETE FROM stance_tags")
+                report = tag(c, folder, model=model, progress=False)
+            out[name] = {"claims_per_second": report.claims / report.seconds}
+    return out
+
+
+def speed(n_claims: int = 50_000) -> dict:
     from discourse.stance.train import default_model_dir, load_stance_model
 
     rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
     train = [r for r in rows if r["split"] == "train"]
     peer = Peer().fit([(r["text"], r["target"]) for r in train], [r["label"] for r in train])
     out: dict = {"claims": n_claims}
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        build_corpus(db, n_claims)
-        for name, model in (("ours", load_stance_model()), ("peer", peer)):
-            with Corpus(db) as c:
-                with c.db.transaction() as conn:
-                    conn.execute("DELETE FROM stance_tags")
-                report = tag(c, default_model_dir(), model=model, progress=False)
-            out[name] = {"claims_per_second": report.claims / report.seconds}
+    bundled = default_model_dir()
+    out.update(
+        tagging_speed({"ours": (bundled, load_stance_model()), "peer": (bundled, peer)}, n_claims)
+    )
     # training on 10,000 labels: the seed labels and the IBM claims, sampled to 10,000
     pool = [(r["text"], r["target"], r["label"]) for r in rows]
     if IBM.exists():
@@ -303,6 +319,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--claims", type=int, default=50_000, help="claims in the speed corpus")
     ap.add_argument("--curve", action="store_true", help="also the in-domain learning curve")
+    ap.add_argument(
+        "--transformer",
+        metavar="DIR",
+        nargs="?",
+        const="",
+        default=None,
+        help="also the optional transformer kind (the transformer extra): fine-tuned on the "
+        "IBM train topics in this run, and, given a fine-tuned model folder DIR, its tagging "
+        "speed beside the bundled model's on --transformer-claims claims",
+    )
+    ap.add_argument("--transformer-claims", type=int, default=2_000)
     args = ap.parse_args(argv)
     missed = []
 
@@ -328,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         print("in-domain learning curve: held-out F_avg by training labels (ours, peer)")
         for n, ours, peer in learning_curve():
             row(f"{n} labels", ours, peer)
-    ct = cross_target()
+    ct = cross_target(transformer=args.transformer is not None)
     if ct:
         print(
             f"cross-target: IBM claim-stance, {ct['n_train']} train claims (25 topics) / "
@@ -337,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         for k in ("accuracy", "macro_f1", "accuracy_at_50"):
             row(k, ct["ours"][k], ct["peer"][k])
             print(f"    (target-aware {ct['target-aware'][k]:.3f})")
+            if "transformer" in ct:
+                print(f"    (transformer, optional extra {ct['transformer'][k]:.3f})")
         if ct["ours"]["accuracy"] < TARGETS["cross_target_accuracy"]:
             missed.append(f"cross-target accuracy {ct['ours']['accuracy']:.3f} < 0.65")
     if not args.skip_speed:
@@ -356,6 +385,24 @@ def main(argv: list[str] | None = None) -> int:
             missed.append("tagging below 5,000 claims/s")
         if t["ours_seconds"] >= 60:
             missed.append("training on 10,000 labels took 60 s or more")
+    if args.transformer:
+        from discourse.stance.train import default_model_dir, load_stance_model
+
+        n = args.transformer_claims
+        tr = tagging_speed(
+            {
+                "transformer": (Path(args.transformer), load_stance_model(args.transformer)),
+                "ours": (default_model_dir(), load_stance_model()),
+            },
+            n,
+        )
+        print(f"speed: tagging {n:,} stored claims, one process (transformer kind vs bundled)")
+        row(
+            "claims/s",
+            tr["transformer"]["claims_per_second"],
+            tr["ours"]["claims_per_second"],
+            "{:,.0f}",
+        )
     for m in missed:
         print(f"below target: {m}", file=sys.stderr)
     return 1 if missed else 0

@@ -462,3 +462,37 @@ def test_model_selection_breaks_near_ties_by_tagging_speed_never_below_the_ngram
     from discourse.stance import registry
 
     assert registry.choose(scores) == kept
+
+
+def test_train_without_cross_validation_fits_one_kind_and_says_so(tmp_path):
+    write_jsonl(tmp_path / "train.jsonl", _seed("train", 120))
+    res = run_cli(
+        "train",
+        "--labels",
+        "train.jsonl",
+        "--kinds",
+        "ngram",
+        "--no-cv",
+        "--out",
+        "m",
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "not cross-validated" in res.stdout and "candidates" not in res.stdout
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["model_kind"] == "ngram" and meta["cross_validation"] is None
+    assert load_stance_model(tmp_path / "m").predict([("Co-production works.", "co-production")])
+    # more than one kind needs the choice, so cross-validation
+    res = run_cli(
+        "train",
+        "--labels",
+        "train.jsonl",
+        "--kinds",
+        "ngram,target-aware",
+        "--no-cv",
+        "--out",
+        "m2",
+        cwd=tmp_path,
+    )
+    assert res.returncode != 0 and "--no-cv needs exactly one kind" in res.stderr
+    assert not (tmp_path / "m2").exists()
