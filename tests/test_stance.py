@@ -496,3 +496,12 @@ def test_train_without_cross_validation_fits_one_kind_and_says_so(tmp_path):
     )
     assert res.returncode != 0 and "--no-cv needs exactly one kind" in res.stderr
     assert not (tmp_path / "m2").exists()
+
+
+def test_the_bundled_stance_model_is_never_overwritten_by_the_transformer_kind(capsys):
+    from discourse.stance.train import main
+
+    before = (default_model_dir() / "metadata.json").read_bytes()
+    assert main(["--kinds", "transformer", "--no-cv"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
+    assert (default_model_dir() / "metadata.json").read_bytes() == before

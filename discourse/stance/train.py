@@ -395,6 +395,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_cv and len(kinds) != 1:
         print("error: --no-cv needs exactly one kind (--kinds KIND).", file=sys.stderr)
         return 2
+    if "transformer" in kinds and Path(args.out).resolve() == default_model_dir().resolve():
+        print(
+            "error: the bundled model stays scikit-learn; write the transformer kind elsewhere "
+            "with --out DIR and tag with `discourse tag --model DIR`.",
+            file=sys.stderr,
+        )
+        return 2
     real = str(labelsets.real_sentences_path(ROOT))
     paths = args.labels or [real, str(LABELS_PATH)]
     try:
