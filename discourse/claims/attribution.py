@@ -518,8 +518,24 @@ def _context_holder(context: Span, lex: AttributionCues, person_only: bool = Fal
 
 def _root(sent: Span) -> Token:
     """The head of ``sent``: of the tokens whose head is outside it (or themselves), the one
-    with the largest subtree, so a section number ("2.2") is not taken for the root."""
-    roots = [t for t in sent if t.head == t or not (sent.start <= t.head.i < sent.end)]
+    with the largest subtree, so a section number ("2.2") is not taken for the root.
+
+    Found once per span of a document: attribution and hedging ask for the same sentences'
+    roots several times each."""
+    doc = sent.doc
+    roots = doc.user_data.get("discourse_roots")
+    if roots is None:
+        roots = doc.user_data["discourse_roots"] = {}
+    key = (sent.start, sent.end)
+    i = roots.get(key)
+    if i is None:
+        i = roots[key] = _find_root(sent).i
+    return doc[i]
+
+
+def _find_root(sent: Span) -> Token:
+    start, end = sent.start, sent.end
+    roots = [t for t in sent if (h := t.head.i) == t.i or not start <= h < end]
     if not roots:
         return sent.root
     # spaCy's parses are projective, so a subtree is the contiguous left_edge..right_edge.

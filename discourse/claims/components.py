@@ -300,6 +300,7 @@ class Attribution:
         statements = doc.spans.get(STATEMENTS_KEY, [])
         if not statements:
             return doc
+        doc.user_data.pop("discourse_roots", None)  # roots found on an earlier parse
         quotes = doc.user_data.get("discourse_quotations")
         if quotes is None:
             quotes = doc.user_data["discourse_quotations"] = quotations(doc)
