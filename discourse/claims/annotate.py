@@ -14,7 +14,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from discourse.claims.components import PRACTICES_KEY, STATEMENTS_KEY
+from discourse.claims.components import STATEMENTS_KEY, practice_mentions
 from discourse.claims.pipeline import load_pipeline, pipeline_version
 from discourse.engines import Engine, open_engine, worker_resource
 from discourse.errors import EngineError
@@ -70,19 +70,20 @@ def sentence_records(doc: Doc) -> list[SentenceRecord]:
     sentences about a target)."""
     statements = {span.start: span for span in doc.spans.get(STATEMENTS_KEY, [])}
     relevance = doc._.relevance or {}
-    practices = doc.spans.get(PRACTICES_KEY, [])
+    practices = practice_mentions(doc)
     out = []
     for idx, sent in enumerate(doc.sents):
         text = sent.text
         if not text.strip():
             continue
+        first, last = sent.start, sent.end
         rec = SentenceRecord(
             idx=idx,
             start=sent.start_char,
             end=sent.end_char,
             text=text,
             practices=sorted(
-                {p.label_ for p in practices if sent.start <= p.start and p.end <= sent.end}
+                {label for start, end, label, _ in practices if first <= start and end <= last}
             ),
         )
         rec.relevance = relevance.get(sent.start, {})

@@ -66,6 +66,18 @@ if not Span.has_extension("target_refs"):
     Span.set_extension("target_refs", default=None)
 
 
+def practice_mentions(doc: Doc) -> list[tuple[int, int, str, list[str]]]:
+    """(start, end, practice id, targets) of each practice phrase of ``doc``: read once for
+    the whole document, where asking ``doc.spans`` for each sentence builds every span anew."""
+    return [(p.start, p.end, p.label_, p._.targets) for p in doc.spans.get(PRACTICES_KEY, [])]
+
+
+def targets_within(mentions: list[tuple], start: int, end: int) -> frozenset[str]:
+    """Targets signalled by the practice phrases (:func:`practice_mentions`) inside the
+    tokens ``start:end``; :func:`targets_in` for a document's spans read at once."""
+    return frozenset(t for s, e, _, targets in mentions if s >= start and e <= end for t in targets)
+
+
 def previous_sentence(span: Span) -> Span | None:
     """The sentence before ``span`` in its doc, if any."""
     if span.start == 0:
@@ -129,6 +141,7 @@ class Relevance:
 
         title = doc._.title or ""
         title_targets = frozenset(doc._.title_targets or ())
+        mentions = practice_mentions(doc)
         prev = None
         out = []
         for sent in doc.sents:
@@ -142,8 +155,12 @@ class Relevance:
                             text=sent.text,
                             context=prev.text if prev is not None else "",
                             title=title,
-                            mentions=targets_in(sent),
-                            context_mentions=targets_in(prev),
+                            mentions=targets_within(mentions, sent.start, sent.end),
+                            context_mentions=(
+                                targets_within(mentions, prev.start, prev.end)
+                                if prev is not None
+                                else frozenset()
+                            ),
                             title_mentions=title_targets,
                             refers=has_reference(sent, self.pronouns, self.nouns),
                         ),
@@ -246,6 +263,8 @@ def referring_tokens(span: Span, targets: list[str]) -> dict[str, list[int]]:
     """{target: [token index]} for targets the statement is about but names no practice of:
     the referring subject (it/this/they/these/that) or definite noun that points back to the
     sentence before, which names the target. Dummy subjects refer to nothing."""
+    if not targets:
+        return {}
     named = targets_in(span)
     missing = [t for t in targets if t not in named]
     if not missing:
