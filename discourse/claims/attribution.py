@@ -562,7 +562,8 @@ def _quoted_indices(sent: Span) -> set[int]:
     quotes = doc.user_data.get("discourse_quotations")
     if quotes is None:  # found once per document, not once per sentence
         quotes = doc.user_data["discourse_quotations"] = quotations(doc)
-    return {t.i for t in sent for q in quotes if q.start < t.i < q.end}
+    start, end = sent.start, sent.end
+    return {i for q in quotes for i in range(max(q.start + 1, start), min(q.end, end))}
 
 
 def _mostly_quoted(sent: Span) -> bool:
