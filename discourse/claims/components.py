@@ -126,6 +126,7 @@ class Relevance:
     unambiguous reference to the target the sentence before names is at least ``REFERRED``."""
 
     def __init__(self, model, targets: list[str], pronouns, nouns, max_tokens: int):
+        model.load_embedder()  # with the pipeline, so the first batch does not pay for it
         self.model = model
         self.targets = targets
         self.pronouns = pronouns
