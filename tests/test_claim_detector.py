@@ -184,3 +184,41 @@ def test_shipped_model_on_unseen_sentences(shipped, text, expected):
     is_claim, _, kind = shipped.predict_claims([text])[0]
     assert is_claim is (expected is not None)
     assert kind == expected
+
+
+def _plain_alternation(phrases):
+    """How cue phrases were matched before they were folded into a prefix tree: one
+    alternation, longest phrase first."""
+    import re
+
+    alts = "|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Community engagement beats community, and COMMUNITY ENGAGEMENTS are not community.",
+        "The co-production of co-produced services; Co-Production, co production.",
+        "The Council's council-run councils counsel the council.",
+        "community engagementx community engagement-led, community  engagement",
+        "Skills: the ſkills of KELVIN's Kitchen (K) and İnvolvement in involvement.",
+        "",
+    ],
+)
+def test_cue_phrases_are_matched_where_the_plain_alternation_matches_them(text):
+    from discourse.claims.detector import _compile_group, load_cues
+
+    groups = load_cues()["detector"]["cues"]
+    phrases = ["community", "community engagement", "co-production", "co", "council", "counsel"]
+    phrases += ["skills", "kitchen", "k", "involvement"]
+    groups = {**groups, "made_up": {"phrases": phrases}}
+    for name, group in groups.items():
+        if not group.get("phrases"):
+            continue
+        tree = _compile_group(group)[0]
+        plain = _plain_alternation([p.strip() for p in group["phrases"] if p.strip()])
+        found = [m.span() for m in tree.finditer(text)]
+        assert found == [m.span() for m in plain.finditer(text)], name
+    made_up = _compile_group(groups["made_up"])[0]
+    assert len(made_up.findall(text)) == len(_plain_alternation(phrases).findall(text))

@@ -14,7 +14,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from discourse.claims.components import PRACTICES_KEY, STATEMENTS_KEY
+from discourse.claims.components import STATEMENTS_KEY, practice_mentions
 from discourse.claims.pipeline import load_pipeline, pipeline_version
 from discourse.engines import Engine, open_engine, worker_resource
 from discourse.errors import EngineError
@@ -24,6 +24,10 @@ from discourse.store.analysis import Annotation, SentenceRecord
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CHARS = 1_000_000
+# en_core_web_sm's networks run fastest on small batches: plain nlp.pipe of the benchmark's
+# texts took 0.86x the time at 16 documents a batch that it took at 64 (0.96x of 32, 0.90x
+# of 8); `python -m benchmarks.annotate` prints plain spaCy at both 64 and this size.
+SPACY_BATCH = 16
 log = logging.getLogger(__name__)
 
 
@@ -70,19 +74,20 @@ def sentence_records(doc: Doc) -> list[SentenceRecord]:
     sentences about a target)."""
     statements = {span.start: span for span in doc.spans.get(STATEMENTS_KEY, [])}
     relevance = doc._.relevance or {}
-    practices = doc.spans.get(PRACTICES_KEY, [])
+    practices = practice_mentions(doc)
     out = []
     for idx, sent in enumerate(doc.sents):
         text = sent.text
         if not text.strip():
             continue
+        first, last = sent.start, sent.end
         rec = SentenceRecord(
             idx=idx,
             start=sent.start_char,
             end=sent.end_char,
             text=text,
             practices=sorted(
-                {p.label_ for p in practices if sent.start <= p.start and p.end <= sent.end}
+                {label for start, end, label, _ in practices if first <= start and end <= last}
             ),
         )
         rec.relevance = relevance.get(sent.start, {})
@@ -239,7 +244,10 @@ def annotate_rows(nlp, rows: list[tuple]) -> AnnotatedBatch:
             doc = nlp.make_doc(text)
             doc._.title = title or None
             docs.append((doc, doc_id))
-        for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=max(1, len(docs))):
+        batches = spacy_batches(nlp)
+        for doc, doc_id in nlp.pipe(
+            docs, as_tuples=True, batch_size=max(1, len(docs)), component_cfg=batches
+        ):
             records = sentence_records(doc)
             out.annotations.append(Annotation(doc_id, sentences=records))
             out.documents += 1
@@ -247,6 +255,17 @@ def annotate_rows(nlp, rows: list[tuple]) -> AnnotatedBatch:
             out.claims += sum(r.is_claim for r in records)
             out.words += sum(1 for t in doc if not t.is_space and not t.is_punct)
     return out
+
+
+def spacy_batches(nlp) -> dict[str, dict]:
+    """``component_cfg`` for ``nlp.pipe``: spaCy's own components run on ``SPACY_BATCH``
+    documents at a time, the project's on the whole batch (they classify all its sentences in
+    one call). The outputs are the same at any batch size."""
+    return {
+        name: {"batch_size": SPACY_BATCH}
+        for name in nlp.pipe_names
+        if not nlp.get_pipe_meta(name).factory.startswith("discourse_")
+    }
 
 
 @dataclasses.dataclass(frozen=True)

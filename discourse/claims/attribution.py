@@ -667,8 +667,24 @@ def _titled(tokens, lex: AttributionCues) -> bool:
 
 def _root(sent: Span) -> Token:
     """The head of ``sent``: of the tokens whose head is outside it (or themselves), the one
-    with the largest subtree, so a section number ("2.2") is not taken for the root."""
-    roots = [t for t in sent if t.head == t or not (sent.start <= t.head.i < sent.end)]
+    with the largest subtree, so a section number ("2.2") is not taken for the root.
+
+    Found once per span of a document: attribution and hedging ask for the same sentences'
+    roots several times each."""
+    doc = sent.doc
+    roots = doc.user_data.get("discourse_roots")
+    if roots is None:
+        roots = doc.user_data["discourse_roots"] = {}
+    key = (sent.start, sent.end)
+    i = roots.get(key)
+    if i is None:
+        i = roots[key] = _find_root(sent).i
+    return doc[i]
+
+
+def _find_root(sent: Span) -> Token:
+    start, end = sent.start, sent.end
+    roots = [t for t in sent if (h := t.head.i) == t.i or not start <= h < end]
     if not roots:
         return sent.root
     # spaCy's parses are projective, so a subtree is the contiguous left_edge..right_edge.
@@ -695,7 +711,8 @@ def _quoted_indices(sent: Span) -> set[int]:
     quotes = doc.user_data.get("discourse_quotations")
     if quotes is None:  # found once per document, not once per sentence
         quotes = doc.user_data["discourse_quotations"] = quotations(doc)
-    return {t.i for t in sent for q in quotes if q.start < t.i < q.end}
+    start, end = sent.start, sent.end
+    return {i for q in quotes for i in range(max(q.start + 1, start), min(q.end, end))}
 
 
 def _mostly_quoted(sent: Span) -> bool:

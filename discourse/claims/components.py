@@ -109,6 +109,18 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
+def practice_mentions(doc: Doc) -> list[tuple[int, int, str, list[str]]]:
+    """(start, end, practice id, targets) of each practice phrase of ``doc``: read once for
+    the whole document, where asking ``doc.spans`` for each sentence builds every span anew."""
+    return [(p.start, p.end, p.label_, p._.targets) for p in doc.spans.get(PRACTICES_KEY, [])]
+
+
+def targets_within(mentions: list[tuple], start: int, end: int) -> frozenset[str]:
+    """Targets signalled by the practice phrases (:func:`practice_mentions`) inside the
+    tokens ``start:end``; :func:`targets_in` for a document's spans read at once."""
+    return frozenset(t for s, e, _, targets in mentions if s >= start and e <= end for t in targets)
+
+
 def previous_sentence(span: Span) -> Span | None:
     """The sentence before ``span`` in its doc, if any."""
     if span.start == 0:
@@ -157,6 +169,7 @@ class Relevance:
     unambiguous reference to the target the sentence before names is at least ``REFERRED``."""
 
     def __init__(self, model, targets: list[str], pronouns, nouns, max_tokens: int):
+        model.load_embedder()  # with the pipeline, so the first batch does not pay for it
         self.model = model
         self.targets = targets
         self.pronouns = pronouns
@@ -172,6 +185,7 @@ class Relevance:
 
         title = doc._.title or ""
         title_targets = frozenset(doc._.title_targets or ())
+        mentions = practice_mentions(doc)
         prev = None
         out = []
         for sent in doc.sents:
@@ -185,8 +199,12 @@ class Relevance:
                             text=sent.text,
                             context=prev.text if prev is not None else "",
                             title=title,
-                            mentions=targets_in(sent),
-                            context_mentions=targets_in(prev),
+                            mentions=targets_within(mentions, sent.start, sent.end),
+                            context_mentions=(
+                                targets_within(mentions, prev.start, prev.end)
+                                if prev is not None
+                                else frozenset()
+                            ),
                             title_mentions=title_targets,
                             refers=has_reference(sent, self.pronouns, self.nouns),
                         ),
@@ -289,6 +307,8 @@ def referring_tokens(span: Span, targets: list[str]) -> dict[str, list[int]]:
     """{target: [token index]} for targets the statement is about but names no practice of:
     the referring subject (it/this/they/these/that) or definite noun that points back to the
     sentence before, which names the target. Dummy subjects refer to nothing."""
+    if not targets:
+        return {}
     named = targets_in(span)
     missing = [t for t in targets if t not in named]
     if not missing:
@@ -343,6 +363,7 @@ class Attribution:
         statements = doc.spans.get(STATEMENTS_KEY, [])
         if not statements:
             return doc
+        doc.user_data.pop("discourse_roots", None)  # roots found on an earlier parse
         quotes = doc.user_data.get("discourse_quotations")
         if quotes is None:
             quotes = doc.user_data["discourse_quotations"] = quotations(doc)

@@ -72,12 +72,42 @@ def load_cues(path: str | Path | None = None) -> dict:
     return data
 
 
+def _phrase_trie(phrases: list[str]) -> str:
+    """The phrases as one regex that shares their common prefixes ("co(?:mmunity|uncil)").
+
+    At each place in a text it finds what the plain alternation of the phrases, longest first,
+    finds: the text picks one path through the tree (no two branches of a node match the same
+    character, ASCII being folded the same way by ``str.lower`` and by ``re.IGNORECASE``), and
+    longer phrases are tried before the phrase that ends where they branch off. It is several
+    times faster: ``re`` tries every alternative at every word start.
+    """
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in phrase.lower():
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a phrase ends here
+
+    def regex(node: dict) -> str:
+        branches = [re.escape(ch) + regex(child) for ch, child in node.items() if ch]
+        if "" in node:
+            if not branches:
+                return ""
+            branches.append("")  # tried last: the longer phrases first
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return regex(trie)
+
+
 def _compile_group(group: dict) -> list[re.Pattern]:
     """One regex per group for its phrases (word boundaries), plus its own patterns."""
     out = []
     phrases = sorted({p.strip() for p in group.get("phrases", []) if p.strip()}, key=len)
     if phrases:
-        alts = "|".join(re.escape(p) for p in reversed(phrases))
+        if all(p.isascii() for p in phrases):
+            alts = _phrase_trie(phrases)
+        else:  # folding beyond ASCII may join two branches: the plain alternation
+            alts = "|".join(re.escape(p) for p in reversed(phrases))
         out.append(re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE))
     out.extend(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in group.get("patterns", []))
     return out

@@ -87,9 +87,15 @@ def find_hedge(sent: Span, *, cues: HedgeCues | dict | None = None) -> str | Non
 
 
 def _hedge_at(tok: Token, sent: Span, lex: HedgeCues) -> str | None:
-    lower, lemma = tok.lower_, tok.lemma_.lower()
-    if _in_idiom(tok, sent, lex.idioms):
+    # the idioms are checked only where a cue is (most words are none)
+    cue = _cue_at(tok, sent, lex)
+    if cue is None or _in_idiom(tok, sent, lex.idioms):
         return None
+    return cue
+
+
+def _cue_at(tok: Token, sent: Span, lex: HedgeCues) -> str | None:
+    lower, lemma = tok.lower_, tok.lemma_.lower()
     if lower in lex.modals:
         if tok.tag_ != "MD":
             return None  # "May" the month

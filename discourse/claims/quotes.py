@@ -133,7 +133,10 @@ def _only_break_between(doc: Doc, end: int, start: int) -> bool:
 
 
 def containing(quotes: list[Quotation], span: Span) -> Quotation | None:
-    return next((q for q in quotes if q.covers(span)), None)
+    # a quotation that does not reach into the span covers none of it
+    return next(
+        (q for q in quotes if q.start < span.end and q.end > span.start and q.covers(span)), None
+    )
 
 
 def attribution_sentences(doc: Doc, q: Quotation) -> list[Span]:

@@ -158,6 +158,10 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
         state.pop("_runtime", None)  # the embedder: loaded per process, not saved
         return state
 
+    def load_embedder(self) -> None:
+        """Read the embedder's weights now (0.15 s) rather than at the first prediction."""
+        self._embedder()
+
     def _embedder(self) -> SentenceEmbedder:
         emb = self.__dict__.get("_runtime")
         if emb is None:

@@ -118,66 +118,80 @@ class StanceViewer:
     def view(self, span: Span) -> dict:
         tokens = [t for t in span if not t.is_space]
         pos = {t.i: k for k, t in enumerate(tokens)}
+        # What the walk up each token's ancestors reads of a token, read once per token: the
+        # walk visits a token once for each of its descendants, and every spaCy attribute read
+        # (and every child visited) builds a new Python object.
+        lowers = [t.lower_ for t in tokens]
+        lemmas_lower = [t.lemma_.lower() for t in tokens]
+        deps = [t.dep_ for t in tokens]
+        tags = [t.pos_ for t in tokens]
+        heads = [t.head.i for t in tokens]
+        negates = [
+            any(c.dep_ == "neg" or c.lower_ in self.negators for c in t.children) for t in tokens
+        ]
+        concedes = [self._concedes(t) for t in tokens]
         turn = next(
             (
                 k
-                for k, t in enumerate(tokens)
-                if k > 0 and t.lower_ in self.contrast and t.dep_ in ("cc", "advmod")
+                for k in range(1, len(tokens))
+                if lowers[k] in self.contrast and deps[k] in ("cc", "advmod")
             ),
             0,
         )
-        words, lemmas, signs, conceded, heads = [], [], [], [], []
-        for t in tokens:
+        limit = len(span.doc)  # as Token.ancestors: no token has more ancestors than this
+        words, lemmas, signs, conceded, heads_out = [], [], [], [], []
+        for k, t in enumerate(tokens):
             sign, conc, clause = 1, 0, None
             scoped = True  # still inside the scope of what governs t
-            prev = None
-            for anc in (t, *t.ancestors):
-                if anc.i not in pos:
-                    break
-                if prev is not None and prev.dep_ in _SCOPE_BREAKS:
+            prev = None  # the dependency label of the token the walk came from
+            a, steps = k, 0  # a: the position of the ancestor (t itself first)
+            while True:
+                if prev is not None and prev in _SCOPE_BREAKS:
                     # a conjoined or adverbial clause is not under its head's negation or
                     # reducer: "does not work, and staff are happy"; "although it is slow, ..."
                     scoped = False
-                if prev is not None and prev.dep_ in _RELATIVE and anc.dep_ != "attr":
+                if prev is not None and prev in _RELATIVE and deps[a] != "attr":
                     # a relative clause describing an object or another noun counts for less
                     # ("taps resources that professionals overlook"); one describing what the
                     # subject *is* ("a model that fails the poorest") is the judgement itself
                     conc = 1
                 if (
                     prev is not None
-                    and prev.dep_ in _SUBJECTS
-                    and anc.lemma_.lower() in self.concessive_heads
-                    and any(c.dep_ == "neg" or c.lower_ in self.negators for c in anc.children)
+                    and prev in _SUBJECTS
+                    and lemmas_lower[a] in self.concessive_heads
+                    and negates[a]
                 ):
                     conc = 1  # "Bad consultation does not mean ...": the subject is conceded
                 # the subject is outside its verb's negation and reducers
-                reaches = scoped and not (prev is not None and prev.dep_ in _SUBJECTS)
-                if reaches and any(
-                    c.dep_ == "neg" or c.lower_ in self.negators for c in anc.children
-                ):
+                reaches = scoped and not (prev is not None and prev in _SUBJECTS)
+                if reaches and negates[a]:
                     sign = -sign
                 if (
                     reaches
-                    and anc is not t
-                    and anc.lemma_.lower() in self.reducers
-                    and anc.pos_ in _REDUCER_POS
+                    and steps > 0
+                    and lemmas_lower[a] in self.reducers
+                    and tags[a] in _REDUCER_POS
                 ):
                     sign = -sign
-                prev = anc
-                if self._concedes(anc):
+                prev = deps[a]
+                if concedes[a]:
                     conc = 1
-                if clause is None and (anc.pos_ in _CLAUSE_POS or anc.dep_ == "ROOT"):
-                    clause = pos[anc.i]
+                if clause is None and (tags[a] in _CLAUSE_POS or deps[a] == "ROOT"):
+                    clause = a
+                head = heads[a]
+                if head == tokens[a].i or steps >= limit or head not in pos:
+                    break  # the root, or the walk leaves the claim
+                a, steps = pos[head], steps + 1
             if self._truth_frame(t):
                 sign = 0
-            if pos[t.i] < turn:
+            if k < turn:
                 conc = 1
-            words.append(t.lower_)
-            lemma = t.lemma_.lower()
-            lemmas.append("" if lemma == t.lower_ else lemma)
+            words.append(lowers[k])
+            lemma = lemmas_lower[k]
+            lemmas.append("" if lemma == lowers[k] else lemma)
             signs.append(sign)
             conceded.append(conc)
-            heads.append(clause if clause is not None else 0)
+            heads_out.append(clause if clause is not None else 0)
         mentions: dict[str, list[int]] = {}
         for p in span.doc.spans.get(PRACTICES_KEY, []):
             if p.start >= span.start and p.end <= span.end:
@@ -193,7 +207,7 @@ class StanceViewer:
             "l": lemmas,
             "s": signs,
             "c": conceded,
-            "h": heads,
+            "h": heads_out,
             "x": self._compared(tokens, pos),
             "m": mentions,
         }
