@@ -15,6 +15,8 @@ claims among them. ``doc._.relevance`` maps each sentence's start token to
 
 from __future__ import annotations
 
+import numpy as np
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -83,24 +85,32 @@ def paragraph_breaks(doc: Doc) -> Doc:
     ("Principles of co-production") followed by a capitalised line or a quotation, unless it
     ends in a verb of saying or a function word ("Cllr X said"). Text wrapped at a fixed width keeps its
     sentences whole: its lines are longer, or run on in lower case."""
-    line_start = 0
-    for tok in doc:
-        if not (tok.is_space and "\n" in tok.text) or tok.i + 1 >= len(doc):
+    n = len(doc)
+    space = doc.to_array(IS_SPACE).astype(bool)
+    words_to = np.cumsum(~space)  # words (non-space tokens) in doc[: i + 1]
+    line_words = 0  # words before the current line
+    for i in np.flatnonzero(space).tolist():
+        tok = doc[i]
+        if "\n" not in tok.text or i + 1 >= n:
             continue
-        nxt = doc[tok.i + 1]
-        line = [t for t in doc[line_start : tok.i] if not t.is_space]
-        line_start = tok.i + 1
-        if not line:
+        words = int(words_to[i]) - line_words
+        line_words = int(words_to[i])
+        if not words:
             continue
+        last = i - 1
+        while space[last]:
+            last -= 1
+        last = doc[last]
+        nxt = doc[i + 1]
         first = nxt.text[:1]
         # "... Tim Huggan said" / "... plans for": a line ending in "said" or a function word
         # runs on into the next (tags: the coarse POS is mapped only after the parser)
-        runs_on = line[-1].tag_ in RUNS_ON_TAGS or line[-1].lower_ in INTRODUCING_VERBS
+        runs_on = last.tag_ in RUNS_ON_TAGS or last.lower_ in INTRODUCING_VERBS
         if (
             "\n\n" in tok.text
-            or line[-1].text[-1:] in _LINE_END
+            or last.text[-1:] in _LINE_END
             or (
-                len(line) <= HEADING_WORDS
+                words <= HEADING_WORDS
                 and not runs_on
                 and (first.isupper() or first.isdigit() or first in "\"“‘'")
             )

@@ -19,11 +19,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import numpy as np
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.tokens import Doc, Span
 
 OPEN_DOUBLE, CLOSE_DOUBLE = "“", "”"
 STRAIGHT = frozenset({'"', "''", "``"})  # '' and `` stand for " in some sites' markup
 OPEN_SINGLE, CLOSE_SINGLE, STRAIGHT_SINGLE = "‘", "’", "'"
+_OPENERS = STRAIGHT | {OPEN_DOUBLE, OPEN_SINGLE}
 _CLOSING_CONTEXT = frozenset(".,!?;:")
 TITLES = frozenset(
     "mr mrs ms miss dr prof professor sir dame lord lady baroness cllr coun councillor "
@@ -48,15 +51,10 @@ def quotations(doc: Doc) -> list[Quotation]:
     out: list[Quotation] = []
     open_at: int | None = None
     kind = ""
-    for tok in doc:
+    for tok in _marks_and_breaks(doc):
         text = tok.text
         if open_at is None:
-            if (
-                text == OPEN_DOUBLE
-                or text in STRAIGHT
-                or text == OPEN_SINGLE
-                or _opens_straight(tok)
-            ):
+            if text in _OPENERS or (text == STRAIGHT_SINGLE and _opens_straight(tok)):
                 # a paragraph that re-opens the quotation just closed-by-paragraph continues it
                 double = text == OPEN_DOUBLE or text in STRAIGHT
                 open_at, kind = tok.i, "double" if double else "single"
@@ -77,6 +75,20 @@ def quotations(doc: Doc) -> list[Quotation]:
     if open_at is not None:
         out.append(Quotation(open_at, len(doc)))
     return _merge_reopened(doc, out)
+
+
+_MARKS = _OPENERS | {CLOSE_DOUBLE, CLOSE_SINGLE, STRAIGHT_SINGLE}
+
+
+def _marks_and_breaks(doc: Doc):
+    """The tokens :func:`quotations` acts on, in order: quotation marks and whitespace tokens
+    (where line breaks are); found on the document's arrays, without making a Token of every
+    word."""
+    strings = doc.vocab.strings
+    marks = np.array([strings.add(m) for m in _MARKS], dtype=np.uint64)
+    arr = doc.to_array([ORTH, IS_SPACE])
+    for i in np.flatnonzero(np.isin(arr[:, 0], marks) | (arr[:, 1] != 0)).tolist():
+        yield doc[i]
 
 
 def _opens_straight(tok) -> bool:
