@@ -2,8 +2,11 @@
 
 ``find_holder`` reads the dependency parse (CLAIMS.md, "Holder"): a reporting verb with its
 subject ("Miriam Towle argues that ..."; '"...," she said'), "according to X", "in X's view",
-"Reply from X: ...", sentences inside quotation marks, and pronouns resolved from the context
-sentence. Evidence ("A survey by X found ..."), the document's own voice ("the Council",
+"Reply from X: ...", "per X", "for X, ...", "with X suggesting that ...", a reporting relative
+clause that ends the sentence ("..., who argued that ..."), a quotation closed by a bracketed
+source ("'...' (Jones, 2001)") or opened by a colon after a named subject, sentences inside
+quotation marks, and pronouns resolved from the context sentence ("he"/"she" only to people,
+titled names included where the tagger calls them organisations). Evidence ("A survey by X found ..."), the document's own voice ("the Council",
 "Officers consider") and the writer judging someone ("He is wrong to say ...") stay with the
 author. Lexicons are the ``[attribution]`` table of ``pipelines/claim_cues.toml``.
 """
