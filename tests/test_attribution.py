@@ -109,9 +109,8 @@ def holder(nlp, cues, text, context=""):
         ("Lord Hexley is fond of describing localism as a quiet revolution.", "Lord Hexley"),
         # "see X as Y" gives a view
         (
-            "Indeed, Tories have long tended to see the state as having, at best, a limited "
-            "role in building community.",
-            "Tories",
+            "Tory ministers tend to see the town hall as a poor judge of what villages need.",
+            "Tory ministers",
         ),
     ],
 )
@@ -140,13 +139,13 @@ def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
         # a title marks a person even where the tagger calls the name an organisation
         (
             '"We were never asked about any of it," he said.',
-            "Last night, Deputy Mayor Colin Yates said he was disappointed by the process.",
+            "Deputy Mayor Colin Yates spoke at Monday's meeting.",
             "Colin Yates",
         ),
         (
             '"It is an empty slogan," he said.',
-            "It is not the first time the Archbishop has spoken on the subject.",
-            "the Archbishop",
+            "The Bishop has criticised the scheme before.",
+            "The Bishop",
         ),
     ],
 )
@@ -175,11 +174,11 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("For residents, the new timetable is a real improvement.", ""),
         # "see" as an event, its "as" opening a clause of its own
         (
-            "Budget cuts have seen co-production becoming more important as councils look "
+            "The last decade has seen participatory budgeting spreading as councils look "
             "for savings.",
             "",
         ),
-        ("Many police forces find themselves struggling to engage with limited budgets.", ""),
+        ("Many parish councils find themselves short of volunteers.", ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):
@@ -275,10 +274,10 @@ def test_lexicons_load_from_the_cue_file_by_default(nlp):
     [
         # a ’ after a word and before a space closes a single quotation ...
         (
-            "The pledge to ‘do things with residents not to them’ through co-production "
-            "should cover every service. Cllr Nadia Perez said it was a start.",
-            ["residents", "them"],
-            ["through", "Perez"],
+            "The promise of ‘working with tenants not for them’ across the new board "
+            "should reach every estate. Cllr Nadia Osei said it was a start.",
+            ["tenants", "them"],
+            ["across", "Osei"],
         ),
         # ... but not after a plural possessive
         (
@@ -288,9 +287,9 @@ def test_lexicons_load_from_the_cue_file_by_default(nlp):
         ),
         # a straight single mark opens a quotation where it starts a word
         (
-            "'We know that departments read localism in different ways' (a city officer).",
-            ["know", "ways"],
-            ["city"],
+            "'Every directorate treats neighbourhood working differently' (a county planner).",
+            ["directorate", "differently"],
+            ["county"],
         ),
         (
             "The residents' panel met twice and the officers' report was late.",
