@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from discourse.claims.detector import load_cues
+from discourse.claims.quotes import OPENING_MARKS
 
 AUTHOR = "author"
 QUOTED = "quoted"
-QUOTE_MARKS = {'"', "“", "”", "''", "``"}
 # Dependents dropped from a name: "Sandra Pike[, who organised the survey,]".
 DROP_DEPS = {"relcl", "acl", "appos", "advcl", "punct", "parataxis", "case", "cc"}
 CUT_AT = {",", "(", ")", "—", "–", ":", ";", '"', "“", "”"}
@@ -427,7 +427,7 @@ def _colon_quoter(sent: Span, quoted: set[int]) -> Token | None:
             if t.text == ":"
             and t.i not in quoted
             and t.i + 1 < sent.end
-            and t.nbor(1).text in QUOTE_MARKS | {"‘"}
+            and t.nbor(1).text in OPENING_MARKS
         ),
         None,
     )

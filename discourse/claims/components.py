@@ -23,6 +23,7 @@ from spacy.util import minibatch
 
 from discourse.claims import practices as _practices  # noqa: F401  (registers discourse_practices)
 from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
+from discourse.claims.quotes import OPENING_MARKS
 
 CLAIMS_KEY = "claims"
 PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
@@ -112,7 +113,7 @@ def paragraph_breaks(doc: Doc) -> Doc:
             or (
                 words <= HEADING_WORDS
                 and not runs_on
-                and (first.isupper() or first.isdigit() or first in "\"“‘'")
+                and (first.isupper() or first.isdigit() or nxt.text in OPENING_MARKS)
             )
         ):
             nxt.is_sent_start = True
@@ -436,7 +437,7 @@ class Attribution:
 
 def _opens_quotation(sent: Span) -> bool:
     first = next((t for t in sent if not t.is_space), None)
-    return first is not None and first.text in ('"', "“", "‘", "'")
+    return first is not None and first.text in OPENING_MARKS
 
 
 @Language.factory("discourse_hedging", default_config={"cues": ""})

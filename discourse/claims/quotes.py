@@ -27,6 +27,9 @@ OPEN_DOUBLE, CLOSE_DOUBLE = "“", "”"
 STRAIGHT = frozenset({'"', "''", "``"})  # '' and `` stand for " in some sites' markup
 OPEN_SINGLE, CLOSE_SINGLE, STRAIGHT_SINGLE = "‘", "’", "'"
 _OPENERS = STRAIGHT | {OPEN_DOUBLE, OPEN_SINGLE}
+# Every mark that can open a quotation (a straight ' only where it starts a word, see
+# _opens_straight): what attribution and sentence splitting look for after a colon or a break.
+OPENING_MARKS = _OPENERS | {STRAIGHT_SINGLE}
 _CLOSING_CONTEXT = frozenset(".,!?;:")
 TITLES = frozenset(
     "mr mrs ms miss dr prof professor sir dame lord lady baroness cllr coun councillor "
