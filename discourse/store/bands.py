@@ -26,3 +26,19 @@ def band_keys(signature: bytes | None) -> list[tuple[int, bytes]]:
             break
         keys.append((band, bytes(key)))
     return keys
+
+
+BANDS_SCHEMA_VERSION = 9  # migration 0009_dedup_bands
+
+
+class StoresBands:
+    """For a document store: whether its schema has near-duplicate bands. A corpus opened at
+    an older version (tests build those) stores its documents without. Needs ``self.db``
+    with ``version()``; asked once per store."""
+
+    _has_bands: bool | None = None
+
+    def _writes_bands(self) -> bool:
+        if self._has_bands is None:
+            self._has_bands = self.db.version() >= BANDS_SCHEMA_VERSION
+        return self._has_bands

@@ -6,7 +6,7 @@ import json
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from discourse.store.bands import band_keys
+from discourse.store.bands import StoresBands, band_keys
 from discourse.store.records import Document, Item, NewDocument, StoredDocument
 from discourse.store.sqlite import Database
 
@@ -22,17 +22,9 @@ def _compressed(doc: NewDocument) -> bytes | None:
     return zlib.compress(doc.raw_html, 1)
 
 
-class DocumentStore:
+class DocumentStore(StoresBands):
     def __init__(self, db: Database):
         self.db = db
-        self._has_bands: bool | None = None
-
-    def _writes_bands(self) -> bool:
-        """Whether the schema has near-duplicate bands (0009_dedup_bands): a corpus opened
-        at an older version (tests build those) stores its documents without."""
-        if self._has_bands is None:
-            self._has_bands = self.db.version() >= 9
-        return self._has_bands
 
     def find(self, keys: Iterable[str], content_hash: str | None = None) -> int | None:
         """The id of a stored document known under any of ``keys`` or with that content hash."""

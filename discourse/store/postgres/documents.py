@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from discourse.store.bands import band_keys
+from discourse.store.bands import StoresBands, band_keys
 from discourse.store.documents import _DOC_COLUMNS, _compressed
 from discourse.store.postgres.database import PgDatabase
 from discourse.store.postgres.fulltext import Tokenizer
@@ -17,18 +17,10 @@ def pg_text(value: str | None) -> str | None:
     return value.replace("\x00", "\ufffd") if value and "\x00" in value else value
 
 
-class PgDocumentStore:
+class PgDocumentStore(StoresBands):
     def __init__(self, db: PgDatabase, tokenizer: Tokenizer):
         self.db = db
         self.tokenizer = tokenizer
-        self._has_bands: bool | None = None
-
-    def _writes_bands(self) -> bool:
-        """Whether the schema has near-duplicate bands (0009_dedup_bands): a corpus opened
-        at an older version (tests build those) stores its documents without."""
-        if self._has_bands is None:
-            self._has_bands = self.db.version() >= 9
-        return self._has_bands
 
     def find(self, keys: Iterable[str], content_hash: str | None = None) -> int | None:
         """The id of a stored document known under any of ``keys`` or with that content hash."""
