@@ -42,7 +42,7 @@ from sklearn.pipeline import make_pipeline, make_union
 
 from discourse.stance import StanceClassifier, registry
 from discourse.stance.model import parse_views
-from discourse.stance.train import default_model_dir
+from discourse.stance.train import default_model_dir, load_stance_model
 
 
 def bundled_kind() -> str:
@@ -269,7 +269,6 @@ def tagging_speed(models: dict, n_claims: int) -> dict:
 
 
 def speed(n_claims: int = 50_000) -> dict:
-    from discourse.stance.train import default_model_dir, load_stance_model
 
     rows = [json.loads(line) for line in SEED.open(encoding="utf-8")]
     train = [r for r in rows if r["split"] == "train"]
@@ -386,8 +385,6 @@ def main(argv: list[str] | None = None) -> int:
         if t["ours_seconds"] >= 60:
             missed.append("training on 10,000 labels took 60 s or more")
     if args.transformer:
-        from discourse.stance.train import default_model_dir, load_stance_model
-
         n = args.transformer_claims
         tr = tagging_speed(
             {
