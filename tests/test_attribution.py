@@ -112,10 +112,67 @@ def holder(nlp, cues, text, context=""):
             "Tory ministers tend to see the town hall as a poor judge of what villages need.",
             "Tory ministers",
         ),
+        # a named council is a source; only the bare "Council" is a report's own voice
+        (
+            "Harfield Borough Council said the survey had reached most of the estate.",
+            "Harfield Borough Council",
+        ),
+        # a possessor before the person: "according to the city's then mayor X"
+        (
+            "According to the country's then Localism Minister Paul Ventry, May 2011 marked a "
+            "turning point in efforts 'to hand power back to towns'.",
+            "Paul Ventry",
+        ),
+        # "..., warn campaigners": a bare plural after a closing reporting verb
+        (
+            "Libraries run by volunteers are closing at a rising rate, warn campaigners",
+            "campaigners",
+        ),
+        # "come under criticism from X"
+        (
+            "The new ward forums have come under criticism from several tenant groups.",
+            "several tenant groups",
+        ),
     ],
 )
 def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
     assert holder(nlp, cues, text) == (expected, "quoted")
+
+
+def test_a_speaker_parsed_in_apposition_to_an_earlier_phrase_holds_the_claim(nlp, cues):
+    # The parser sometimes hangs the speaker on the phrase before it ("In a 2013 column,
+    # Mark Hollis, chair of X, said ..." with Hollis in apposition to "column") and leaves
+    # the verb without a subject. That parse is built by hand here, as the model gave it on
+    # a real page.
+    from spacy.tokens import Doc
+
+    words = (
+        "In a 2013 column , Mark Hollis , chair of the Parish Alliance , said that the rounds "
+        "were token ."
+    ).split()
+    heads = [14, 3, 3, 0, 3, 6, 3, 6, 6, 8, 12, 12, 9, 14, 14, 18, 17, 18, 14, 18, 14]
+    deps = (
+        "prep det nummod pobj punct compound appos punct appos prep det compound pobj punct "
+        "ROOT mark det nsubj ccomp acomp punct"
+    ).split()
+    pos = (
+        "ADP DET NUM NOUN PUNCT PROPN PROPN PUNCT NOUN ADP DET PROPN PROPN PUNCT VERB SCONJ "
+        "DET NOUN AUX ADJ PUNCT"
+    ).split()
+    lemmas = [w.lower() for w in words]
+    lemmas[14], lemmas[17], lemmas[18] = "say", "round", "be"
+    ents = ["O"] * 5 + ["B-PERSON", "I-PERSON"] + ["O"] * 4 + ["B-ORG", "I-ORG"] + ["O"] * 8
+    doc = Doc(
+        nlp.vocab,
+        words=words,
+        heads=heads,
+        deps=deps,
+        pos=pos,
+        lemmas=lemmas,
+        ents=ents,
+        sent_starts=[True] + [False] * 20,
+    )
+    assert find_holder(doc[:], None, cues=cues[0]) == ("Mark Hollis", "quoted")
 
 
 @pytest.mark.parametrize(
@@ -146,6 +203,12 @@ def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
             '"It is an empty slogan," he said.',
             "The Bishop has criticised the scheme before.",
             "The Bishop",
+        ),
+        # "it" points back to a report, even one that reported evidence
+        (
+            "It recommended that councils publish every response they receive.",
+            "The review identified poor feedback as the main reason residents stop taking part.",
+            "The review",
         ),
     ],
 )

@@ -311,6 +311,21 @@ def test_a_quotation_over_several_sentences_keeps_its_holder_to_the_closing_mark
     assert after["holder"] != "Councillor Janet Okafor"
 
 
+@pytest.mark.parametrize("gap", [" ", "\n\n"])
+def test_a_straight_quotation_reopened_after_a_sentence_keeps_its_speaker(
+    gap, claims_pipeline, stance_model
+):
+    # news copy that re-opens a straight-quoted statement without closing it first: the
+    # re-opening mark does not close the quotation, so "she said" is not read as inside it
+    text = (
+        'Opposition leader Carla Mendes said: "This scheme will not give tenants any real '
+        f'power.{gap}"Above all the consultation is a sham," she said, calling it a stunt.'
+    )
+    rows = analyze(text, claims_pipeline, stance_model)
+    r = row(rows, '"Above all')
+    assert r["holder"] == "Carla Mendes"
+
+
 def test_one_person_is_one_holder_within_a_document(claims_pipeline, stance_model):
     text = (
         "Councillor Janet Okafor said the consultation was a sham. "

@@ -51,6 +51,7 @@ class AttributionCues:
     honorifics: frozenset
     attitude_adjectives: frozenset
     person_titles: frozenset
+    document_nouns: frozenset
 
     @classmethod
     def from_cues(cls, cues: dict | None = None) -> AttributionCues:
@@ -72,6 +73,7 @@ class _Found:
 
 
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her"})
+THING_PRONOUNS = frozenset({"it", "its"})
 
 
 def find_holder(
@@ -86,8 +88,9 @@ def find_holder(
         return found.text, QUOTED
     # "he"/"she" can only point back to a person, never to a paper or a place.
     person = found.kind == "pronoun" and found.text.lower() in PERSONAL_PRONOUNS
+    thing = found.kind == "pronoun" and found.text.lower() in THING_PRONOUNS
     resolved = (
-        _context_holder(context, lex, person_only=person)
+        _context_holder(context, lex, person_only=person, document=thing)
         if context is not None and len(context)
         else None
     )
@@ -149,7 +152,7 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
             for to in tok.children:
                 obj = _first_child(to, {"pobj"})
                 if to.lower_ == "to" and obj is not None:
-                    return _subject_holder(obj, None, lex)
+                    return _subject_holder(_owned_name(obj) or obj, None, lex)
         # "in X's view", "in the words of X"
         if tok.lemma_.lower() in lex.view_nouns and tok.head.lower_ == "in":
             poss = _first_child(tok, {"poss"})
@@ -175,7 +178,12 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
     nominal = _nominal_report(sent, lex)
     if nominal is not None:
         return _subject_holder(nominal, None, lex)
-    source = _inverted_source(sent, lex, quoted) or _stated_view(sent, lex) or _attitude(sent, lex)
+    source = (
+        _inverted_source(sent, lex, quoted)
+        or _stated_view(sent, lex)
+        or _attitude(sent, lex)
+        or _criticised_by(sent, quoted)
+    )
     if source is not None:
         return _subject_holder(source, None, lex)
     viewer = _for_viewer(sent, lex) or _with_reporter(sent, lex, quoted)
@@ -268,7 +276,11 @@ def _inverted_source(sent: Span, lex: AttributionCues, quoted: set[int]) -> Toke
         if not after:
             continue
         name = after[0]
-        if name.pos_ != "PROPN" and not any(c.dep_ == "det" for c in name.children):
+        if (
+            name.pos_ != "PROPN"
+            and name.tag_ != "NNS"
+            and not any(c.dep_ == "det" for c in name.children)
+        ):  # "..., say campaigners" as well as "..., says the report"
             continue
         # the name phrase ends the sentence (but for its of/from/at phrase): the verb closes
         # the sentence rather than taking an object
@@ -320,6 +332,24 @@ def _attitude(sent: Span, lex: AttributionCues) -> Token | None:
     if subj is None or subj.lower_ in ("it", "this", "that", "there", "what"):
         return None  # "It is clear that ...": no one is named
     return subj
+
+
+CRITICISM = frozenset({"criticism", "fire", "attack", "criticisms", "attacks"})
+
+
+def _criticised_by(sent: Span, quoted: set[int]) -> Token | None:
+    """ "The plan has come under criticism from some developers": the critics hold it."""
+    for tok in sent:
+        if tok.lower_ != "under" or tok.i in quoted or tok.head.lemma_ != "come":
+            continue
+        noun = _first_child(tok, {"pobj"})
+        if noun is None or noun.lower_ not in CRITICISM:
+            continue
+        for prep in [*noun.children, *tok.head.children]:
+            obj = _first_child(prep, {"pobj"})
+            if prep.lower_ in ("from", "by") and obj is not None and obj.i > noun.i:
+                return obj
+    return None
 
 
 def _first_word(sent: Span) -> Token:
@@ -508,12 +538,30 @@ def _subject(verb: Token) -> Token | None:
     # "..., warning that ...", "... and added that ...": the subject of the governing verb
     if verb.dep_ in ("advcl", "conj") and verb.head != verb:
         return _first_child(verb.head, {"nsubj"})
+    if verb.dep_ == "ROOT":
+        return _appositive_speaker(verb)
     return None
+
+
+def _appositive_speaker(verb: Token) -> Token | None:
+    """The person before a subjectless verb, where the parser hung the name on an earlier
+    phrase: "In a 2011 article, Kevin Curley, chief executive of X, said ..." (Curley is
+    parsed as in apposition to "article")."""
+    doc = verb.doc
+    if verb.i == 0 or doc[verb.i - 1].text != ",":
+        return None
+    people = [e for e in doc[verb.sent.start : verb.i].ents if e.label_ == "PERSON"]
+    if not people or people[-1].root.dep_ != "appos":
+        return None
+    between = doc[people[-1].end : verb.i]
+    if any(t.pos_ in ("VERB", "AUX") for t in between):
+        return None
+    return people[-1].root
 
 
 def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _Found:
     lower = subj.lower_
-    if lower in FIRST_PERSON or subj.text in lex.author_subjects:
+    if lower in FIRST_PERSON or _own_voice(subj, lex):
         return _Found("author")
     if lower in NEGATIVE or any(c.lower_ in ("no", "neither") for c in subj.children):
         return _Found("author")  # "Nobody from the council has asked ...", "Neither officer"
@@ -623,8 +671,12 @@ def _hyphen_joins(doc, start: int) -> bool:
 # ---------------------------------------------------------------- context
 
 
-def _context_holder(context: Span, lex: AttributionCues, person_only: bool = False) -> str | None:
-    """The source a pronoun or a bare quotation points back to."""
+def _context_holder(
+    context: Span, lex: AttributionCues, person_only: bool = False, document: bool = False
+) -> str | None:
+    """The source a pronoun or a bare quotation points back to. "It" (``document``) may point
+    back to a report or paper that was the subject there, even where that sentence reported
+    evidence ("The report identified ... . It recommended that ...")."""
     found = _holder_in(context, lex)
     not_people = {
         e.text
@@ -635,6 +687,8 @@ def _context_holder(context: Span, lex: AttributionCues, person_only: bool = Fal
         return found.text
     root = _root(context)
     subj = _first_child(root, {"nsubj", "nsubjpass"})
+    if document and subj is not None and subj.lemma_.lower() in lex.document_nouns:
+        return name_of(subj, lex)
     if person_only:
         titled = subj is not None and _titled(subj.subtree, lex)
         if (
@@ -650,7 +704,7 @@ def _context_holder(context: Span, lex: AttributionCues, person_only: bool = Fal
         subj is not None
         and subj.pos_ in ("PROPN", "NOUN")
         and subj.lower_ not in FIRST_PERSON
-        and subj.text not in lex.author_subjects
+        and not _own_voice(subj, lex)
         and subj.lemma_.lower() not in lex.evidence_nouns
     ):
         return name_of(subj, lex)
@@ -658,6 +712,30 @@ def _context_holder(context: Span, lex: AttributionCues, person_only: bool = Fal
     if ents:
         return name_of(ents[-1].root, lex)
     return None
+
+
+def _owned_name(tok: Token) -> Token | None:
+    """The person a possessor introduces, where the parser stopped at the possessor: "the
+    UK's then Decentralisation Minister Greg Clark" gives Clark. None if no person's name
+    follows before the next comma."""
+    if not any(c.dep_ == "case" for c in tok.children):
+        return None
+    doc = tok.doc
+    end = tok.sent.end
+    for i in range(tok.i + 1, end):
+        if doc[i].is_punct and doc[i].text not in ("’s", "'s", "’", "'"):
+            end = i
+            break
+    people = [e for e in doc[tok.i + 1 : end].ents if e.label_ == "PERSON"]
+    return people[-1].root if people else None
+
+
+def _own_voice(subj: Token, lex: AttributionCues) -> bool:
+    """Is the subject the document's own voice: "the Council", "Officers", "the Board"?
+    A named one ("Enfield Council", "North Kesteven District Council") is a source."""
+    return subj.text in lex.author_subjects and not any(
+        c.dep_ == "compound" and c.pos_ == "PROPN" for c in subj.children
+    )
 
 
 def _titled(tokens, lex: AttributionCues) -> bool:

@@ -62,7 +62,9 @@ def quotations(doc: Doc) -> list[Quotation]:
                 double = text == OPEN_DOUBLE or text in STRAIGHT
                 open_at, kind = tok.i, "double" if double else "single"
             continue
-        if kind == "double" and (text == CLOSE_DOUBLE or text in STRAIGHT):
+        if kind == "double" and (
+            text == CLOSE_DOUBLE or (text in STRAIGHT and not _reopens_straight(tok))
+        ):
             out.append(Quotation(open_at, tok.i))
             open_at = None
         elif kind == "single" and text in (CLOSE_SINGLE, STRAIGHT_SINGLE) and _closes(tok):
@@ -102,6 +104,24 @@ def _opens_straight(tok) -> bool:
     prev = tok.doc[tok.i - 1] if tok.i > 0 else None
     starts = prev is None or bool(prev.whitespace_) or prev.is_space or prev.text in "(:"
     return starts and tok.doc[tok.i + 1].is_alpha
+
+
+def _reopens_straight(tok) -> bool:
+    """A straight " inside an open double quotation that is shaped as an opening mark: after
+    a space or a line break, directly before a word, and after the end of a sentence
+    ('... said: "The plan is bad. "We will fight it," she said.'). The quotation was left
+    open at a sentence's end, as UK news leaves it at a paragraph's end, and goes on; the
+    mark does not close it (the next " does)."""
+    doc = tok.doc
+    if tok.whitespace_ or tok.i == 0 or tok.i + 1 >= len(doc) or not doc[tok.i + 1].is_alpha:
+        return False
+    prev = doc[tok.i - 1]
+    if not (prev.whitespace_ or prev.is_space):
+        return False
+    j = tok.i - 1
+    while j >= 0 and doc[j].is_space:
+        j -= 1
+    return j >= 0 and doc[j].text[-1:] in ".!?"
 
 
 def _closes(tok) -> bool:
