@@ -128,6 +128,12 @@ def holder(nlp, cues, text, context=""):
             "Libraries run by volunteers are closing at a rising rate, warn campaigners",
             "campaigners",
         ),
+        # a standfirst naming the writer of a piece: "X examines Y"
+        (
+            "Helen Marsh examines the gap between the localism rhetoric and what councils deliver.",
+            "Helen Marsh",
+        ),
+        ("In Pateman's formulation, participation is a school for democracy.", "Pateman"),
         # "come under criticism from X"
         (
             "The new ward forums have come under criticism from several tenant groups.",
@@ -203,6 +209,12 @@ def test_a_speaker_parsed_in_apposition_to_an_earlier_phrase_holds_the_claim(nlp
             '"It is an empty slogan," he said.',
             "The Bishop has criticised the scheme before.",
             "The Bishop",
+        ),
+        # a surname the tagger calls an organisation can still be "she"
+        (
+            "Anything short of that, she said, is mere window dressing.",
+            "Ostrom argued that unless residents hold real power the process remains tokenism.",
+            "Ostrom",
         ),
         # "it" points back to a report, even one that reported evidence
         (

@@ -326,6 +326,32 @@ def test_a_straight_quotation_reopened_after_a_sentence_keeps_its_speaker(
     assert r["holder"] == "Carla Mendes"
 
 
+def test_a_quotation_right_after_an_attributed_one_has_the_same_speaker(
+    claims_pipeline, stance_model
+):
+    text = (
+        "Council leader Jo Reed chairs the new forum. "
+        '"Too many residents feel powerless in their own town," she says. '
+        '"We want to show people that the council is listening to them."'
+    )
+    rows = analyze(text, claims_pipeline, stance_model)
+    assert row(rows, '"We want')["holder"] == "Jo Reed"
+
+
+def test_the_subject_of_quoted_speech_is_not_the_next_quotations_speaker(
+    claims_pipeline, stance_model
+):
+    # no speaker is named: the quotation stays with the author (CLAIMS.md), and what the
+    # quoted sentence talks about ("Local people") is not made its speaker
+    text = (
+        '"Local people know their own streets far better than any officer does. '
+        'They should decide how the ward budget is spent."'
+    )
+    rows = analyze(text, claims_pipeline, stance_model)
+    r = row(rows, "They should")
+    assert r["is_claim"] and r["holder"] == "author"
+
+
 def test_one_person_is_one_holder_within_a_document(claims_pipeline, stance_model):
     text = (
         "Councillor Janet Okafor said the consultation was a sham. "

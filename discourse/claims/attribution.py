@@ -681,10 +681,18 @@ def _context_holder(
     not_people = {
         e.text
         for e in context.ents
-        if e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC") and not _titled(e, lex)
+        if e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC")
+        and not _titled(e, lex)
+        # a lone capitalised word the tagger calls an organisation is often a surname
+        # ("Arnstein argued ... . Any engagement less than that, she said, ...")
+        and not (e.label_ == "ORG" and len(e) == 1 and e[0].pos_ == "PROPN" and not e[0].is_upper)
     }
     if found.kind == "name" and not (person_only and any(n in found.text for n in not_people)):
         return found.text
+    if _mostly_quoted(context):
+        # the context is itself quoted speech: its subject ("The people have the right to
+        # know ...") is what the speaker talks about, not the speaker
+        return None
     root = _root(context)
     subj = _first_child(root, {"nsubj", "nsubjpass"})
     if document and subj is not None and subj.lemma_.lower() in lex.document_nouns:

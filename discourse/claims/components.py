@@ -386,7 +386,7 @@ class Attribution:
             if q is not None and own_holder(sent, cues=self.cues) is None:
                 key = q.start
                 if key not in speakers:
-                    speakers[key] = self._speaker(doc, q)
+                    speakers[key] = self._speaker(doc, q, quotes, speakers)
                 if speakers[key] is not None:
                     holder, kind = speakers[key]
             span._.holder, span._.holder_kind = holder, kind
@@ -416,8 +416,30 @@ class Attribution:
                     holder, kind = wider, wider_kind
         return holder, kind
 
-    def _speaker(self, doc: Doc, q) -> tuple[str, str] | None:
-        """Who speaks a quotation: named where it opens or closes (quotes.py)."""
+    def _speaker(self, doc: Doc, q, quotes=(), speakers=None) -> tuple[str, str] | None:
+        """Who speaks a quotation: named where it opens or closes (quotes.py), or else the
+        speaker of the quotation that closed in the sentence just before it ('"...," she
+        said. "..."': news copy names a speaker once for consecutive quotations)."""
+        found = self._named_speaker(doc, q)
+        if found is not None or speakers is None:
+            return found
+        before = [p for p in quotes if p.end < q.start]
+        if not before or before[-1].end >= len(doc):
+            return None
+        p = before[-1]
+        opening = doc[q.start].sent
+        gap = doc[doc[p.end].sent.end : opening.start]
+        if (
+            doc[p.end].sent.start == opening.start
+            or any(not t.is_space for t in gap)
+            or any(not t.is_space for t in doc[opening.start : q.start])
+        ):
+            return None  # not adjacent, or the quotation opens inside narrative
+        if p.start not in speakers:
+            speakers[p.start] = self._speaker(doc, p, quotes, speakers)
+        return speakers[p.start]
+
+    def _named_speaker(self, doc: Doc, q) -> tuple[str, str] | None:
         from discourse.claims.attribution import named_in
         from discourse.claims.quotes import attribution_sentences
 
