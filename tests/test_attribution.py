@@ -134,6 +134,30 @@ def holder(nlp, cues, text, context=""):
             "Helen Marsh",
         ),
         ("In Pateman's formulation, participation is a school for democracy.", "Pateman"),
+        # "the NAO states": the parser may read the name as part of a noun phrase "NAO states"
+        (
+            "In particular, the NAO states that it wants tenant panels to help managers reach "
+            "more people.",
+            "NAO",
+        ),
+        # a number inside a clause on the subject is not a count of respondents
+        (
+            "The chair of a network representing more than 3,000 tenant groups has accused the "
+            "housing minister of ignoring residents.",
+            "The chair of a network representing more than 3,000 tenant groups",
+        ),
+        # an attitude the parser reads as a passive verb
+        (
+            "However, volunteers were encouraged to see that the plan is aimed squarely at "
+            "every household.",
+            "volunteers",
+        ),
+        # a quoted title as the subject of a reporting verb, written without its marks
+        (
+            "'Power to the Parish: putting localism to work' says that parish plans are "
+            "spreading fastest in rural areas.",
+            "Power to the Parish: putting localism to work",
+        ),
         # "come under criticism from X"
         (
             "The new ward forums have come under criticism from several tenant groups.",
@@ -216,6 +240,11 @@ def test_a_speaker_parsed_in_apposition_to_an_earlier_phrase_holds_the_claim(nlp
             "Ostrom argued that unless residents hold real power the process remains tokenism.",
             "Ostrom",
         ),
+        (
+            "She cited the loss of the youth club as proof that the strategy had failed.",
+            "Cllr Joan Pike has opposed the cuts from the start.",
+            "Cllr Joan Pike",
+        ),
         # "it" points back to a report, even one that reported evidence
         (
             "It recommended that councils publish every response they receive.",
@@ -254,6 +283,8 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
             "",
         ),
         ("Many parish councils find themselves short of volunteers.", ""),
+        # a passive with its agent is not the subject's attitude
+        ("The plan was opposed by residents who had waited years for a say.", ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):
