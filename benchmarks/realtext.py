@@ -116,12 +116,16 @@ def predict(records: list[dict], targets: list[str], nlp, stance_model) -> list[
         p["stance"] = {t: ("none", 1.0 - p["about"][t]) for t in targets}
         p["proba"] = {t: {"none": 1.0 - p["about"][t]} for t in targets}
     if rows:
+        from discourse.stance.candidates import decide_stances
+
         proba = stance_model.predict_proba(rows)
         labels = [str(c) for c in stance_model.classes_]
-        for (k, t), pr in zip(keys, proba):
-            pa = out[k]["about"][t]
+        about = [out[k]["about"][t] for k, t in keys]
+        # the label as `discourse tag` gives it (the statement's P(about) lets a likely side
+        # win); its confidence here is P(about) x P(label | about)
+        decided = decide_stances(proba, labels, stance_model.neutral_threshold, about)
+        for (k, t), pr, pa, (label, _, _) in zip(keys, proba, about, decided):
             dist = {"none": 1.0 - pa, **{c: pa * float(v) for c, v in zip(labels, pr)}}
-            label = labels[int(np.argmax(pr))]
             out[k]["stance"][t] = (label, dist[label])
             out[k]["proba"][t] = dist
     return out

@@ -112,6 +112,37 @@ def test_uncertain_claims_become_neutral_with_a_flag(small_model):
     assert all(p >= model.neutral_threshold for _, p, u in out if not u)
 
 
+def test_a_likely_side_wins_over_a_likelier_neutral_when_the_sentence_is_about_the_target():
+    from discourse.stance.candidates import POLAR_THRESHOLD, decide_stances
+
+    classes = np.array(["against", "favor", "neutral"], dtype=object)
+    proba = np.array([[0.10, 0.40, 0.50], [0.10, 0.40, 0.50], [0.45, 0.05, 0.50]])
+    # 0.9 x 0.40 reaches the threshold, 0.5 x 0.40 does not; with no P(about) the most
+    # probable label stands
+    relevance = [0.9, 0.5, None]
+    assert 0.9 * 0.40 >= POLAR_THRESHOLD > 0.5 * 0.40
+    out = decide_stances(proba, classes, 0.45, relevance)
+    assert [label for label, _, _ in out] == ["favor", "neutral", "neutral"]
+    # the confidence is the model's P(label | about); a side below the neutral threshold
+    # is flagged uncertain
+    assert out[0] == ("favor", pytest.approx(0.40), True)
+    assert out[1] == ("neutral", pytest.approx(0.50), False)
+
+
+def test_predict_stance_reads_relevance_as_tag_does(small_model):
+    from discourse.stance.candidates import decide_stances
+
+    model = load_stance_model(small_model[0])
+    rows = [(r["text"], r["target"]) for r in _seed("test", 40)]
+    relevance = [0.5 + 0.5 * (k % 2) for k in range(len(rows))]
+    expected = decide_stances(
+        model.predict_proba(rows), model.classes_, model.neutral_threshold, relevance
+    )
+    assert model.predict_stance(rows, relevance) == expected
+    # some rows change label once P(about) is known (the model under-calls sides)
+    assert model.predict_stance(rows) != expected
+
+
 def test_saved_model_round_trips_and_metadata_describes_it(small_model, tmp_path):
     folder, meta = small_model
     model = load_stance_model(folder)

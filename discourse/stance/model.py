@@ -18,8 +18,10 @@ How it decides (Bar-Haim et al., EACL 2017: stance = target polarity x claim sen
   only where that target has labels;
 - one logistic regression over all of it for targets that had labels in training, and one over
   the target-independent features alone for targets that had none; each calibrated by
-  cross-validation (sigmoid), so the probabilities are usable as confidence; ``predict_stance`` returns ``neutral`` flagged as uncertain when the
-  top probability is below ``neutral_threshold``.
+  cross-validation (sigmoid), so the probabilities are usable as confidence; ``predict_stance``
+  takes the likelier side when P(about) x P(side) reaches ``POLAR_THRESHOLD``
+  (:func:`discourse.stance.candidates.decide_stances`), and without P(about) returns
+  ``neutral`` flagged as uncertain when the top probability is below ``neutral_threshold``.
 """
 
 from __future__ import annotations
@@ -282,18 +284,15 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(1)] if len(proba) else np.array([], dtype=object)
 
-    def predict_stance(self, X) -> list[tuple[str, float, bool]]:
-        """(label, probability of the top label, uncertain) per row: below
-        ``neutral_threshold`` the label is ``neutral`` and ``uncertain`` is True."""
-        proba = self.predict_proba(X)
-        out = []
-        for p in proba:
-            k = int(p.argmax())
-            if p[k] < self.neutral_threshold:
-                out.append(("neutral", float(p[k]), True))
-            else:
-                out.append((str(self.classes_[k]), float(p[k]), False))
-        return out
+    def predict_stance(self, X, relevance=None) -> list[tuple[str, float, bool]]:
+        """(label, confidence of the label, uncertain) per row; ``relevance`` (one P(about)
+        per row, or None) lets a likely side win over a likelier neutral
+        (:func:`discourse.stance.candidates.decide_stances`)."""
+        from discourse.stance.candidates import decide_stances
+
+        return decide_stances(
+            self.predict_proba(X), self.classes_, self.neutral_threshold, relevance
+        )
 
     # ------------------------------------------------------------------ features
 

@@ -164,7 +164,7 @@ def tag_rows(model, claims: list[tuple]) -> TaggedBatch:
         for target in json.loads(targets):
             keys.append((claim_id, target, about.get(target)))
             rows.append((text, target, view))
-    results = model.predict_stance(rows) if rows else []
+    results = model.predict_stance(rows, [r for _, _, r in keys]) if rows else []
     tags = [(c, t, lb, p, u, r) for (c, t, r), (lb, p, u) in zip(keys, results)]
     return TaggedBatch(tags, len(claims), len(tags), sum(u for *_, u, _ in tags))
 
@@ -222,7 +222,8 @@ def stances_for(records, model) -> list[list[dict]]:
                 rows.append((r.text, target, r.stance_view))
     out: list[list[dict]] = [[] for _ in records]
     if rows:
-        for (k, target), (label, p, uncertain) in zip(keys, model.predict_stance(rows)):
+        relevance = [records[k].relevance.get(t) for k, t in keys]
+        for (k, target), (label, p, uncertain) in zip(keys, model.predict_stance(rows, relevance)):
             out[k].append(
                 {
                     "target": target,

@@ -451,20 +451,29 @@ def _bundled_mix(labels: list[Label], real: str, share: float) -> list[Label]:
     return [lb for lb in labels if lb.origin.startswith(real) or lb.text in keep]
 
 
-def real_test_rates(model, records: list[dict], source: str) -> dict:
+def real_test_rates(
+    model, records: list[dict], source: str, relevance: list[dict] | None = None
+) -> dict:
     """How the model's tags err on real sentences about each target: the confusion (rows
-    true favor/against/neutral, columns as tagged, uncertain counting as neutral) on every
-    sentence-target pair of ``records`` that is about the target. Summaries correct their
-    adjusted shares with these rates (:func:`discourse.use.summary.correction_rates`)."""
-    rows, gold = [], []
-    for r in records:
+    true favor/against/neutral, columns as tagged) on every sentence-target pair of
+    ``records`` that is about the target. Summaries correct their adjusted shares with these
+    rates (:func:`discourse.use.summary.correction_rates`).
+
+    ``relevance`` (per record, {target: P(about)} from the relevance model) lets P(about)
+    decide sides as it does for the tags `discourse tag` stores. Stored tags have P(about) of
+    at least ``ABOUT``; a pair the relevance model misses is read as if found at ``ABOUT``, so
+    the rates rest on every adjudicated pair (too few are left to invert the rates of every
+    target otherwise)."""
+    rows, gold, about = [], [], []
+    for k, r in enumerate(records):
         for target, label in r["stances"].items():
             if label != "none":
                 rows.append((r["text"], target))
                 gold.append(label)
+                about.append(max(relevance[k][target], ABOUT) if relevance is not None else None)
     views = parse_views([text for text, _ in rows])
     rows = [(text, target, v) for (text, target), v in zip(rows, views)]
-    tagged = [label for label, _, _ in model.predict_stance(rows)]
+    tagged = [label for label, _, _ in model.predict_stance(rows, about)]
     report = scores(gold, tagged, [r[1] for r in rows])
     return {
         "source": source,
@@ -478,6 +487,24 @@ def real_test_rates(model, records: list[dict], source: str) -> dict:
     }
 
 
+# P(about) from which the annotate pipeline makes a sentence a statement about a target
+# (the discourse_claims component's "about" setting).
+ABOUT = 0.5
+
+
+def bundled_relevance(records: list[dict]) -> list[dict]:
+    """{target: P(about)} of each engagement-real record from the bundled relevance model,
+    the record read after its context as the pipeline reads a sentence in its page."""
+    from discourse.claims.pipeline import load_pipeline
+    from discourse.claims.relevance import inputs_for_records, load_relevance
+    from discourse.claims.train import reference_words
+
+    targets = labelsets.targets_of(records)
+    inputs = inputs_for_records(load_pipeline(disable_claims=True), records, *reference_words())
+    proba = load_relevance().predict_proba(inputs, targets)
+    return [{t: float(v) for t, v in zip(targets, p)} for p in proba]
+
+
 def record_real_test_rates(folder: str | Path, model=None) -> dict:
     """Measure a model folder on the adjudicated real test split and keep the rates in its
     metadata.json (the model file, and so the model version, are unchanged)."""
@@ -487,7 +514,11 @@ def record_real_test_rates(folder: str | Path, model=None) -> dict:
     adjudicated = ROOT / "corpora" / "labels" / "engagement-real" / "test-adjudicated.jsonl"
     records = [r for r in labelsets.with_labels(records, adjudicated) if r["split"] == "test"]
     rates = real_test_rates(
-        model, records, f"engagement-real test split ({len(records)} sentences, adjudicated)"
+        model,
+        records,
+        f"engagement-real test split ({len(records)} sentences, adjudicated; sides decided "
+        "with P(about) from the relevance model)",
+        relevance=bundled_relevance(records),
     )
     meta_path = Path(folder) / "metadata.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
