@@ -86,9 +86,11 @@ class Peer:
     def predict_proba(self, rows):
         return self.model.predict_proba(self._x(rows))
 
-    def predict_stance(self, rows):
-        proba = self.predict_proba(rows)
-        return [(str(self.classes_[p.argmax()]), float(p.max()), False) for p in proba]
+    def predict_stance(self, rows, relevance=None):
+        # decided as ours are (P(about) lets a likely side win), with no neutral threshold
+        from discourse.stance.candidates import decide_stances
+
+        return decide_stances(self.predict_proba(rows), self.classes_, 0.0, relevance)
 
 
 def measures(y, proba, classes) -> dict:
