@@ -403,3 +403,19 @@ def test_a_heading_is_not_taken_for_the_holder_of_the_sentence_under_it(
     claim = row(rows, "The audit report said")
     assert claim["is_claim"]
     assert claim["holder"] == "The audit report"
+
+
+def test_a_finished_doc_serialises_with_its_annotations(claims_pipeline):
+    # the components' shared caches (quotation objects, sentence roots) are dropped by the
+    # last component, so spaCy can write the Doc and read it back with every annotation
+    from spacy.tokens import Doc
+
+    doc = claims_pipeline(
+        'Cllr Ann Bell said: "The new forum is a sham." Residents said the council '
+        "never listens to them."
+    )
+    again = Doc(claims_pipeline.vocab).from_bytes(doc.to_bytes())
+    before = [(s.text, s._.holder, s._.targets) for s in doc.spans["statements"]]
+    after = [(s.text, s._.holder, s._.targets) for s in again.spans["statements"]]
+    assert before and after == before
+    assert "Cllr Ann Bell" in {h for _, h, _ in after}

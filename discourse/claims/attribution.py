@@ -813,6 +813,18 @@ def _titled(tokens, lex: AttributionCues) -> bool:
 # ---------------------------------------------------------------- helpers
 
 
+# Per-document caches the pipeline's components share while they run (sentence roots,
+# quotations). They are Python objects msgpack cannot write, so the last component drops them
+# (:func:`drop_caches`) and a finished Doc serialises (``doc.to_bytes()``, ``DocBin``).
+CACHE_KEYS = ("discourse_roots", "discourse_quotations")
+
+
+def drop_caches(doc) -> None:
+    """Remove the components' shared caches from ``doc.user_data``; they are rebuilt on use."""
+    for key in CACHE_KEYS:
+        doc.user_data.pop(key, None)
+
+
 def _root(sent: Span) -> Token:
     """The head of ``sent``: of the tokens whose head is outside it (or themselves), the one
     with the largest subtree, so a section number ("2.2") is not taken for the root.
