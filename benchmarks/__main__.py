@@ -6,6 +6,9 @@ import subprocess
 import sys
 
 BENCHMARKS = [
+    ["benchmarks.realtext"],  # real text first
+    ["benchmarks.agreement"],
+    ["benchmarks.polar_threshold"],
     ["benchmarks.extraction"],
     ["benchmarks.crawl"],
     ["benchmarks.claims"],

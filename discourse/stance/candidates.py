@@ -36,13 +36,17 @@ SIDES = ("favor", "against")
 
 
 def decide_stances(
-    proba: np.ndarray, classes, neutral_threshold: float, relevance=None
+    proba: np.ndarray,
+    classes,
+    neutral_threshold: float,
+    relevance=None,
+    polar_threshold: float = POLAR_THRESHOLD,
 ) -> list[tuple[str, float, bool]]:
     """(label, confidence of the label, uncertain) for each row of ``proba``.
 
     With the row's ``relevance`` (P that the sentence is about the target; None where it is
     not known) the label is the likelier side when relevance x P(side) reaches
-    ``POLAR_THRESHOLD``, and ``neutral`` otherwise. Without it the label is the most probable
+    ``polar_threshold``, and ``neutral`` otherwise. Without it the label is the most probable
     one, or ``neutral`` below ``neutral_threshold``. The confidence is the model's probability
     of the label given that the sentence is about the target; ``uncertain`` marks a
     confidence below ``neutral_threshold``."""
@@ -54,7 +58,7 @@ def decide_stances(
     for p, rel in zip(proba, relevance):
         if rel is not None and sides:
             k = max(sides, key=lambda i: p[i])
-            if rel * p[k] < POLAR_THRESHOLD and neutral is not None:
+            if rel * p[k] < polar_threshold and neutral is not None:
                 k = neutral
             out.append((classes[k], float(p[k]), bool(p[k] < neutral_threshold)))
             continue
