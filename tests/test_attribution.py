@@ -245,6 +245,12 @@ def test_a_speaker_parsed_in_apposition_to_an_earlier_phrase_holds_the_claim(nlp
             "Cllr Joan Pike has opposed the cuts from the start.",
             "Cllr Joan Pike",
         ),
+        # a person in apposition to the subject holds the claim, not what "its" points to
+        (
+            "Its lead author, Professor Sam Wilde, argues that the grants were cut too fast.",
+            "The review found that few parish plans were ever adopted.",
+            "Professor Sam Wilde",
+        ),
         # "it" points back to a report, even one that reported evidence
         (
             "It recommended that councils publish every response they receive.",

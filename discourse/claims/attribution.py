@@ -625,6 +625,10 @@ def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _F
             return _Found("author")
     if subj.pos_ == "PRON" and lower in lex.pronouns:
         return _Found("pronoun", subj.text)
+    appos = _first_child(subj, {"appos"})
+    if subj.pos_ == "NOUN" and appos is not None and appos.ent_type_ == "PERSON":
+        # "Its author, Dr Helen Ashe, argues ...": the person in apposition is the holder
+        return _Found("name", name_of(appos, lex))
     poss = _first_child(subj, {"poss"})
     if subj.lemma_.lower() in lex.possessor_nouns and poss is not None:
         if poss.pos_ == "PRON":  # "Its authors claim ...": whose, the context says
