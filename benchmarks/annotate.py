@@ -1,7 +1,7 @@
 """Annotation speed: `discourse annotate` against plain `nlp.pipe` of en_core_web_sm on the
 same texts, in the same run.
 
-    python -m benchmarks.annotate [--copies 10]
+    python -m benchmarks.annotate [--copies 10] [--repeat N]
 
 Texts: the bundled sample corpus's articles, each repeated ``--copies`` times with its
 paragraphs in a different order (so nothing is cached). Words are counted the same way for
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -91,19 +92,37 @@ RUNS = (
 )
 
 
-def run(copies: int = 10) -> dict:
+def run(copies: int = 10, repeat: int = 1) -> dict:
     from discourse.claims.annotate import SPACY_BATCH
 
     docs = texts(copies)
+    rounds: dict[str, list] = {key: [] for key, _ in RUNS}
+    for _ in range(repeat):  # interleaved, so a busy spell of the machine hits every run
+        rounds["spacy"].append(plain_spacy(docs))
+        # annotate runs spaCy's components on SPACY_BATCH documents at a time; the peer at
+        # the same batch size shows how much of the ratio is that choice, not our overhead
+        rounds["spacy-small"].append(plain_spacy(docs, SPACY_BATCH))
+        rounds["discourse-1"].append(discourse_annotate(docs, 1))
+        rounds["discourse-2"].append(discourse_annotate(docs, 2))
     results = {
-        "spacy": plain_spacy(docs),
-        # annotate runs spaCy's components on SPACY_BATCH documents at a time; the peer at the
-        # same batch size shows how much of the ratio is that choice rather than our overhead
-        "spacy-small": plain_spacy(docs, SPACY_BATCH),
-        "discourse-1": discourse_annotate(docs, 1),
-        "discourse-2": discourse_annotate(docs, 2),
+        key: (
+            statistics.median(r[0] for r in runs),
+            statistics.median(r[1] for r in runs),
+            runs[0][2],
+        )
+        for key, runs in rounds.items()
     }
-    print(f"{len(docs)} documents, one run each")
+    if repeat > 1:
+        per_round = [
+            rounds["spacy"][k][1] / rounds["discourse-1"][k][1] for k in range(repeat)
+        ]  # equal words in both: the ratio of rates is the inverse ratio of seconds
+        print(
+            f"{len(docs)} documents, {repeat} interleaved rounds, median seconds; "
+            "discourse (1 process) / plain spaCy by round: "
+            + ", ".join(f"{v:.2f}" for v in per_round)
+        )
+    else:
+        print(f"{len(docs)} documents, one run each")
     print(f"{'run':<34} {'seconds':>8} {'words':>8} {'words/s':>9} {'with loading':>13}")
     rates, cold = {}, {}
     for key, label in RUNS:
@@ -139,7 +158,15 @@ def run(copies: int = 10) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--copies", type=int, default=10)
-    run(p.parse_args().copies)
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of the four runs, interleaved; figures are the medians (the ratio swings "
+        "by +-0.1 between single runs on a shared 2-core machine)",
+    )
+    args = p.parse_args()
+    run(args.copies, args.repeat)
 
 
 if __name__ == "__main__":
