@@ -64,6 +64,27 @@ def _sql_counts(db, by_holder=False):
     return out
 
 
+def test_adjusted_share_intervals_cover_the_estimate_and_narrow_with_more_measured_pairs():
+    from discourse.use.summary import adjusted_intervals
+
+    counts = {"favor": 50, "against": 30, "neutral": 20}
+    rates = [[18, 1, 1], [1, 18, 1], [1, 1, 18]]  # 20 measured pairs per true label
+    point = adjusted_shares(counts, rates)
+    few = adjusted_intervals(counts, rates)
+    many = adjusted_intervals(
+        {k: 10 * v for k, v in counts.items()}, [[10 * v for v in row] for row in rates]
+    )
+    for lb in ("favor", "against", "neutral"):
+        assert few[lb][0] <= point[lb] <= few[lb][1]
+        assert many[lb][1] - many[lb][0] < few[lb][1] - few[lb][0]
+    # rates that barely tell favor from against: the interval says the correction says little
+    blurred = adjusted_intervals(counts, [[6, 5, 2], [5, 4, 3], [3, 1, 5]])
+    assert blurred is None or blurred["favor"][1] - blurred["favor"][0] > 0.5
+    assert adjusted_intervals(counts, None) is None
+    # the same seed gives the same interval
+    assert adjusted_intervals(counts, rates) == few
+
+
 def test_summary_counts_shares_and_intervals_agree_with_the_tags(tagged):
     with Corpus(tagged) as c:
         s = summary(c, by=["holder"])
@@ -80,6 +101,9 @@ def test_summary_counts_shares_and_intervals_agree_with_the_tags(tagged):
         assert 0 < r["documents"] <= n
         adjusted = [r[f"adjusted_{lb}"] for lb in ("favor", "against", "neutral")]
         assert sum(adjusted) == pytest.approx(1.0)  # the bundled model has rates per target
+        for lb in ("favor", "against", "neutral"):
+            lo, hi = r[f"adjusted_{lb}_low"], r[f"adjusted_{lb}_high"]
+            assert lo is None or lo <= r[f"adjusted_{lb}"] <= hi
     assert any(r["small"] for r in s.rows) and any(not r["small"] for r in s.rows)
 
 

@@ -34,7 +34,9 @@ NOTES = [
     "adjusted_*: shares corrected for the model's errors (adjusted classify-and-count, using "
     "its confusion on the real test sentences of engagement-real when the model was measured "
     "there, else its cross-validated confusion on its training labels); blank when the model "
-    "has no rates for the target.",
+    "has no rates for the target. adjusted_*_low and *_high: a 95% bootstrap interval that "
+    "carries the uncertainty of the error rates (each rests on a few dozen measured "
+    "sentences) as well as of the counts; wide intervals mean the correction says little.",
     f"small = true: fewer than {MIN_CLAIMS} tagged claims in the group; read its shares "
     "with care (the intervals say how much). The table and the report show its adjusted "
     "shares as — (too few claims to correct); csv, json and parquet keep them.",
@@ -88,6 +90,42 @@ def adjusted_shares(counts: dict[str, int], confusion) -> dict[str, float] | Non
     return {lb: float(v) for lb, v in zip(STANCES, p)}
 
 
+ADJUSTED_DRAWS = 500
+
+
+def adjusted_intervals(
+    counts: dict[str, int], confusion, draws: int = ADJUSTED_DRAWS, seed: int = 0
+) -> dict[str, tuple[float, float]] | None:
+    """95% intervals of :func:`adjusted_shares` that carry the uncertainty of both the
+    group's counts and the error rates, which rest on few measured pairs per true label: a
+    parametric bootstrap that redraws each row of ``confusion`` (multinomial, its own total)
+    and the group's tagged counts, and corrects each draw. None where the shares cannot be
+    adjusted, or where fewer than half the draws can be (the rates are too thin to invert)."""
+    n = sum(counts.values())
+    if adjusted_shares(counts, confusion) is None:
+        return None
+    rng = np.random.default_rng(seed)
+    c = np.asarray(confusion, dtype=float)
+    totals = c.sum(1)
+    q = np.array([counts.get(lb, 0) / n for lb in STANCES])
+    rows = np.stack(
+        [rng.multinomial(int(t), c[i] / t, size=draws) for i, t in enumerate(totals)], axis=1
+    )  # (draws, true, tagged)
+    M = np.transpose(rows / totals[None, :, None], (0, 2, 1))  # M[b, tagged, true]
+    qb = rng.multinomial(n, q, size=draws) / n
+    ok = np.linalg.cond(M) <= 1e6
+    if ok.sum() < draws / 2:
+        return None
+    p = np.linalg.solve(M[ok], qb[ok][:, :, None])[:, :, 0]
+    p = np.clip(p, 0, 1)
+    sums = p.sum(1)
+    p = p[sums > 0] / sums[sums > 0, None]
+    if len(p) < draws / 2:
+        return None
+    lo, hi = np.percentile(p, [2.5, 97.5], axis=0)
+    return {lb: (float(a), float(b)) for lb, a, b in zip(STANCES, lo, hi)}
+
+
 def require_tags(corpus) -> dict:
     """The current stance model of a corpus that has documents and stance tags; otherwise
     an InputError saying which is missing and what to run."""
@@ -120,7 +158,8 @@ class Summary:
         cols += STANCES
         for lb in STANCES:
             cols += [f"share_{lb}", f"share_{lb}_low", f"share_{lb}_high"]
-        cols += [f"adjusted_{lb}" for lb in STANCES]
+        for lb in STANCES:
+            cols += [f"adjusted_{lb}", f"adjusted_{lb}_low", f"adjusted_{lb}_high"]
         return [*cols, "small", "model_version"]
 
 
@@ -164,8 +203,11 @@ def summary(
             row[f"share_{lb}"] = row[lb] / n if n else None
             row[f"share_{lb}_low"], row[f"share_{lb}_high"] = lo, hi
         adj = adjusted_shares(counts, rates.get(key[0]))
+        spread = adjusted_intervals(counts, rates.get(key[0])) if adj else None
         for lb in STANCES:
             row[f"adjusted_{lb}"] = adj[lb] if adj else None
+            lo, hi = spread[lb] if spread else (None, None)
+            row[f"adjusted_{lb}_low"], row[f"adjusted_{lb}_high"] = lo, hi
         row["small"] = n < min_claims
         row["model_version"] = current["version"]
         out.append(row)
