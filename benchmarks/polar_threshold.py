@@ -71,11 +71,14 @@ def out_of_fold(folds: int) -> tuple[list[dict], list[str], np.ndarray, np.ndarr
     return train, targets, p_about, p_stance, classes
 
 
-def sweep(records, targets, p_about, p_stance, classes, about: float = 0.5) -> dict:
-    """{threshold or "most probable": F_avg}: pairs below ``about`` are none, as in the
-    pipeline, where a sentence is a statement about a target only from P(about) 0.5."""
+def sweep(records, targets, p_about, p_stance, classes) -> dict:
+    """{threshold or "most probable": F_avg}: pairs below the pipeline's ``about`` setting
+    are none, as in the pipeline, where only they make a sentence a statement about a target."""
     from benchmarks.realtext import pair_scores
+    from discourse.claims.pipeline import about_threshold
     from discourse.stance.candidates import decide_stances
+
+    about = about_threshold()
 
     out = {}
     for name in ("most probable", *THRESHOLDS):

@@ -26,6 +26,13 @@ def _config(path: str | Path | None):
         raise InputError(f"{path}: not a valid pipeline config ({exc}).") from None
 
 
+def about_threshold(config: str | Path | None = None) -> float:
+    """P(about) from which the pipeline makes a sentence a statement about a target (the
+    ``discourse_claims`` component's ``about`` setting in the config)."""
+    _, cfg = _config(config)
+    return float(cfg["components"]["discourse_claims"].get("about", 0.5))
+
+
 def load_pipeline(
     config: str | Path | None = None,
     *,

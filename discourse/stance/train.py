@@ -461,16 +461,19 @@ def real_test_rates(
 
     ``relevance`` (per record, {target: P(about)} from the relevance model) lets P(about)
     decide sides as it does for the tags `discourse tag` stores. Stored tags have P(about) of
-    at least ``ABOUT``; a pair the relevance model misses is read as if found at ``ABOUT``, so
-    the rates rest on every adjudicated pair (too few are left to invert the rates of every
-    target otherwise)."""
+    at least the pipeline's ``about`` setting; a pair the relevance model misses is read as if
+    found at that setting, so the rates rest on every adjudicated pair (too few are left to
+    invert the rates of every target otherwise)."""
+    from discourse.claims.pipeline import about_threshold
+
+    floor = about_threshold()
     rows, gold, about = [], [], []
     for k, r in enumerate(records):
         for target, label in r["stances"].items():
             if label != "none":
                 rows.append((r["text"], target))
                 gold.append(label)
-                about.append(max(relevance[k][target], ABOUT) if relevance is not None else None)
+                about.append(max(relevance[k][target], floor) if relevance is not None else None)
     views = parse_views([text for text, _ in rows])
     rows = [(text, target, v) for (text, target), v in zip(rows, views)]
     tagged = [label for label, _, _ in model.predict_stance(rows, about)]
@@ -485,11 +488,6 @@ def real_test_rates(
         },
         "tag_confusion": {t: b["confusion"] for t, b in report["per_target"].items()},
     }
-
-
-# P(about) from which the annotate pipeline makes a sentence a statement about a target
-# (the discourse_claims component's "about" setting).
-ABOUT = 0.5
 
 
 def bundled_relevance(records: list[dict]) -> list[dict]:
