@@ -68,25 +68,37 @@ def correction_rates(metadata: dict) -> dict:
     return {**cv, **real}
 
 
+def _corrected(M: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Adjusted classify-and-count for a batch: true shares ``p`` with ``M[b] @ p[b] = q[b]``
+    (``M[b, tagged, true]`` = P(tagged | true)), clipped to [0, 1] and renormalised; a row of
+    NaN where ``M[b]`` cannot be inverted or nothing is left after clipping."""
+    out = np.full(q.shape, np.nan)
+    ok = np.linalg.cond(M) <= 1e6
+    if ok.any():
+        p = np.clip(np.linalg.solve(M[ok], q[ok][:, :, None])[:, :, 0], 0, 1)
+        sums = p.sum(1, keepdims=True)
+        out[ok] = np.where(sums > 0, p / np.where(sums > 0, sums, 1), np.nan)
+    return out
+
+
+def _shares(counts: dict[str, int]) -> tuple[int, np.ndarray]:
+    n = sum(counts.values())
+    return n, np.array([counts.get(lb, 0) / n for lb in STANCES]) if n else np.zeros(3)
+
+
 def adjusted_shares(counts: dict[str, int], confusion) -> dict[str, float] | None:
     """Adjusted classify-and-count. ``confusion``: rows = true, columns = tagged, in
     STANCES order. None if the rates cannot be inverted."""
-    n = sum(counts.values())
+    n, q = _shares(counts)
     if not n or confusion is None:
         return None
     c = np.asarray(confusion, dtype=float)
     totals = c.sum(1, keepdims=True)
     if (totals == 0).any():
         return None
-    M = (c / totals).T  # M[j, i] = P(tagged j | true i)
-    if np.linalg.cond(M) > 1e6:
+    p = _corrected((c / totals).T[None], q[None])[0]
+    if np.isnan(p).any():
         return None
-    q = np.array([counts.get(lb, 0) / n for lb in STANCES])
-    p = np.linalg.lstsq(M, q, rcond=None)[0]
-    p = np.clip(p, 0, 1)
-    if p.sum() == 0:
-        return None
-    p = p / p.sum()
     return {lb: float(v) for lb, v in zip(STANCES, p)}
 
 
@@ -101,25 +113,18 @@ def adjusted_intervals(
     parametric bootstrap that redraws each row of ``confusion`` (multinomial, its own total)
     and the group's tagged counts, and corrects each draw. None where the shares cannot be
     adjusted, or where fewer than half the draws can be (the rates are too thin to invert)."""
-    n = sum(counts.values())
     if adjusted_shares(counts, confusion) is None:
         return None
+    n, q = _shares(counts)
     rng = np.random.default_rng(seed)
     c = np.asarray(confusion, dtype=float)
     totals = c.sum(1)
-    q = np.array([counts.get(lb, 0) / n for lb in STANCES])
     rows = np.stack(
         [rng.multinomial(int(t), c[i] / t, size=draws) for i, t in enumerate(totals)], axis=1
     )  # (draws, true, tagged)
     M = np.transpose(rows / totals[None, :, None], (0, 2, 1))  # M[b, tagged, true]
-    qb = rng.multinomial(n, q, size=draws) / n
-    ok = np.linalg.cond(M) <= 1e6
-    if ok.sum() < draws / 2:
-        return None
-    p = np.linalg.solve(M[ok], qb[ok][:, :, None])[:, :, 0]
-    p = np.clip(p, 0, 1)
-    sums = p.sum(1)
-    p = p[sums > 0] / sums[sums > 0, None]
+    p = _corrected(M, rng.multinomial(n, q, size=draws) / n)
+    p = p[~np.isnan(p).any(1)]
     if len(p) < draws / 2:
         return None
     lo, hi = np.percentile(p, [2.5, 97.5], axis=0)
