@@ -571,18 +571,20 @@ def _subject(verb: Token) -> Token | None:
     if verb.dep_ in ("advcl", "conj") and verb.head != verb:
         return _first_child(verb.head, {"nsubj"})
     if verb.dep_ == "ROOT":
-        # "the CQC states that ...": the parser may read "CQC states" as one noun phrase
-        left = verb.doc[verb.i - 1] if verb.i > verb.sent.start else None
-        if (
-            left is not None
-            and left.head == verb
-            and left.dep_ == "compound"
-            and left.pos_ in ("PROPN", "NOUN")
-            and verb.tag_ in ("VBZ", "NNS")
-        ):
+        left = _compound_before(verb)
+        if left is not None and left.pos_ in ("PROPN", "NOUN") and verb.tag_ in ("VBZ", "NNS"):
             return left
         return _appositive_speaker(verb)
     return None
+
+
+def _compound_before(tok: Token) -> Token | None:
+    """The word just before ``tok`` that the parser made a compound of it: "the CQC states
+    that ..." read as the noun phrase "CQC states", whose "CQC" is the subject."""
+    if tok.i <= tok.sent.start:
+        return None
+    left = tok.doc[tok.i - 1]
+    return left if left.dep_ == "compound" and left.head == tok else None
 
 
 def _verb_read_as_noun(tok: Token) -> bool:
@@ -591,9 +593,7 @@ def _verb_read_as_noun(tok: Token) -> bool:
     return (
         tok.dep_ == "ROOT"
         and tok.tag_ == "NNS"
-        and tok.i > tok.sent.start
-        and tok.doc[tok.i - 1].dep_ == "compound"
-        and tok.doc[tok.i - 1].head == tok
+        and _compound_before(tok) is not None
         and any(c.dep_ == "ccomp" for c in tok.children)
     )
 
