@@ -52,6 +52,7 @@ class AttributionCues:
     attitude_adjectives: frozenset
     person_titles: frozenset
     document_nouns: frozenset
+    criticism_nouns: frozenset
 
     @classmethod
     def from_cues(cls, cues: dict | None = None) -> AttributionCues:
@@ -185,7 +186,7 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
         _inverted_source(sent, lex, quoted)
         or _stated_view(sent, lex)
         or _attitude(sent, lex)
-        or _criticised_by(sent, quoted)
+        or _criticised_by(sent, lex, quoted)
     )
     if source is not None:
         return _subject_holder(source, None, lex)
@@ -366,16 +367,13 @@ def _attitude(sent: Span, lex: AttributionCues) -> Token | None:
     return subj
 
 
-CRITICISM = frozenset({"criticism", "fire", "attack", "criticisms", "attacks"})
-
-
-def _criticised_by(sent: Span, quoted: set[int]) -> Token | None:
+def _criticised_by(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
     """ "The plan has come under criticism from some developers": the critics hold it."""
     for tok in sent:
         if tok.lower_ != "under" or tok.i in quoted or tok.head.lemma_ != "come":
             continue
         noun = _first_child(tok, {"pobj"})
-        if noun is None or noun.lower_ not in CRITICISM:
+        if noun is None or noun.lemma_.lower() not in lex.criticism_nouns:
             continue
         for prep in [*noun.children, *tok.head.children]:
             obj = _first_child(prep, {"pobj"})
