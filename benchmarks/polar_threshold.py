@@ -31,7 +31,7 @@ def out_of_fold(folds: int) -> tuple[list[dict], list[str], np.ndarray, np.ndarr
     """(records, targets, P(about) [n, targets], P(stance) [n, targets, classes], classes)."""
     from sklearn.model_selection import GroupKFold
 
-    from benchmarks.realtext import load
+    from benchmarks.realtext import bundled_kind, load
     from discourse import labelsets
     from discourse.claims import train as claims_train
     from discourse.claims.pipeline import load_pipeline
@@ -50,9 +50,7 @@ def out_of_fold(folds: int) -> tuple[list[dict], list[str], np.ndarray, np.ndarr
     labels = _bundled_mix(read_labels([real, str(LABELS_PATH)], split="train"), real, OWN_SHARE)
     page_of = {r["text"]: r.get("url") or r["id"] for r in train}
     groups = [r.get("url") or r["id"] for r in train]
-    from discourse.stance.train import load_stance_model
-
-    kind = registry.kind_of(load_stance_model())  # the bundled model's kind
+    kind = bundled_kind()
     p_stance, classes = None, None
     for _, held_idx in GroupKFold(n_splits=folds).split(train, groups=groups):
         held = {groups[i] for i in held_idx}

@@ -281,6 +281,14 @@ def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
     return out
 
 
+def bundled_kind() -> str:
+    """The kind of the bundled stance model, from its metadata (the model is not loaded)."""
+    from discourse.stance.train import default_model_dir
+
+    meta = json.loads((default_model_dir() / "metadata.json").read_text())
+    return meta.get("model_kind", "target-aware")
+
+
 def ablation(split: str = "test", kind: str | None = None) -> list[dict]:
     """Each source alone and both: the claim detector and the stance model retrained on the
     real train split only, on the project's own labels only, and on both (the relevance model
@@ -296,14 +304,11 @@ def ablation(split: str = "test", kind: str | None = None) -> list[dict]:
     from discourse.stance.train import (
         OWN_SHARE,
         _bundled_mix,
-        default_model_dir,
         load_stance_model,
         train,
     )
 
-    kind = kind or (json.loads((default_model_dir() / "metadata.json").read_text())).get(
-        "model_kind", "target-aware"
-    )
+    kind = kind or bundled_kind()
     real = str(labelsets.real_sentences_path(ROOT))
     out = []
     for sources in (("real",), ("own",), ("real", "own")):
