@@ -419,25 +419,26 @@ class Attribution:
     def _speaker(self, doc: Doc, q, quotes=(), speakers=None) -> tuple[str, str] | None:
         """Who speaks a quotation: named where it opens or closes (quotes.py), or else the
         speaker of the quotation that closed in the sentence just before it ('"...," she
-        said. "..."': news copy names a speaker once for consecutive quotations)."""
-        found = self._named_speaker(doc, q)
-        if found is not None or speakers is None:
-            return found
-        before = [p for p in quotes if p.end < q.start]
-        if not before or before[-1].end >= len(doc):
-            return None
-        p = before[-1]
-        opening = doc[q.start].sent
-        gap = doc[doc[p.end].sent.end : opening.start]
-        if (
-            doc[p.end].sent.start == opening.start
-            or any(not t.is_space for t in gap)
-            or any(not t.is_space for t in doc[opening.start : q.start])
-        ):
-            return None  # not adjacent, or the quotation opens inside narrative
-        if p.start not in speakers:
-            speakers[p.start] = self._speaker(doc, p, quotes, speakers)
-        return speakers[p.start]
+        said. "..."': news copy names a speaker once for consecutive quotations). Walks back
+        along such a run of quotations (no recursion: a transcript may hold hundreds) and
+        keeps the answer for each of them in ``speakers``."""
+        if speakers is None:
+            return self._named_speaker(doc, q)
+        k = quotes.index(q)
+        run = []
+        while True:
+            if q.start in speakers:
+                found = speakers[q.start]
+                break
+            run.append(q)
+            found = self._named_speaker(doc, q)
+            if found is not None or k == 0 or not _follows(doc, quotes[k - 1], q):
+                break
+            k -= 1
+            q = quotes[k]
+        for r in run:
+            speakers[r.start] = found
+        return found
 
     def _named_speaker(self, doc: Doc, q) -> tuple[str, str] | None:
         from discourse.claims.attribution import named_in
@@ -455,6 +456,19 @@ class Attribution:
                 if kind == "quoted" and holder.lower() not in PRONOUNS:
                     return holder, kind
         return None
+
+
+def _follows(doc: Doc, p, q) -> bool:
+    """Quotation ``q`` opens the sentence right after the one where ``p`` closes, with no
+    narrative between them or before ``q``'s opening mark."""
+    if p.end >= len(doc):
+        return False
+    closing, opening = doc[p.end].sent, doc[q.start].sent
+    return (
+        closing.start != opening.start
+        and all(t.is_space for t in doc[closing.end : opening.start])
+        and all(t.is_space for t in doc[opening.start : q.start])
+    )
 
 
 def _opens_quotation(sent: Span) -> bool:
