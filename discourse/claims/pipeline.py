@@ -10,6 +10,7 @@ from spacy.util import load_config
 
 from discourse import __version__, pipelines
 from discourse.claims import components, stance_view  # noqa: F401  (registers the factories)
+from discourse.claims.attribute_rules import use_table_ruler
 from discourse.claims.model import load_english
 from discourse.errors import InputError
 
@@ -60,6 +61,8 @@ def load_pipeline(
             if n not in keep
         ]
     )
+    # the same tags, a sixth of the model's time faster (attribute_rules.py)
+    use_table_ruler(nlp)
     if "parser" in nlp.pipe_names:  # paragraphs and headings end sentences (components.py)
         nlp.add_pipe("discourse_paragraphs", before="parser")
     for name in cfg["nlp"]["pipeline"]:
