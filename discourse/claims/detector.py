@@ -26,6 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from discourse import pipelines
+from discourse.charngrams import char_wb_counts, sublinear_tfidf
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 from discourse.modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
@@ -288,7 +289,27 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict_proba(list(X))
+        return self.pipeline_.named_steps["clf"].predict_proba(self._features(list(X)))
+
+    def _features(self, X: list) -> sp.csr_matrix:
+        """The fitted feature union's output, with the char n-grams counted word by word
+        (:mod:`discourse.charngrams`): the same matrix, computed in a fraction of the time."""
+        union = self.pipeline_.named_steps["features"]
+        blocks = []
+        for name, step in union.transformer_list:
+            if name == "chars":
+                tfidf = step.named_steps["tfidf"]
+                cache = self.__dict__.setdefault("_char_cache", {})
+                counts = char_wb_counts(tfidf, step.named_steps["text"].transform(X), cache)
+                blocks.append(sublinear_tfidf(counts, tfidf.idf_))
+            else:
+                blocks.append(step.transform(X))
+        return sp.hstack(blocks, format="csr")
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_char_cache", None)  # a per-process cache, not part of the model file
+        return state
 
     def claim_proba(self, X) -> np.ndarray:
         """P(claim) = 1 - P(none) for each sentence."""

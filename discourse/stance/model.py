@@ -42,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from discourse import pipelines
+from discourse.charngrams import char_wb_counts, sublinear_tfidf
 from discourse.claims.stance_view import StanceView, load_stance_cues
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
@@ -413,27 +414,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return self._tfidf(indices, indptr, len(vocab), self.ngram_vectorizer_.idf_)
 
     def _char_block(self, texts: list[str]) -> sp.csr_matrix:
-        """char_wb 2-5-gram tf-idf of the texts. char_wb n-grams never cross words, so a
-        text's counts are the sum of its words' counts: each word is analysed once and
-        cached."""
-        cache = self._cache["chars"]
-        if len(cache) > 500_000:
-            cache.clear()
-        words = [t.lower().split() for t in texts]
-        new = sorted({w for ws in words for w in ws if w not in cache})
-        if new:
-            m = self.char_counter_.transform(new).tocsr()
-            for k, w in enumerate(new):
-                span = slice(m.indptr[k], m.indptr[k + 1])
-                cache[w] = np.repeat(m.indices[span], m.data[span].astype(np.int64)).tolist()
-        indptr, indices = [0], []
-        for ws in words:
-            for w in ws:
-                indices.extend(cache[w])
-            indptr.append(len(indices))
-        return self._tfidf(
-            indices, indptr, len(self.char_counter_.vocabulary_), self.char_tfidf_.idf_
-        )
+        """char_wb 2-5-gram tf-idf of the texts, each distinct word analysed once
+        (:mod:`discourse.charngrams`)."""
+        counts = char_wb_counts(self.char_counter_, texts, self._cache["chars"], np.float32)
+        return sublinear_tfidf(counts, self.char_tfidf_.idf_)
 
     @staticmethod
     def _tfidf(indices, indptr, width: int, idf) -> sp.csr_matrix:
@@ -443,10 +427,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             shape=(len(indptr) - 1, width),
         )
         counts.sum_duplicates()
-        counts.data = (np.log(counts.data) + 1) * idf[counts.indices].astype(np.float32)
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(1)).ravel())
-        norms[norms == 0] = 1
-        return sp.csr_matrix(sp.diags(1 / norms.astype(np.float32)) @ counts)
+        return sublinear_tfidf(counts, idf)
 
     def _specific(
         self, block: sp.csr_matrix, rows: list[tuple], fit: bool = False

@@ -1,0 +1,52 @@
+"""Character n-grams within words (scikit-learn's ``char_wb`` analyzer), counted word by word.
+
+``char_wb`` n-grams never cross a word boundary, so a text's n-gram counts are the sum of its
+words' counts. Sentences repeat words endlessly, so analysing each distinct word once and
+caching its n-gram columns gives the counts a fitted vectorizer would give, at a fraction of
+the cost: the vectorizer's own ``transform`` re-analyses every word of every text. Used by the
+claim detector and the stance model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+# distinct words kept in a cache before it is emptied
+CACHE_WORDS = 500_000
+
+
+def char_wb_counts(vectorizer, texts: list[str], cache: dict, dtype=np.float64) -> sp.csr_matrix:
+    """The texts' char_wb n-gram counts under a fitted ``vectorizer`` (a Count- or
+    TfidfVectorizer with ``analyzer="char_wb"``): the matrix its ``CountVectorizer.transform``
+    gives. ``cache`` maps a word to its n-gram columns and is filled as words are met."""
+    if len(cache) > CACHE_WORDS:
+        cache.clear()
+    lower = vectorizer.lowercase
+    words = [(t.lower() if lower else t).split() for t in texts]
+    new = {w for ws in words for w in ws if w not in cache}
+    if new:
+        analyse = vectorizer.build_analyzer()
+        vocab = vectorizer.vocabulary_
+        for w in new:
+            cache[w] = [vocab[g] for g in analyse(w) if g in vocab]
+    indptr, indices = [0], []
+    for ws in words:
+        for w in ws:
+            indices.extend(cache[w])
+        indptr.append(len(indices))
+    counts = sp.csr_matrix(
+        (np.ones(len(indices), dtype=dtype), np.asarray(indices, dtype=np.int64), indptr),
+        shape=(len(texts), len(vectorizer.vocabulary_)),
+    )
+    counts.sum_duplicates()
+    return counts
+
+
+def sublinear_tfidf(counts: sp.csr_matrix, idf) -> sp.csr_matrix:
+    """Counts -> (1 + log tf) x idf, rows L2-normalised: a fitted ``TfidfVectorizer``'s
+    transform with ``sublinear_tf=True`` and ``norm="l2"`` (``counts`` is changed in place)."""
+    counts.data = (np.log(counts.data) + 1) * np.asarray(idf)[counts.indices].astype(counts.dtype)
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(1)).ravel())
+    norms[norms == 0] = 1
+    return sp.csr_matrix(sp.diags((1 / norms).astype(counts.dtype)) @ counts)
