@@ -80,3 +80,19 @@ def test_rules_beyond_the_table_keep_spacys_ruler():
     assert rules_of(ruler) is None
     assert use_table_ruler(nlp) is False
     assert nlp.get_pipe("attribute_ruler") is ruler
+
+
+def test_a_full_key_memory_is_emptied_and_the_tags_stay_the_same(pair, monkeypatch):
+    from discourse.claims import attribute_rules
+
+    stock, _ = pair
+    table = load_english()
+    assert use_table_ruler(table)
+    monkeypatch.setattr(attribute_rules, "MAX_KEYS", 5)
+    ruler = table.get_pipe("attribute_ruler")
+    text = EDGE_CASES[0] + " " + EDGE_CASES[2]
+    assert _tokens(table(text)) == _tokens(stock(text))
+    assert len(ruler._rows) <= 5
+    # outcomes (which rules match) are shared by many words: fewer than the words
+    doc = table("The councils consulted residents; the panels heard the forums and the boards.")
+    assert len(ruler._ids) < len({t.lower_ for t in doc}) + len(text.split())

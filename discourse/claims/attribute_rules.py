@@ -32,6 +32,8 @@ KEY_NAMES = ("TAG", "LOWER", "DEP", "IS_SPACE")
 SET = (POS, MORPH, LEMMA, TAG, DEP)
 
 Predicate = Callable[[tuple], bool]
+# distinct token keys remembered before the memory is emptied (they grow with the vocabulary)
+MAX_KEYS = 200_000
 
 
 def _predicate(name: str, spec) -> Predicate | None:
@@ -84,10 +86,11 @@ class TableAttributeRuler:
             for p in pats
             if len(p) > 1 or index != 0
         ]
+        # token key -> row of the outcome tables; keys grow with the vocabulary, outcomes (which
+        # rules match) are a few hundred
         self._rows: dict[tuple, int] = {}
-        self._masks: list[np.ndarray] = []
-        self._values: list[np.ndarray] = []
-        self._ids: list[list[int]] = []  # per row: the single-token rules it matches
+        self._outcomes: dict[tuple, int] = {}
+        self._ids: list[tuple[int, ...]] = []  # per row: the single-token rules that match
         self._starts: list[tuple[int, ...]] = []  # per row: multi-token patterns it may start
         self._tables: tuple[np.ndarray, ...] | None = None
 
@@ -107,28 +110,38 @@ class TableAttributeRuler:
     def _row(self, key: tuple) -> int:
         row = self._rows.get(key)
         if row is None:
+            if len(self._rows) >= MAX_KEYS:
+                self._rows.clear()
             v = self._strings(key)
-            ids = [i for i, alts in self.single if any(all(t(v) for t in a) for a in alts)]
-            mask, values = self._merge(ids)
-            row = self._rows[key] = len(self._masks)
-            self._ids.append(ids)
-            self._masks.append(mask)
-            self._values.append(values)
-            self._starts.append(
-                tuple(k for k, (_, p, _) in enumerate(self.multi) if all(t(v) for t in p[0]))
-            )
-            self._tables = None
+            ids = tuple(i for i, alts in self.single if any(all(t(v) for t in a) for a in alts))
+            starts = tuple(k for k, (_, p, _) in enumerate(self.multi) if all(t(v) for t in p[0]))
+            row = self._outcomes.get((ids, starts))
+            if row is None:
+                row = self._outcomes[(ids, starts)] = len(self._ids)
+                self._ids.append(ids)
+                self._starts.append(starts)
+                self._tables = None
+            self._rows[key] = row
         return row
+
+    def _outcome_tables(self) -> tuple[np.ndarray, ...]:
+        """Per row: which attributes its rules set, to what, and whether it may start a
+        multi-token pattern."""
+        if self._tables is None:
+            merged = [self._merge(ids) for ids in self._ids]
+            self._tables = (
+                np.array([m for m, _ in merged]).reshape(-1, len(SET)),
+                np.array([v for _, v in merged]).reshape(-1, len(SET)),
+                np.array([bool(s) for s in self._starts], dtype=bool),
+            )
+        return self._tables
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         keys = [tuple(k) for k in doc.to_array(list(KEY)).tolist()]
         rows = np.fromiter(map(self._row, keys), dtype=np.int64, count=len(keys))
-        if self._tables is None:
-            starts = np.array([bool(s) for s in self._starts])
-            self._tables = (np.array(self._masks), np.array(self._values), starts)
-        masks, values, starts = self._tables
+        masks, values, starts = self._outcome_tables()
         before = doc.to_array(list(SET))
         out = np.where(masks[rows], values[rows], before)
         extra: dict[int, set[int]] = {}
