@@ -265,3 +265,16 @@ def test_the_demo_lists_statements_that_are_about_a_target_but_make_no_claim(
     assert len(lines) == len(statements)
     assert any(ln.startswith("   - about") and "Localism Act" in ln for ln in lines)
     assert any(ln.startswith("   - evaluative author") and "overdue" in ln for ln in lines)
+
+
+def test_batches_shrink_so_every_worker_gets_several():
+    from discourse.claims.annotate import BATCHES_PER_WORKER, balanced_batch_size
+
+    # 440 documents in batches of 64 were 7 tasks for 2 workers: one idled for the last
+    size = balanced_batch_size(440, 64, 2)
+    assert -(-440 // size) >= BATCHES_PER_WORKER * 2
+    assert size == 55
+    # a large corpus keeps the batch size asked for; a tiny one still gets batches of one
+    assert balanced_batch_size(100_000, 64, 2) == 64
+    assert balanced_batch_size(3, 64, 4) == 1
+    assert balanced_batch_size(0, 64, 2) == 1
