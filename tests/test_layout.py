@@ -14,6 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "discourse"
 STAGES = ("gather", "claims", "stance", "store", "use")
 SHARED = (
+    "charngrams",
     "datafiles",
     "engines",
     "errors",
