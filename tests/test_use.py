@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -105,6 +106,26 @@ def test_summary_counts_shares_and_intervals_agree_with_the_tags(tagged):
             lo, hi = r[f"adjusted_{lb}_low"], r[f"adjusted_{lb}_high"]
             assert lo is None or lo <= r[f"adjusted_{lb}"] <= hi
     assert any(r["small"] for r in s.rows) and any(not r["small"] for r in s.rows)
+
+
+def test_summary_table_shows_adjusted_shares_with_their_intervals(tagged):
+    from discourse.use.summary import format_table
+
+    with Corpus(tagged) as c:
+        s = summary(c, by=["holder"])
+    lines = format_table(s).splitlines()
+    assert "adjusted favor" in lines[0] and "adjusted neutral" in lines[0]
+    for r, line in zip(s.rows, lines[1:]):
+        shown = re.findall(r"(\d+)% \[\s*(\d+)%-\s*(\d+)%\]", line)
+        if r["small"]:  # raw shares only: too few claims to correct
+            assert len(shown) == 3 and "—" in line
+            continue
+        lo, hi = r["adjusted_favor_low"], r["adjusted_favor_high"]
+        if lo is None:
+            continue
+        assert len(shown) == 6
+        assert shown[3] == tuple(str(round(100 * v)) for v in (r["adjusted_favor"], lo, hi))
+    assert "[bootstrap 95% interval]" in format_table(s)
 
 
 def test_summary_cli_formats_and_export_read_back_with_pandas(tagged, tmp_path):

@@ -242,6 +242,18 @@ def _add_attention(corpus, f, result: Summary, target: str | None) -> None:
         row["attention"] = row["documents_mentioning"] / total if total else None
 
 
+def _share_cell(row: dict | None, key: str, pct) -> str:
+    """ "share [low-high]" for a share column and its interval, 19 wide; "—" where the row
+    has none (no rates to correct with, or too few claims)."""
+    value = None if row is None else row.get(key)
+    if value is None:
+        return f"{'—':^19}"
+    low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
+    if low is None or high is None:
+        return f"{pct(value)} {'[ n/a ]':>13}"
+    return f"{pct(value)} [{pct(low)}-{pct(high)}]"
+
+
 def format_table(s: Summary) -> str:
     def pct(v):
         return "  -  " if v is None else f"{100 * v:4.0f}%"
@@ -264,18 +276,21 @@ def format_table(s: Summary) -> str:
     lines = []
     header = "  ".join(h.ljust(w) for h, w in zip(head, widths))
     header += "  " + "  ".join(f"{lb:^19}" for lb in STANCES)
-    header += "  " + "  ".join(f"adj {lb[:3]}" for lb in STANCES)
+    header += "  " + "  ".join(f"{'adjusted ' + lb:^19}" for lb in STANCES)
     lines.append(header)
     for r, row_cells in zip(s.rows, cells):
         line = "  ".join(c.ljust(w) for c, w in zip(row_cells, widths))
         for lb in STANCES:
-            line += f"  {pct(r[f'share_{lb}'])} [{pct(r[f'share_{lb}_low'])}-{pct(r[f'share_{lb}_high'])}]"
-        adjusted = [None if r["small"] else r[f"adjusted_{lb}"] for lb in STANCES]
-        line += "  " + "  ".join(f"{pct(v) if v is not None else '—':>7}" for v in adjusted)
+            line += "  " + _share_cell(r, f"share_{lb}", pct)
+        for lb in STANCES:
+            line += "  " + _share_cell(None if r["small"] else r, f"adjusted_{lb}", pct)
         if r["small"]:
             line += "  * small"
         lines.append(line)
     lines.append("")
-    lines.append(f"model {s.model_version}; shares as % with [Wilson 95% interval].")
+    lines.append(
+        f"model {s.model_version}; shares as % with [Wilson 95% interval], adjusted shares "
+        "with [bootstrap 95% interval]."
+    )
     lines += [f"- {n}" for n in s.notes]
     return "\n".join(lines)
