@@ -419,3 +419,16 @@ def test_a_finished_doc_serialises_with_its_annotations(claims_pipeline):
     after = [(s.text, s._.holder, s._.targets) for s in again.spans["statements"]]
     assert before and after == before
     assert "Cllr Ann Bell" in {h for _, h, _ in after}
+
+
+def test_a_doc_serialises_with_the_stance_view_disabled(claims_pipeline):
+    # the caches are dropped by the pipeline's own last step, not by whichever of the
+    # project's components happens to run last
+    from spacy.tokens import Doc
+
+    assert claims_pipeline.pipe_names[-1] == "discourse_release"
+    with claims_pipeline.select_pipes(disable=["discourse_stance_view"]):
+        doc = claims_pipeline('Cllr Ann Bell said: "The new forum is a sham."')
+    assert not {"discourse_roots", "discourse_quotations"} & set(doc.user_data)
+    again = Doc(claims_pipeline.vocab).from_bytes(doc.to_bytes())
+    assert [s._.holder for s in again.spans["statements"]] == ["Cllr Ann Bell"]

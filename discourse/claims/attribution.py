@@ -816,8 +816,8 @@ def _titled(tokens, lex: AttributionCues) -> bool:
 
 
 # Per-document caches the pipeline's components share while they run (sentence roots,
-# quotations). They are Python objects msgpack cannot write, so the last component drops them
-# (:func:`drop_caches`) and a finished Doc serialises (``doc.to_bytes()``, ``DocBin``).
+# quotations). They are Python objects msgpack cannot write, so the pipeline's last component
+# (``discourse_release``) drops them and a finished Doc serialises (``doc.to_bytes()``).
 CACHE_KEYS = ("discourse_roots", "discourse_quotations")
 
 

@@ -78,6 +78,18 @@ INTRODUCING_VERBS = frozenset(
 _LINE_END = frozenset('.!?:;"”’)')
 
 
+@Language.component("discourse_release")
+def release_caches(doc: Doc) -> Doc:
+    """Drop the caches the project's components share while a Doc passes through them
+    (:data:`discourse.claims.attribution.CACHE_KEYS`), so a finished Doc serialises
+    (``doc.to_bytes()``, ``DocBin``). :func:`discourse.claims.pipeline.load_pipeline` puts it
+    last, whichever of the components a config keeps or a caller disables."""
+    from discourse.claims.attribution import drop_caches
+
+    drop_caches(doc)
+    return doc
+
+
 @Language.component("discourse_paragraphs")
 def paragraph_breaks(doc: Doc) -> Doc:
     """Line breaks the parser should not read across (runs before it). A blank line always

@@ -73,6 +73,7 @@ def load_pipeline(
         if stance_view_only and factory not in ("discourse_practices", "discourse_stance_view"):
             continue
         nlp.add_pipe(factory, name=name, config=section)
+    nlp.add_pipe("discourse_release", last=True)  # a finished Doc serialises (components.py)
     return nlp
 
 

@@ -225,9 +225,6 @@ class StanceView:
         self.viewer = viewer
 
     def __call__(self, doc: Doc) -> Doc:
-        from discourse.claims.attribution import drop_caches
-
         for span in doc.spans.get("statements", []):
             span._.stance_view = self.viewer.view(span)
-        drop_caches(doc)  # the last component: a finished Doc serialises
         return doc
