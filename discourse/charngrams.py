@@ -22,7 +22,7 @@ def char_wb_counts(vectorizer, texts: list[str], cache: dict, dtype=np.float64) 
     gives. ``cache`` maps a word to its n-gram columns and is filled as words are met."""
     if len(cache) > CACHE_WORDS:
         cache.clear()
-    lower = vectorizer.lowercase
+    lower = vectorizer.lowercase  # the analyser lowercases too: this only shares cache entries
     words = [(t.lower() if lower else t).split() for t in texts]
     new = {w for ws in words for w in ws if w not in cache}
     if new:

@@ -222,3 +222,20 @@ def test_cue_phrases_are_matched_where_the_plain_alternation_matches_them(text):
         assert found == [m.span() for m in plain.finditer(text)], name
     made_up = _compile_group(groups["made_up"])[0]
     assert len(made_up.findall(text)) == len(_plain_alternation(phrases).findall(text))
+
+
+def test_word_by_word_char_ngrams_give_the_pipelines_own_probabilities(shipped):
+    # predict_proba counts character n-grams per distinct word (discourse.charngrams); the
+    # fitted scikit-learn pipeline re-analyses every text: the numbers must be the same
+    rows = [(s, {}) for s in X] + [
+        ("  Co-production’s   critics — “tick-box” panels! — say  NOTHING changed.", {}),
+        ("", {}),
+        ("Ünïcödé wörds and CAPITALS in the Council's café.", {"co-production": 0.7}),
+    ]
+    ours = shipped.predict_proba(rows)
+    theirs = shipped.pipeline_.predict_proba(rows)
+    assert ours.shape == (len(rows), len(shipped.classes_))
+    assert np.abs(ours - theirs).max() < 1e-9
+    # the cache is filled, and a second call (served from it) gives the same
+    assert shipped._char_cache and np.array_equal(shipped.predict_proba(rows), ours)
+    assert "_char_cache" not in shipped.__getstate__()

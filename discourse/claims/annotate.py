@@ -124,8 +124,8 @@ def annotate(
 
     The documents are cut into batches by id range, each annotated as one task of ``engine``
     (default: in this process); with workers, batches shrink below ``batch_size`` where that
-    gives each worker ``BATCHES_PER_WORKER`` of them. Workers return their batches and this process writes them
-    (the one writer SQLite allows); on a store that takes concurrent writers
+    gives each worker ``BATCHES_PER_WORKER`` of them. Workers return their batches and this
+    process writes them (the one writer SQLite allows); on a store that takes concurrent writers
     (``corpus.concurrent_writers``), or with ``workers_write``, each worker opens the corpus
     by URL and writes its own batch. ``nlp``: a pipeline already loaded with
     :func:`load_pipeline`, used when the engine runs tasks in this process."""

@@ -295,10 +295,18 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         """The fitted feature union's output, with the char n-grams counted word by word
         (:mod:`discourse.charngrams`): the same matrix, computed in a fraction of the time."""
         union = self.pipeline_.named_steps["features"]
+        if union.transformer_weights:
+            return union.transform(X)
         blocks = []
-        for name, step in union.transformer_list:
-            if name == "chars":
-                tfidf = step.named_steps["tfidf"]
+        for _, step in union.transformer_list:
+            tfidf = step.named_steps.get("tfidf") if isinstance(step, Pipeline) else None
+            if (
+                tfidf is not None
+                and tfidf.analyzer == "char_wb"
+                and tfidf.sublinear_tf
+                and tfidf.use_idf
+                and tfidf.norm == "l2"
+            ):
                 cache = self.__dict__.setdefault("_char_cache", {})
                 counts = char_wb_counts(tfidf, step.named_steps["text"].transform(X), cache)
                 blocks.append(sublinear_tfidf(counts, tfidf.idf_))
