@@ -239,3 +239,23 @@ def test_word_by_word_char_ngrams_give_the_pipelines_own_probabilities(shipped):
     # the cache is filled, and a second call (served from it) gives the same
     assert shipped._char_cache and np.array_equal(shipped.predict_proba(rows), ours)
     assert "_char_cache" not in shipped.__getstate__()
+
+
+def test_loading_the_embedder_leaves_the_callers_logging_alone():
+    # wordllama calls logging.basicConfig(level=INFO) when imported; in a fresh interpreter
+    # (as in a notebook or `make demo`) that turned on every library's INFO lines
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "from discourse.claims.embedding import SentenceEmbedder\n"
+        "v = SentenceEmbedder().embed(['Residents were consulted.'])\n"
+        "root = logging.getLogger()\n"
+        "print(v.shape[1], len(root.handlers), logging.getLevelName(root.level))\n"
+        "logging.getLogger('some.library').info('should not print')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["256", "0", "WARNING"]
+    assert "should not print" not in res.stderr

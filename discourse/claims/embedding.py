@@ -9,6 +9,7 @@ compute at annotation and tagging time instead of storing the vectors.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from importlib import resources
 
@@ -22,6 +23,23 @@ EMBEDDER = "wordllama-l2_supercat-256"
 DIM = 256
 
 
+@contextlib.contextmanager
+def _root_logging_kept():
+    """Undo what importing wordllama does to logging: it calls ``logging.basicConfig(level=
+    INFO)``, which in a notebook, a script or ``make demo`` turns on every library's INFO
+    messages (matplotlib's font cache, our own progress) on stderr. The root logger's handlers
+    and level are put back as they were."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
 class SentenceEmbedder:
     """Unit-length sentence vectors (``DIM`` floats); empty texts give zero vectors."""
 
@@ -29,7 +47,9 @@ class SentenceEmbedder:
         try:
             from safetensors import safe_open
             from tokenizers import Tokenizer
-            from wordllama.inference import WordLlamaInference
+
+            with _root_logging_kept():
+                from wordllama.inference import WordLlamaInference
         except ImportError as exc:  # pragma: no cover - a broken install
             raise DiscourseError(
                 f"the sentence embedder needs the wordllama package ({exc}); reinstall discourse."
