@@ -3,7 +3,7 @@
     python -m benchmarks.polar_threshold [--folds 5]
 
 A sentence takes a side when P(about the target) x P(side | about) reaches
-``discourse.stance.candidates.POLAR_THRESHOLD``, even where neutral is the likelier label. This
+``discourse.stance.decide.POLAR_THRESHOLD``, even where neutral is the likelier label. This
 benchmark shows what each threshold scores, beside the most probable label (the rule before),
 on predictions for the real train split that no model saw in training:
 
@@ -74,7 +74,7 @@ def sweep(records, targets, p_about, p_stance, classes) -> dict:
     are none, as in the pipeline, where only they make a sentence a statement about a target."""
     from benchmarks.realtext import pair_scores
     from discourse.claims.pipeline import about_threshold
-    from discourse.stance.candidates import decide_stances
+    from discourse.stance.decide import decide_stances
 
     about = about_threshold()
 
@@ -96,7 +96,7 @@ def sweep(records, targets, p_about, p_stance, classes) -> dict:
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.realtext import ROOT
     from discourse import labelsets
-    from discourse.stance.candidates import POLAR_THRESHOLD
+    from discourse.stance.decide import POLAR_THRESHOLD
 
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.polar_threshold", description=__doc__

@@ -116,7 +116,7 @@ def predict(records: list[dict], targets: list[str], nlp, stance_model) -> list[
         p["stance"] = {t: ("none", 1.0 - p["about"][t]) for t in targets}
         p["proba"] = {t: {"none": 1.0 - p["about"][t]} for t in targets}
     if rows:
-        from discourse.stance.candidates import decide_stances
+        from discourse.stance.decide import decide_stances
 
         proba = stance_model.predict_proba(rows)
         labels = [str(c) for c in stance_model.classes_]

@@ -88,7 +88,7 @@ class Peer:
 
     def predict_stance(self, rows, relevance=None):
         # decided as ours are (P(about) lets a likely side win), with no neutral threshold
-        from discourse.stance.candidates import decide_stances
+        from discourse.stance.decide import decide_stances
 
         return decide_stances(self.predict_proba(rows), self.classes_, 0.0, relevance)
 

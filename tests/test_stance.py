@@ -113,7 +113,7 @@ def test_uncertain_claims_become_neutral_with_a_flag(small_model):
 
 
 def test_a_likely_side_wins_over_a_likelier_neutral_when_the_sentence_is_about_the_target():
-    from discourse.stance.candidates import POLAR_THRESHOLD, decide_stances
+    from discourse.stance.decide import POLAR_THRESHOLD, decide_stances
 
     classes = np.array(["against", "favor", "neutral"], dtype=object)
     proba = np.array([[0.10, 0.40, 0.50], [0.10, 0.40, 0.50], [0.45, 0.05, 0.50]])
@@ -130,7 +130,7 @@ def test_a_likely_side_wins_over_a_likelier_neutral_when_the_sentence_is_about_t
 
 
 def test_predict_stance_reads_relevance_as_tag_does(small_model):
-    from discourse.stance.candidates import decide_stances
+    from discourse.stance.decide import decide_stances
 
     model = load_stance_model(small_model[0])
     rows = [(r["text"], r["target"]) for r in _seed("test", 40)]

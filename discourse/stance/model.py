@@ -20,7 +20,7 @@ How it decides (Bar-Haim et al., EACL 2017: stance = target polarity x claim sen
   the target-independent features alone for targets that had none; each calibrated by
   cross-validation (sigmoid), so the probabilities are usable as confidence; ``predict_stance``
   takes the likelier side when P(about) x P(side) reaches ``POLAR_THRESHOLD``
-  (:func:`discourse.stance.candidates.decide_stances`), and without P(about) returns
+  (:func:`discourse.stance.decide.decide_stances`), and without P(about) returns
   ``neutral`` flagged as uncertain when the top probability is below ``neutral_threshold``.
 """
 
@@ -46,6 +46,7 @@ from discourse.charngrams import char_wb_counts, sublinear_tfidf
 from discourse.claims.stance_view import StanceView, load_stance_cues
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
+from discourse.stance.decide import StanceOutput
 from discourse.vocabulary import STANCES
 
 LABELS = STANCES
@@ -159,7 +160,7 @@ def _stance_view_pipe(nlp) -> str:
     raise InputError("the pipeline config has no discourse_stance_view component.")
 
 
-class StanceClassifier(ClassifierMixin, BaseEstimator):
+class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
     """Target-aware stance classifier (see the module docstring).
 
     Parameters
@@ -280,20 +281,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             out[pol > 0, col[c]] += eff[pol > 0, j]
             out[pol < 0, col[SWAP[c]]] += eff[pol < 0, j]
         return out
-
-    def predict(self, X) -> np.ndarray:
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(1)] if len(proba) else np.array([], dtype=object)
-
-    def predict_stance(self, X, relevance=None) -> list[tuple[str, float, bool]]:
-        """(label, confidence of the label, uncertain) per row; ``relevance`` (one P(about)
-        per row, or None) lets a likely side win over a likelier neutral
-        (:func:`discourse.stance.candidates.decide_stances`)."""
-        from discourse.stance.candidates import decide_stances
-
-        return decide_stances(
-            self.predict_proba(X), self.classes_, self.neutral_threshold, relevance
-        )
 
     # ------------------------------------------------------------------ features
 

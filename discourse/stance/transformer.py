@@ -20,7 +20,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from discourse.errors import InputError
-from discourse.stance.candidates import StanceOutput, _labels
+from discourse.stance.candidates import _labels
+from discourse.stance.decide import StanceOutput
 from discourse.stance.model import as_rows
 
 ENCODER_DIR = "encoder"
