@@ -821,6 +821,17 @@ def _titled(tokens, lex: AttributionCues) -> bool:
 CACHE_KEYS = ("discourse_roots", "discourse_quotations")
 
 
+def doc_quotations(doc) -> list:
+    """The document's quotations (quotes.py), found once per document and kept in its
+    ``user_data`` while the components run."""
+    quotes = doc.user_data.get("discourse_quotations")
+    if quotes is None:
+        from discourse.claims.quotes import quotations
+
+        quotes = doc.user_data["discourse_quotations"] = quotations(doc)
+    return quotes
+
+
 def drop_caches(doc) -> None:
     """Remove the components' shared caches from ``doc.user_data``; they are rebuilt on use."""
     for key in CACHE_KEYS:
@@ -867,12 +878,7 @@ def _colon_after(tok: Token, sent: Span) -> bool:
 def _quoted_indices(sent: Span) -> set[int]:
     """Indices of the sentence's tokens inside a quotation of its document (quotes.py), so a
     quotation closed at the start of the next sentence leaves that sentence's own words out."""
-    from discourse.claims.quotes import quotations
-
-    doc = sent.doc
-    quotes = doc.user_data.get("discourse_quotations")
-    if quotes is None:  # found once per document, not once per sentence
-        quotes = doc.user_data["discourse_quotations"] = quotations(doc)
+    quotes = doc_quotations(sent.doc)
     start, end = sent.start, sent.end
     return {i for q in quotes for i in range(max(q.start + 1, start), min(q.end, end))}
 

@@ -380,16 +380,14 @@ class Attribution:
         self.cues = cues
 
     def __call__(self, doc: Doc) -> Doc:
-        from discourse.claims.attribution import own_holder
-        from discourse.claims.quotes import containing, normalise_holders, quotations
+        from discourse.claims.attribution import doc_quotations, own_holder
+        from discourse.claims.quotes import containing, normalise_holders
 
         statements = doc.spans.get(STATEMENTS_KEY, [])
         if not statements:
             return doc
         doc.user_data.pop("discourse_roots", None)  # roots found on an earlier parse
-        quotes = doc.user_data.get("discourse_quotations")
-        if quotes is None:
-            quotes = doc.user_data["discourse_quotations"] = quotations(doc)
+        quotes = doc_quotations(doc)
         speakers: dict[int, tuple[str, str] | None] = {}
         for span in statements:
             sent = doc[span.start].sent
@@ -428,14 +426,12 @@ class Attribution:
                     holder, kind = wider, wider_kind
         return holder, kind
 
-    def _speaker(self, doc: Doc, q, quotes=(), speakers=None) -> tuple[str, str] | None:
+    def _speaker(self, doc: Doc, q, quotes, speakers) -> tuple[str, str] | None:
         """Who speaks a quotation: named where it opens or closes (quotes.py), or else the
         speaker of the quotation that closed in the sentence just before it ('"...," she
         said. "..."': news copy names a speaker once for consecutive quotations). Walks back
         along such a run of quotations (no recursion: a transcript may hold hundreds) and
         keeps the answer for each of them in ``speakers``."""
-        if speakers is None:
-            return self._named_speaker(doc, q)
         k = quotes.index(q)
         run = []
         while True:
