@@ -35,9 +35,14 @@ def char_wb_counts(vectorizer, texts: list[str], cache: dict, dtype=np.float64) 
         for w in ws:
             indices.extend(cache[w])
         indptr.append(len(indices))
+    return count_matrix(indices, indptr, len(vectorizer.vocabulary_), dtype)
+
+
+def count_matrix(indices, indptr, width: int, dtype=np.float64) -> sp.csr_matrix:
+    """Rows of column ids (a repeated id is a count) as a CSR count matrix ``width`` wide."""
     counts = sp.csr_matrix(
         (np.ones(len(indices), dtype=dtype), np.asarray(indices, dtype=np.int64), indptr),
-        shape=(len(texts), len(vectorizer.vocabulary_)),
+        shape=(len(indptr) - 1, width),
     )
     counts.sum_duplicates()
     return counts

@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from discourse import pipelines
-from discourse.charngrams import char_wb_counts, sublinear_tfidf
+from discourse.charngrams import char_wb_counts, count_matrix, sublinear_tfidf
 from discourse.claims.stance_view import StanceView, load_stance_cues
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
@@ -409,12 +409,7 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
     @staticmethod
     def _tfidf(indices, indptr, width: int, idf) -> sp.csr_matrix:
         """Rows of feature ids (repeats = counts) -> sublinear tf x idf, L2-normalised."""
-        counts = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64), indptr),
-            shape=(len(indptr) - 1, width),
-        )
-        counts.sum_duplicates()
-        return sublinear_tfidf(counts, idf)
+        return sublinear_tfidf(count_matrix(indices, indptr, width, np.float32), idf)
 
     def _specific(
         self, block: sp.csr_matrix, rows: list[tuple], fit: bool = False
