@@ -74,21 +74,22 @@ def sweep(records, targets, p_about, p_stance, classes) -> dict:
     are none, as in the pipeline, where only they make a sentence a statement about a target."""
     from benchmarks.realtext import pair_scores
     from discourse.claims.pipeline import about_threshold
-    from discourse.stance.decide import decide_stances
+    from discourse.stance.decide import POLAR_THRESHOLD, decide_stances
 
     about = about_threshold()
 
     out = {}
     for name in ("most probable", *THRESHOLDS):
-        pred = {t: [] for t in targets}
+        pred = {}
         for j, t in enumerate(targets):
-            rel = None if name == "most probable" else list(p_about[:, j])
-            if name == "most probable":
-                labels = [classes[int(p.argmax())] for p in p_stance[:, j]]
-            else:
-                decided = decide_stances(p_stance[:, j], classes, 0.0, rel, polar_threshold=name)
-                labels = [lb for lb, _, _ in decided]
-            pred[t] = [lb if p_about[k, j] >= about else "none" for k, lb in enumerate(labels)]
+            # without P(about) (and no neutral threshold) decide_stances takes the most
+            # probable label
+            rel = None if name == "most probable" else p_about[:, j]
+            polar = POLAR_THRESHOLD if rel is None else name
+            decided = decide_stances(p_stance[:, j], classes, 0.0, rel, polar_threshold=polar)
+            pred[t] = [
+                lb if p_about[k, j] >= about else "none" for k, (lb, _, _) in enumerate(decided)
+            ]
         out[name] = pair_scores(records, targets, pred)["f_avg"]
     return out
 
