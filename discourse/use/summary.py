@@ -242,7 +242,11 @@ def _add_attention(corpus, f, result: Summary, target: str | None) -> None:
         row["attention"] = row["documents_mentioning"] / total if total else None
 
 
-def _share_cell(row: dict | None, key: str, pct) -> str:
+def _pct(v) -> str:
+    return "  -  " if v is None else f"{100 * v:4.0f}%"
+
+
+def _share_cell(row: dict | None, key: str) -> str:
     """ "share [low-high]" for a share column and its interval, 19 wide; "—" where the row
     has none (no rates to correct with, or too few claims)."""
     value = None if row is None else row.get(key)
@@ -250,14 +254,11 @@ def _share_cell(row: dict | None, key: str, pct) -> str:
         return f"{'—':^19}"
     low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
     if low is None or high is None:
-        return f"{pct(value)} {'[ n/a ]':>13}"
-    return f"{pct(value)} [{pct(low)}-{pct(high)}]"
+        return f"{_pct(value)} {'[ n/a ]':>13}"
+    return f"{_pct(value)} [{_pct(low)}-{_pct(high)}]"
 
 
 def format_table(s: Summary) -> str:
-    def pct(v):
-        return "  -  " if v is None else f"{100 * v:4.0f}%"
-
     keys = ["target", *s.by, "claims", "documents"]
     head = [*keys[:-1], "docs"]
     if s.over_time:
@@ -265,7 +266,7 @@ def format_table(s: Summary) -> str:
         head += ["mentions", "of docs", "attention"]
     cells = [
         [
-            pct(r.get(k)).strip()
+            _pct(r.get(k)).strip()
             if k == "attention"
             else ("-" if r.get(k) is None or r.get(k) == "" else str(r.get(k)))
             for k in keys
@@ -281,9 +282,9 @@ def format_table(s: Summary) -> str:
     for r, row_cells in zip(s.rows, cells):
         line = "  ".join(c.ljust(w) for c, w in zip(row_cells, widths))
         for lb in STANCES:
-            line += "  " + _share_cell(r, f"share_{lb}", pct)
+            line += "  " + _share_cell(r, f"share_{lb}")
         for lb in STANCES:
-            line += "  " + _share_cell(None if r["small"] else r, f"adjusted_{lb}", pct)
+            line += "  " + _share_cell(None if r["small"] else r, f"adjusted_{lb}")
         if r["small"]:
             line += "  * small"
         lines.append(line)
