@@ -119,11 +119,20 @@ def named_in(sent: Span, *, cues: AttributionCues) -> tuple[str, str]:
 
 def colon_speaker(prev: Span | None, *, cues: AttributionCues, quoted: bool = False) -> str | None:
     """The speaker of a line introduced by "X says:" or "Cllr Y told the meeting:" on the
-    line before (comment threads, minutes, interviews), or None. When the line is a
-    quotation (``quoted``), any verb introduces it: 'Dan offered this analogy: "..."'."""
+    line before (comment threads, minutes, interviews), or a comment's header ("Tony Clabby
+    Reply"), or None. When the line is a quotation (``quoted``), any verb introduces it: 'Dan
+    offered this analogy: "..."'."""
     if prev is None:
         return None
     words = [t for t in prev if not t.is_space and t.text not in ("-", "–")]
+    if (
+        1 < len(words) <= 5
+        and words[-1].text == "Reply"
+        and all(t.pos_ == "PROPN" or t.text in cues.honorifics for t in words[:-1])
+    ):
+        return prev.doc[
+            words[0].i : words[-2].i + 1
+        ].text  # a comment's header: "Tony Clabby Reply"
     if not words or words[-1].text != ":":
         return None
     root = _root(prev)
@@ -535,7 +544,36 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
         return True
     if verb.dep_ == "parataxis":
         return True  # "The plan, critics argue, will ...": the host clause is reported
+    if verb.lemma_.lower() in BARE_CLAUSE_VERBS and _bare_clause(verb):
+        return True
     return bool(quoted) and verb.dep_ in ("ROOT", "conj", "advcl")
+
+
+# Verbs that report a clause without "that", where the parser may miss the clause ("Hughes
+# says the show's over": "'s" read as a subject), or with "not"/"so" standing for it.
+BARE_CLAUSE_VERBS = frozenset(
+    {"say", "think", "believe", "argue", "claim", "insist", "reckon", "contend", "feel"}
+)
+_FINITE = frozenset({"VBZ", "VBD", "VBP", "MD"})
+
+
+def _bare_clause(verb: Token) -> bool:
+    """A finite verb after ``verb`` in its subtree, outside a relative or adverbial clause
+    ("Smith said the meeting that was held ..." reports nothing), or a bare "not"/"so"
+    ("Elizabeth Hughes thinks not.")."""
+    after = [c for c in verb.children if c.i > verb.i and not c.is_punct]
+    if after and all(c.dep_ == "neg" or c.lower_ == "so" for c in after):
+        return True
+    doc = verb.doc
+    skip = set()
+    for t in verb.subtree:
+        if t.i > verb.i and (
+            t.dep_ in ("relcl", "acl") or (t.dep_ == "advcl" and _first_child(t, {"mark"}))
+        ):
+            skip.update(range(t.left_edge.i, t.right_edge.i + 1))
+    return any(
+        doc[i].tag_ in _FINITE and i not in skip for i in range(verb.i + 1, verb.right_edge.i + 1)
+    )
 
 
 # Verbs whose xcomp carries the report: "Publications continue to affirm that ...".
@@ -671,9 +709,26 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
             return _name_range(appos, lex)
     if tok.ent_type_ != "PERSON" and appos is None:
         # "Chairman of the Residents Association, Graham Croucher, told ...": the person's
-        # name hangs off the title's of-phrase
+        # name hangs off the title's of-phrase. "Cllr Stuart Carroll (Con, Boyn Hill) lead
+        # member for health, said": a titled name the parser made the subject of the title;
+        # a party and ward in brackets are not the speaker.
+        inside = _bracketed(doc, tok.left_edge.i, tok.right_edge.i + 1)
         named = next(
-            (t for t in tok.subtree if t.dep_ == "appos" and t.ent_type_ == "PERSON"), None
+            (
+                t
+                for t in tok.subtree
+                if t.i not in inside
+                and t.i != tok.i
+                and (
+                    (t.dep_ == "appos" and t.ent_type_ == "PERSON")
+                    or (
+                        t.dep_ in ("nsubj", "appos")
+                        and t.pos_ == "PROPN"
+                        and doc[t.left_edge.i].text in lex.honorifics
+                    )
+                )
+            ),
+            None,
         )
         if named is not None:
             return _name_range(named, lex)
@@ -718,6 +773,20 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
     return range(start, end + 1)
 
 
+def _bracketed(doc, start: int, end: int) -> set[int]:
+    """Indices of the tokens inside round brackets within ``doc[start:end]``."""
+    out, depth = set(), 0
+    for i in range(start, end):
+        text = doc[i].text
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth = max(depth - 1, 0)
+        elif depth:
+            out.add(i)
+    return out
+
+
 def _hyphen_joins(doc, start: int) -> bool:
     """Is ``doc[start]`` the second half of a hyphenated name ("Ryan-Collins")?"""
     return (
@@ -755,6 +824,9 @@ def _context_holder(
         # know ...") is what the speaker talks about, not the speaker
         return None
     root = _root(context)
+    words = [t for t in context if not (t.is_punct or t.is_space)]
+    if root.pos_ == "PROPN" and all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in words):
+        return name_of(root, lex)  # a line that is only a name: "Dame Elisabeth Hoodless"
     subj = _first_child(root, {"nsubj", "nsubjpass"})
     if document and subj is not None and subj.lemma_.lower() in lex.document_nouns:
         return name_of(subj, lex)
@@ -777,7 +849,10 @@ def _context_holder(
         and subj.lemma_.lower() not in lex.evidence_nouns
     ):
         return name_of(subj, lex)
-    ents = [e for e in context.ents if e.label_ in ("PERSON", "ORG")]
+    # a person before an organisation: "Chris Day, CQC's director of engagement said:"
+    ents = [e for e in context.ents if e.label_ == "PERSON"] or [
+        e for e in context.ents if e.label_ == "ORG"
+    ]
     if ents:
         return name_of(ents[-1].root, lex)
     return None

@@ -16,14 +16,14 @@ claims among them. ``doc._.relevance`` maps each sentence's start token to
 from __future__ import annotations
 
 import numpy as np
-from spacy.attrs import IS_SPACE
+from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from discourse.claims import practices as _practices  # noqa: F401  (registers discourse_practices)
 from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
-from discourse.claims.quotes import OPENING_MARKS
+from discourse.claims.quotes import OPENING_MARKS, TITLES
 
 CLAIMS_KEY = "claims"
 PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
@@ -94,21 +94,26 @@ def release_caches(doc: Doc) -> Doc:
 def paragraph_breaks(doc: Doc) -> Doc:
     """Line breaks the parser should not read across (runs before it). A blank line always
     ends a sentence. A single line break ends one after a line that ends like a sentence, or
-    after a heading: a line of at most ``HEADING_WORDS`` words without final punctuation
-    ("Principles of co-production") followed by a capitalised line or a quotation, unless it
-    ends in a verb of saying or a function word ("Cllr X said"). Text wrapped at a fixed width keeps its
-    sentences whole: its lines are longer, or run on in lower case."""
+    after a heading: a line of at most ``HEADING_WORDS`` words (punctuation not counted)
+    without final punctuation ("Principles of co-production"), or after a name standing alone
+    after a line's last sentence ("... army. Dame Elisabeth Hoodless"), followed by a
+    capitalised line or a quotation, unless it ends in a verb of saying or a function word
+    ("Cllr X said"). Text wrapped at a fixed width keeps its sentences whole: its lines are
+    longer, or run on in lower case."""
     n = len(doc)
-    space = doc.to_array(IS_SPACE).astype(bool)
-    words_to = np.cumsum(~space)  # words (non-space tokens) in doc[: i + 1]
-    line_words = 0  # words before the current line
+    flags = doc.to_array([IS_SPACE, IS_PUNCT]).astype(bool)
+    space = flags[:, 0]
+    tokens_to = np.cumsum(~space)  # non-space tokens in doc[: i + 1]
+    words_to = np.cumsum(~(space | flags[:, 1]))  # of them, not punctuation ("‘Big Society’")
+    line_tokens = line_words = 0  # before the current line
     for i in np.flatnonzero(space).tolist():
         tok = doc[i]
         if "\n" not in tok.text or i + 1 >= n:
             continue
+        tokens = int(tokens_to[i]) - line_tokens
         words = int(words_to[i]) - line_words
-        line_words = int(words_to[i])
-        if not words:
+        line_tokens, line_words = int(tokens_to[i]), int(words_to[i])
+        if not tokens:
             continue
         last = i - 1
         while space[last]:
@@ -123,13 +128,28 @@ def paragraph_breaks(doc: Doc) -> Doc:
             "\n\n" in tok.text
             or last.text[-1:] in _LINE_END
             or (
-                words <= HEADING_WORDS
+                (words <= HEADING_WORDS or _name_after_sentence(doc, last.i))
                 and not runs_on
                 and (first.isupper() or first.isdigit() or nxt.text in OPENING_MARKS)
             )
         ):
             nxt.is_sent_start = True
     return doc
+
+
+def _name_after_sentence(doc: Doc, last: int) -> bool:
+    """Does the line end in a name of its own after a finished sentence ("... the volunteer
+    army. Dame Elisabeth Hoodless")? A signature or a speaker's line, not the start of a
+    sentence wrapped onto the next line ("... as we know. Mr" + "Smith said ...")."""
+    j, names = last, 0
+    while j >= 0 and doc[j].tag_ in ("NNP", "NNPS") and not doc[j].is_space and names <= 4:
+        j, names = j - 1, names + 1
+    return (
+        0 < names <= 4
+        and j >= 0
+        and doc[j].text in (".", "!", "?")
+        and doc[last].lower_.rstrip(".") not in TITLES
+    )
 
 
 def practice_mentions(doc: Doc) -> list[tuple[int, int, str, list[str]]]:

@@ -6,8 +6,11 @@ Patel, and so does 'Cllr Patel said: "..."' for the sentences after the colon. I
 quotation that runs over paragraphs re-opens each paragraph and closes only at its end; the
 paragraphs are one quotation. Double marks (straight or curly) and single marks (‘...’,
 UK style, or straight '...' where the opening mark starts a word) are read; a ’ closes a single quotation after punctuation, before
-punctuation or the end, or before a space after a word not ending in "s", so plural
-possessives ("councils’ plans") do not.
+punctuation or the end, after a one-word quotation ("a ‘yes’ vote"), or before a space after
+a word that is not a plural noun ending in "s", so plural possessives ("councils’ plans") do
+not. A straight " glued
+to the word before it and followed by a space closes a quotation opened before the text and
+opens none.
 
 Within a document "Councillor Okafor", "Cllr Janet Okafor" and "Okafor" are one holder: every
 quoted holder is written as the fullest form of the name that shares its surname
@@ -57,6 +60,8 @@ def quotations(doc: Doc) -> list[Quotation]:
     for tok in _marks_and_breaks(doc):
         text = tok.text
         if open_at is None:
+            if text in STRAIGHT and _orphan_close(tok):
+                continue  # 'shops." But ...': closes a quotation opened before the text
             if text in _OPENERS or (text == STRAIGHT_SINGLE and _opens_straight(tok)):
                 # a paragraph that re-opens the quotation just closed-by-paragraph continues it
                 double = text == OPEN_DOUBLE or text in STRAIGHT
@@ -67,7 +72,13 @@ def quotations(doc: Doc) -> list[Quotation]:
         ):
             out.append(Quotation(open_at, tok.i))
             open_at = None
-        elif kind == "single" and text in (CLOSE_SINGLE, STRAIGHT_SINGLE) and _closes(tok):
+        elif (
+            kind == "single"
+            and text in (CLOSE_SINGLE, STRAIGHT_SINGLE)
+            and (
+                _closes(tok) or tok.i == open_at + 2  # a one-word quotation: "a ‘yes’ vote"
+            )
+        ):
             out.append(Quotation(open_at, tok.i))
             open_at = None
         elif "\n\n" in tok.text_with_ws or (tok.is_space and "\n" in tok.text):
@@ -106,6 +117,20 @@ def _opens_straight(tok) -> bool:
     return starts and tok.doc[tok.i + 1].is_alpha
 
 
+def _orphan_close(tok) -> bool:
+    """A straight " shaped as a closing mark, with no quotation open: glued to the word or
+    punctuation before it and followed by a space or the end ('... talking shops." But the
+    chairman said ...'). It closes a quotation that opened before the text (an excerpt, a
+    page cut by its extractor) and opens none."""
+    doc = tok.doc
+    if tok.i == 0:
+        return False
+    prev = doc[tok.i - 1]
+    if prev.whitespace_ or prev.is_space or prev.text in "([{":
+        return False
+    return tok.i + 1 >= len(doc) or bool(tok.whitespace_) or doc[tok.i + 1].is_space
+
+
 def _reopens_straight(tok) -> bool:
     """A straight " inside an open double quotation that is shaped as an opening mark: after
     a space or a line break, directly before a word, and after the end of a sentence
@@ -136,7 +161,12 @@ def _closes(tok) -> bool:
         or after.isspace()
         # "‘doing things with residents not to them’ through ...": a ’ that ends a word and
         # is followed by a space closes, unless it can be a plural possessive ("councils’")
-        or (bool(tok.whitespace_) and before[-1:].isalpha() and before[-1:].lower() != "s")
+        or (
+            bool(tok.whitespace_)
+            and before[-1:].isalpha()
+            # "councils’" may be a plural possessive; "them and us’" may not
+            and (before[-1:].lower() != "s" or doc[tok.i - 1].tag_ not in ("NNS", "NNPS"))
+        )
     )
 
 
