@@ -574,3 +574,48 @@ def test_line_breaks_and_stray_marks_keep_the_last_sentence_its_speaker(
     last = records[-1]
     assert last.text.startswith(re.split(r"\n|\" ", text)[-1][:20])
     assert (last.holder, last.holder_kind) == (expected, "quoted")
+
+
+@pytest.mark.parametrize(
+    "title, guest",
+    [
+        ("The 3-minute interview: Edgar Cahn", "Edgar Cahn"),
+        ("Interview with Cllr Jo Reid, leader of the council", "Cllr Jo Reid"),
+        ("Q&A: Jo Reid | The Gazette", "Jo Reid"),
+        ("In conversation with Professor Anna Coote", "Professor Anna Coote"),
+        ("Interview with The Guardian", None),  # a paper, not a guest
+        ("Interviews with residents show support for the forum", None),
+        ("Why co-production matters", None),
+        (None, None),
+    ],
+)
+def test_an_interview_title_names_its_guest(title, guest):
+    from discourse.claims.components import interviewee
+
+    assert interviewee(title) == guest
+
+
+def test_an_interviews_answers_are_the_guests_and_its_questions_the_authors(claims_pipeline):
+    from discourse.claims.annotate import sentence_records
+
+    text = (
+        "What stops time banking from spreading?\n"
+        "Time banking works best when councils let residents run it themselves. "
+        "Co-production fails when professionals keep every decision to themselves."
+    )
+    by_title = {}
+    for title in ("The 3-minute interview: Jan Okafor", "Why time banking matters"):
+        doc = claims_pipeline.make_doc(text)
+        doc._.title = title
+        records = sentence_records(claims_pipeline(doc))
+        by_title[title] = {r.text.strip(): (r.holder, r.holder_kind) for r in records if r.holder}
+    answers = by_title["The 3-minute interview: Jan Okafor"]
+    plain = by_title["Why time banking matters"]
+    assert answers and set(answers) == set(plain)
+    for sentence, held in answers.items():
+        if sentence.endswith("?"):
+            assert held == ("author", "author")
+        else:
+            assert held == ("Jan Okafor", "quoted")
+            assert plain[sentence] == ("author", "author")
+    assert any(not s.endswith("?") for s in answers)

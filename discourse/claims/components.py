@@ -15,6 +15,8 @@ claims among them. ``doc._.relevance`` maps each sentence's start token to
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
@@ -384,6 +386,22 @@ def _cues(path: str) -> dict:
     return load_cues(path or None)
 
 
+# "The 3-minute interview: Edgar Cahn", "Interview with Cllr Jo Reid", "Q&A: Jo Reid",
+# "In conversation with Jo Reid": the guest is the capitalised name right after the cue.
+_INTERVIEW = re.compile(
+    r"\b(?i:interview|q\s*&\s*a|in conversation)\s*(?:with\b|:|–|—|-)\s*"
+    r"((?:[A-Z][\w’'.-]*\s+){1,3}[A-Z][\w’'-]+)"
+)
+
+
+def interviewee(title: str | None) -> str | None:
+    """The guest an interview page's title names, or None."""
+    m = _INTERVIEW.search(title or "") if title else None
+    if m is None or m.group(1).split()[0] in ("The", "A", "An"):
+        return None  # "Interview with The Guardian": a paper, not a guest
+    return m.group(1).strip()
+
+
 @Language.factory("discourse_attribution", default_config={"cues": ""})
 def make_attribution(nlp: Language, name: str, cues: str) -> Attribution:
     from discourse.claims.attribution import AttributionCues
@@ -394,7 +412,9 @@ def make_attribution(nlp: Language, name: str, cues: str) -> Attribution:
 class Attribution:
     """Sets each statement's holder: the author, or the quoted person or body. A sentence
     inside a quotation that runs over several sentences is held by the quotation's speaker
-    (quotes.py), and one person's name is written one way within a document."""
+    (quotes.py), and one person's name is written one way within a document. On a page whose
+    title names an interview's guest ("The 3-minute interview: Edgar Cahn", "Q&A with Dr Jo
+    Reid"), what the page says in its own voice is the guest's, except its questions."""
 
     def __init__(self, cues):
         self.cues = cues
@@ -409,9 +429,12 @@ class Attribution:
         doc.user_data.pop("discourse_roots", None)  # roots found on an earlier parse
         quotes = doc_quotations(doc)
         speakers: dict[int, tuple[str, str] | None] = {}
+        guest = interviewee(doc._.title if Doc.has_extension("title") else None)
         for span in statements:
             sent = doc[span.start].sent
             holder, kind = self._holder(sent)
+            if guest and kind == "author" and not sent.text.rstrip().endswith("?"):
+                holder, kind = guest, "quoted"  # an interview's answers are the guest's
             q = containing(quotes, sent)
             if q is not None and own_holder(sent, cues=self.cues) is None:
                 key = q.start
