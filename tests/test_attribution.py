@@ -276,6 +276,26 @@ def test_a_reported_clause_the_parser_misreads_still_reports(nlp, cues):
     assert find_holder(doc[:], None, cues=cues[0]) == ("author", "author")
 
 
+def test_a_person_named_in_a_clause_describing_the_subject_is_not_its_name(nlp, cues):
+    # "The paper, which was written by Pete Olsen, researcher Jane Parr, argues that ...",
+    # with the second author parsed in apposition inside the relative clause
+    words = "The paper , which was written by Pete Olsen , researcher Jane Parr , argues that panels work .".split()
+    heads = [1, 14, 1, 5, 5, 1, 5, 8, 6, 8, 12, 12, 8, 1, 14, 17, 17, 14, 14]
+    deps = (
+        "det nsubj punct nsubjpass auxpass relcl agent compound pobj punct compound compound "
+        "appos punct ROOT mark nsubj ccomp punct"
+    ).split()
+    pos = (
+        "DET NOUN PUNCT PRON AUX VERB ADP PROPN PROPN PUNCT NOUN PROPN PROPN PUNCT VERB SCONJ "
+        "NOUN VERB PUNCT"
+    ).split()
+    lemmas = [w.lower() for w in words]
+    lemmas[14] = "argue"
+    ents = ["O"] * 7 + ["B-PERSON", "I-PERSON", "O", "O", "B-PERSON", "I-PERSON"] + ["O"] * 6
+    doc = _parsed(nlp, words, heads, deps, pos, lemmas=lemmas, ents=ents)
+    assert find_holder(doc[:], None, cues=cues[0]) == ("The paper", "quoted")
+
+
 def test_a_quotation_after_a_person_and_an_organisation_is_the_persons(nlp, cues):
     # 'Jo Bell, CQC's director of engagement said:-' + a quotation, where "said:-" is one
     # token and the name is the root: the person, not the organisation, is the speaker

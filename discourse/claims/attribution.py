@@ -713,6 +713,11 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
         # member for health, said": a titled name the parser made the subject of the title;
         # a party and ward in brackets are not the speaker.
         inside = _bracketed(doc, tok.left_edge.i, tok.right_edge.i + 1)
+        # nor is a person named in a clause describing it ("The paper, which was co-authored
+        # by ... Jane Parry, argues ...")
+        for t in tok.subtree:
+            if t.dep_ in ("relcl", "acl") and t.i != tok.i:
+                inside.update(range(t.left_edge.i, t.right_edge.i + 1))
         named = next(
             (
                 t
