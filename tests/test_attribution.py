@@ -405,6 +405,13 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("Many parish councils find themselves short of volunteers.", ""),
         # a passive with its agent is not the subject's attitude
         ("The plan was opposed by residents who had waited years for a say.", ""),
+        # a reporting verb inside an indirect question reports nothing
+        (
+            "For years we have planned services around national targets, and then wondered "
+            "why so many tenants feel that the council is something that happens to them.",
+            "",
+        ),
+        ("Residents want to know whether officers think the plan is already settled.", ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):

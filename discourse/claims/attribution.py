@@ -592,6 +592,11 @@ def _depth(tok: Token, sent: Span) -> int | None:
             return None
         if tok.dep_ == "advcl" and any(c.dep_ == "mark" for c in tok.children):
             return None  # "when she says that ..."
+        if tok.dep_ == "ccomp" and any(
+            c.i < tok.i and (c.tag_ in ("WRB", "WP") or c.lower_ in ("whether", "if"))
+            for c in tok.children
+        ):
+            return None  # an indirect question asserts nothing: "wondered why people feel that"
         tok = tok.head
         depth += 1
     return depth
