@@ -17,6 +17,7 @@ BENCHMARKS = [
     ["benchmarks.query"],
     ["benchmarks.store"],
     ["benchmarks.dedup"],
+    ["benchmarks.copies"],
     ["benchmarks.serve"],
 ]
 

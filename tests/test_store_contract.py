@@ -241,8 +241,10 @@ def _signature(*bands: int) -> bytes:
 
 
 def test_near_duplicate_candidates_are_the_originals_sharing_a_band(c):
-    """Bands are stored with each document (in its transaction) and looked up by key: an
-    original sharing any band is a candidate; a near-duplicate only when named in ``also``."""
+    """Bands are stored with each original (in its transaction) and looked up by key: an
+    original sharing any band is a candidate; an original demoted by an earlier-published copy
+    only when named in ``also``; a near-duplicate never (it stores no bands: it can never be a
+    candidate, and 4,000 copies of one page made every lookup of that page 4,000 rows long)."""
     base = list(range(100, 132 * 100, 100))[:32]
     a = c.documents.add(doc(1, minhash=_signature(*base))).id
     b = c.documents.add(doc(2, minhash=_signature(*[7000 + i for i in range(31)], base[31]))).id
@@ -250,21 +252,30 @@ def test_near_duplicate_candidates_are_the_originals_sharing_a_band(c):
     copy = c.documents.add(
         doc(4, minhash=_signature(base[0], *range(5, 36))), near_duplicate=(a, 0.9)
     )
+    assert copy.status == "near-duplicate" and copy.duplicate_of == a
+    old_sig = _signature(5000, base[1], *[6000 + i for i in range(30)])
+    old = c.documents.add(doc(8, minhash=old_sig)).id  # published 2010-09-18
+    earlier = c.documents.add(  # published 2010-01-19: the original now, sharing no band
+        doc(9, minhash=_signature(*[8000 + i for i in range(32)])), near_duplicate=(old, 0.95)
+    )
+    assert earlier.replaced == old
     c.documents.add(doc(5, minhash=b"\x01" * 16))  # too short for one band: no bands
     with pytest.raises(Exception):  # noqa: B017 - each backend raises its own driver error
         c.documents.add_many([doc(6, minhash=_signature(*base)), doc(7, source_id=999)])
     query = bands.band_keys(_signature(*base))
     assert [r[0] for r in c.documents.near_duplicate_candidates(query)] == [a, b]
-    got = c.documents.near_duplicate_candidates(query, also={copy.id, 12345})
+    got = c.documents.near_duplicate_candidates(query, also={copy.id, old, 12345})
     assert [(r[0], bytes(r[1]), r[2]) for r in got] == [
         (a, _signature(*base), 5),
         (b, _signature(*[7000 + i for i in range(31)], base[31]), 5),
-        (copy.id, _signature(base[0], *range(5, 36)), 5),
+        (old, old_sig, 5),
     ]
     assert c.documents.near_duplicate_candidates(bands.band_keys(_signature(*range(1, 33)))) == []
     assert c.documents.near_duplicate_candidates([]) == []
     stored = c.db.execute("SELECT COUNT(*) FROM document_bands").fetchone()[0]
-    assert stored == 4 * 32  # four whole signatures; none from the failed batch
+    # five originals' whole signatures (1, 2, 3, the demoted 8 and 9); none from the
+    # near-duplicate, the short signature or the failed batch
+    assert stored == 5 * 32
 
 
 # -- analysis ----------------------------------------------------------------------------------

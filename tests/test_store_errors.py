@@ -100,7 +100,7 @@ def test_corpus_locked_by_another_writer_gives_clear_message(tmp_path):
 
 
 def test_writer_killed_mid_batch_then_rerun_loses_and_duplicates_nothing(tmp_path):
-    total, batch = 4000, 250
+    total, batch = 1500, 250
     words = "council residents consultation panel budget forum people voice plan".split()
     rows = [
         {

@@ -85,7 +85,7 @@ class NearDuplicateIndex:
     Syndicated copies add credit lines and trim paragraphs, so their Jaccard similarity
     to the original can be well under 0.7 while nearly all of the shorter text is in the
     longer one. LSH finds candidates at a lower Jaccard level (``CANDIDATE_JACCARD``; the
-    store keeps every document's bands, discourse/store/bands.py); the decision is made on
+    store keeps every original's bands, discourse/store/bands.py); the decision is made on
     containment. A match looks up only the candidates that share a band and loads their
     signatures, so a run costs the same whatever the size of the corpus.
 

@@ -88,7 +88,11 @@ class PgDocumentStore(StoresBands):
                     ),
                 ).fetchone()[0]
                 self._add_aliases(new_id, keys, canonical=doc.canonical_url)
-                bands = band_keys(doc.minhash) if self._writes_bands() else []
+                replaces = bool(dup_of) and self._published_earlier(doc.published, dup_of)
+                # Only originals are ever candidates, and a near-duplicate never becomes one
+                # (the SQLite store says more).
+                original = not dup_of or replaces
+                bands = band_keys(doc.minhash) if self._writes_bands() and original else []
                 if bands:
                     conn.execute(
                         "INSERT INTO document_bands(band, key, document_id) "
@@ -96,7 +100,7 @@ class PgDocumentStore(StoresBands):
                         ([b for b, _ in bands], [k for _, k in bands], new_id),
                     )
                 result = StoredDocument(new_id, "near-duplicate" if dup_of else "new", dup_of, sim)
-                if dup_of and self._published_earlier(doc.published, dup_of):
+                if replaces:
                     # The copy was crawled first: the earlier-published text is the original.
                     conn.execute(
                         "UPDATE documents SET duplicate_of = NULL, similarity = NULL WHERE id = %s",
