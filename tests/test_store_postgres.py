@@ -233,3 +233,25 @@ def test_the_bands_migration_cuts_the_same_bands_on_both_backends(tmp_path, post
     want = sorted((b, k, i + 1) for i, sig in enumerate(sigs) for b, k in band_keys(sig))
     assert [(b, bytes(k), d) for b, k, d in _rows(pg, sql)] == want
     assert _rows(lite, sql) == want and len(want) == 3 * 32
+
+
+def test_the_copy_bands_migration_drops_the_same_rows_on_both_backends(tmp_path, postgres):
+    """0010 drops the bands stored before for documents that are near-duplicates (never a
+    candidate), alike on both backends, and keeps every original's."""
+    from discourse.gather import dedup
+    from discourse.store.bands import band_keys
+
+    sigs = [dedup.to_bytes(dedup.minhash(f"text number {i} " * 40)) for i in range(3)]
+    statements = [
+        ("INSERT INTO documents(id, url, canonical_url, text, content_hash, minhash, duplicate_of) "
+         "VALUES (?, ?, ?, 't', ?, ?, ?)", (i + 1, f"http://x/{i}", f"http://x/{i}", f"h{i}", sig, dup))
+        for i, (sig, dup) in enumerate(zip(sigs, [None, 1, None]))
+    ] + [
+        ("INSERT INTO document_bands(band, key, document_id) VALUES (?, ?, ?)", (b, k, i + 1))
+        for i, sig in enumerate(sigs) for b, k in band_keys(sig)
+    ]  # fmt: skip
+    lite, pg = _both(tmp_path, postgres, 9, statements)
+    sql = "SELECT band, key, document_id FROM document_bands"
+    want = sorted((b, k, i + 1) for i in (0, 2) for b, k in band_keys(sigs[i]))
+    assert [(b, bytes(k), d) for b, k, d in _rows(pg, sql)] == want
+    assert _rows(lite, sql) == want and len(want) == 2 * 32
