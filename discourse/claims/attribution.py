@@ -125,14 +125,13 @@ def colon_speaker(prev: Span | None, *, cues: AttributionCues, quoted: bool = Fa
     if prev is None:
         return None
     words = [t for t in prev if not t.is_space and t.text not in ("-", "–")]
+    # a comment's header: "Tony Clabby Reply"
     if (
         1 < len(words) <= 5
         and words[-1].text == "Reply"
         and all(t.pos_ == "PROPN" or t.text in cues.honorifics for t in words[:-1])
     ):
-        return prev.doc[
-            words[0].i : words[-2].i + 1
-        ].text  # a comment's header: "Tony Clabby Reply"
+        return prev.doc[words[0].i : words[-2].i + 1].text
     if not words or words[-1].text != ":":
         return None
     root = _root(prev)
