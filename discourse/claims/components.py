@@ -429,7 +429,7 @@ class Attribution:
         doc.user_data.pop("discourse_roots", None)  # roots found on an earlier parse
         quotes = doc_quotations(doc)
         speakers: dict[int, tuple[str, str] | None] = {}
-        guest = interviewee(doc._.title if Doc.has_extension("title") else None)
+        guest = interviewee(doc._.title)
         for span in statements:
             sent = doc[span.start].sent
             holder, kind = self._holder(sent)

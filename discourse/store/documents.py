@@ -95,7 +95,7 @@ class DocumentStore(StoresBands):
                 replaces = bool(dup_of) and self._published_earlier(doc.published, dup_of)
                 # Only originals are ever candidates (near_duplicate_candidates), and a
                 # near-duplicate never becomes one: its bands would only lengthen every later
-                # lookup of the same text (4,000 copies of one page: 43 s -> linear).
+                # lookup of the same text (benchmarks/copies.py).
                 if self._writes_bands() and (not dup_of or replaces):
                     conn.executemany(
                         "INSERT INTO document_bands(band, key, document_id) VALUES (?, ?, ?)",
