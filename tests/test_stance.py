@@ -280,7 +280,16 @@ def test_train_and_evaluate_commands(tmp_path):
     test = _seed("test", 60)
     write_jsonl(tmp_path / "train.jsonl", rows)
     write_jsonl(tmp_path / "test.jsonl", test)
-    res = run_cli("train", "--labels", "train.jsonl", "--out", "m", cwd=tmp_path)
+    res = run_cli(
+        "train",
+        "--labels",
+        "train.jsonl",
+        "--kinds",
+        "target-aware,ngram",
+        "--out",
+        "m",
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     assert "F_avg" in res.stdout and "confusion" in res.stdout and "ALL" in res.stdout
     for target in ("co-production", "community-engagement", "communities-agenda"):
