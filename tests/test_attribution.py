@@ -286,6 +286,50 @@ def test_a_reported_clause_the_parser_misreads_still_reports(nlp, cues):
             {(7, 9): "PERSON", (11, 13): "PERSON"},
             "The paper",
         ),
+        # "At a forum organised for the Hackney Civic Day Maria Lopez, who ..., argued that
+        # ...": the name read as the object of "for", with the day's name compounded onto it,
+        # and the verb left without a subject: the person (not the day) is the speaker
+        (
+            "At a forum organised for the Hackney Civic Day Maria Lopez , who is an expert on "
+            "panels , argued that there had been too much hype .",
+            [
+                19,
+                2,
+                0,
+                2,
+                3,
+                10,
+                8,
+                8,
+                10,
+                10,
+                4,
+                10,
+                13,
+                10,
+                15,
+                13,
+                15,
+                16,
+                10,
+                19,
+                23,
+                23,
+                23,
+                19,
+                25,
+                26,
+                23,
+                19,
+            ],
+            "prep det pobj acl prep det compound compound compound compound pobj punct nsubj "
+            "relcl det attr prep pobj punct ROOT mark expl aux ccomp advmod amod attr punct",
+            "ADP DET NOUN VERB ADP DET PROPN PROPN PROPN PROPN PROPN PUNCT PRON AUX DET NOUN "
+            "ADP NOUN PUNCT VERB SCONJ PRON AUX AUX ADV ADJ NOUN PUNCT",
+            (19, "argue"),
+            {(5, 9): "LOC", (9, 11): "PERSON"},
+            "Maria Lopez",
+        ),
     ],
 )
 def test_holders_on_parses_the_model_gave_real_pages(

@@ -646,12 +646,20 @@ def _appositive_speaker(verb: Token) -> Token | None:
     if verb.i == 0 or doc[verb.i - 1].text != ",":
         return None
     people = [e for e in doc[verb.sent.start : verb.i].ents if e.label_ == "PERSON"]
-    if not people or people[-1].root.dep_ != "appos":
+    if not people:
         return None
+    person = people[-1].root
     between = doc[people[-1].end : verb.i]
-    if any(t.pos_ in ("VERB", "AUX") for t in between):
-        return None
-    return people[-1].root
+    if person.dep_ == "appos":
+        return None if any(t.pos_ in ("VERB", "AUX") for t in between) else person
+    # "... a panel discussion organised for the Belfast Democracy Day Roslyn Fuller, who is an
+    # expert in digital democracy, argued ...": the name read as the object of the phrase
+    # before it; what lies between it and the verb is its own relative clause.
+    if person.dep_ == "pobj":
+        own = {t.i for t in person.subtree}
+        if all(t.i in own or t.is_punct for t in between):
+            return person
+    return None
 
 
 def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _Found:
@@ -742,6 +750,13 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
         if named is not None:
             return _name_range(named, lex)
     has_det = any(c.dep_ in ("det", "poss") for c in tok.children)
+    if tok.pos_ == "PROPN" and has_det and tok.ent_type_ == "PERSON":
+        # "the Belfast Democracy Day Roslyn Fuller": the person, not the phrase the parser
+        # made of the name and the words before it (an honorific before the name stays)
+        start = next(e.start for e in doc.ents if e.start <= tok.i < e.end)
+        while start > 0 and doc[start - 1].text in lex.honorifics:
+            start -= 1
+        return range(start, tok.i + 1)
     if tok.pos_ == "PROPN" and not has_det:
         start = tok.i
         while (
