@@ -695,3 +695,29 @@ def test_an_interviews_answers_are_the_guests_and_its_questions_the_authors(clai
             assert held == ("Jan Okafor", "quoted")
             assert plain[sentence] == ("author", "author")
     assert any(not s.endswith("?") for s in answers)
+
+
+def test_the_pages_title_on_a_line_of_its_own_is_a_heading_however_long(claims_pipeline):
+    # A headline longer than a heading's words, with a quotation in it, used to run on into
+    # the sentence under it, which took its quotation marks for a quotation that "warn"
+    # reports, spoken by the subject before it.
+    from discourse.claims.annotate import sentence_records
+
+    title = (
+        "Closures of user-led groups amid care cuts create a ‘perfect storm’ for disabled "
+        "people across the country"
+    )
+    body = (
+        "Just when cuts are raising the need for peer support, the groups that provide it "
+        "are closing at a growing rate, warn campaigners"
+    )
+    read = {}
+    for given in (title, None):
+        doc = claims_pipeline.make_doc(f"{title}\n{body}")
+        doc._.title = given
+        read[given] = sentence_records(claims_pipeline(doc))
+    titled = read[title]
+    assert [r.text.strip() for r in titled] == [title, body]
+    assert (titled[-1].holder, titled[-1].holder_kind) == ("campaigners", "quoted")
+    # without the title to compare with, the line is too long for a heading: one sentence
+    assert len(read[None]) == 1

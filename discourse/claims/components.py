@@ -100,14 +100,15 @@ def paragraph_breaks(doc: Doc) -> Doc:
     without final punctuation ("Principles of co-production"), or after a name standing alone
     after a line's last sentence ("... army. Dame Elisabeth Hoodless"), followed by a
     capitalised line or a quotation, unless it ends in a verb of saying or a function word
-    ("Cllr X said"). Text wrapped at a fixed width keeps its sentences whole: its lines are
-    longer, or run on in lower case."""
+    ("Cllr X said"), or after the document's title on a line of its own. Text wrapped at a
+    fixed width keeps its sentences whole: its lines are longer, or run on in lower case."""
     n = len(doc)
     flags = doc.to_array([IS_SPACE, IS_PUNCT]).astype(bool)
     space = flags[:, 0]
     tokens_to = np.cumsum(~space)  # non-space tokens in doc[: i + 1]
     words_to = np.cumsum(~(space | flags[:, 1]))  # of them, not punctuation ("‘Big Society’")
-    line_tokens = line_words = 0  # before the current line
+    title = " ".join((doc._.title or "").split()) if Doc.has_extension("title") else ""
+    line_tokens = line_words = line_start = 0  # before the current line; its first token
     for i in np.flatnonzero(space).tolist():
         tok = doc[i]
         if "\n" not in tok.text or i + 1 >= n:
@@ -115,6 +116,7 @@ def paragraph_breaks(doc: Doc) -> Doc:
         tokens = int(tokens_to[i]) - line_tokens
         words = int(words_to[i]) - line_words
         line_tokens, line_words = int(tokens_to[i]), int(words_to[i])
+        start, line_start = line_start, i + 1
         if not tokens:
             continue
         last = i - 1
@@ -129,6 +131,8 @@ def paragraph_breaks(doc: Doc) -> Doc:
         if (
             "\n\n" in tok.text
             or last.text[-1:] in _LINE_END
+            # the page's own title on a line of its own is a heading, however long
+            or (title and " ".join(doc[start:i].text.split()) == title)
             or (
                 (words <= HEADING_WORDS or _name_after_sentence(doc, last.i))
                 and not runs_on
