@@ -721,3 +721,19 @@ def test_the_pages_title_on_a_line_of_its_own_is_a_heading_however_long(claims_p
     assert (titled[-1].holder, titled[-1].holder_kind) == ("campaigners", "quoted")
     # without the title to compare with, the line is too long for a heading: one sentence
     assert len(read[None]) == 1
+
+
+@pytest.mark.parametrize("mark", ['"', "”", "’"])
+def test_a_closing_mark_at_a_lines_end_closes_the_sentence_before_it(claims_pipeline, mark):
+    # the parser made '"' at a line's end a sentence of its own; the quotation's last
+    # sentence keeps it, and the next line still starts a sentence
+    opening = {'"': '"', "”": "“", "’": "‘"}[mark]
+    text = (
+        f"{opening}Put simply, tenants complain less. Research shows involvement improves "
+        f"trust.{mark}\nThe regulator said it had no plans to change its guidance."
+    )
+    sents = [s.text.strip() for s in claims_pipeline(text).sents]
+    assert sents[-2:] == [
+        f"Research shows involvement improves trust.{mark}",
+        "The regulator said it had no plans to change its guidance.",
+    ]

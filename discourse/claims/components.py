@@ -78,6 +78,7 @@ INTRODUCING_VERBS = frozenset(
     "warned warns stated states commented comments noted notes replied replies".split()
 )
 _LINE_END = frozenset('.!?:;"”’)')
+CLOSING_MARKS = frozenset('"”’')
 
 
 @Language.component("discourse_release")
@@ -140,6 +141,10 @@ def paragraph_breaks(doc: Doc) -> Doc:
             )
         ):
             nxt.is_sent_start = True
+            if last.text in CLOSING_MARKS and last.i > 0 and doc[last.i - 1].text in ".!?":
+                # 'trust."' at a line's end: the mark closes the sentence before it, where the
+                # parser would make it a sentence of its own
+                last.is_sent_start = False
     return doc
 
 
