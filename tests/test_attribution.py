@@ -170,6 +170,9 @@ def holder(nlp, cues, text, context=""):
             "Former council leader Tom Reed spelt out a series of concerns about the consultation.",
             "Tom Reed",
         ),
+        # "as X put it": X holds the words it frames, a quotation without a verb too
+        ('As Edgar Cahn put it, "No more throwaway people."', "Edgar Cahn"),
+        ("As the report puts it, councils must listen before they cut services.", "the report"),
     ],
 )
 def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
@@ -456,6 +459,9 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
             "",
         ),
         ("Residents want to know whether officers think the plan is already settled.", ""),
+        # the writer's own earlier words, and "put it to" someone, frame nothing
+        ("As we put it last year, consultation without power is a sham.", ""),
+        ("Officers put it to residents that the plan was final and the forum a sham.", ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):

@@ -275,15 +275,31 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
 
 
 def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, Token] | None:
-    """(verb, subject) of "as X noted/has argued/said, P": X holds the host clause, as
-    "according to X" would (CLAIMS.md, "Holder")."""
+    """(verb, subject) of "as X noted/has argued/said, P" and "as X put it, P": X holds the
+    host clause, as "according to X" would (CLAIMS.md, "Holder")."""
     for tok in sent:
+        mark = next((c for c in tok.children if c.dep_ == "mark" and c.lower_ == "as"), None)
+        if mark is None or tok.i in quoted:
+            continue
+        # "put it": its "it" is the words it frames (the parser may take a verbless quotation
+        # after it for a second object, and "put" for the root)
+        put_it = (
+            tok.lemma_.lower() == "put"
+            and tok.i + 1 < len(tok.doc)
+            and tok.doc[tok.i + 1].lower_ == "it"
+        )
         if (
-            tok.dep_ == "advcl"
-            and tok.i not in quoted
-            and tok.lemma_.lower() in lex.reporting_verbs
-            and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)
-            and not any(c.dep_ in ("ccomp", "dobj") for c in tok.children)
+            (
+                tok.dep_ == "advcl"
+                or (tok.dep_ == "ROOT" and mark.i == _first_word(sent).i and put_it)
+            )
+            and (
+                put_it
+                or (
+                    tok.lemma_.lower() in lex.reporting_verbs
+                    and not any(c.dep_ in ("ccomp", "dobj") for c in tok.children)
+                )
+            )
             and _depth(tok.head, sent) is not None
         ):
             subj = _first_child(tok, {"nsubj"})
