@@ -100,6 +100,27 @@ def test_free_text_target_that_opposes_swaps_favor_and_against(small_model):
     assert pro[0, col["favor"]] != pytest.approx(pro[0, col["against"]], abs=1e-3)
 
 
+@pytest.mark.parametrize(
+    "target, sign",
+    [
+        ("This house would subsidise public libraries", 1),
+        ("This house would ban public libraries", -1),
+        ("This house would not ban public libraries", 1),
+        # "against" opposes after "be" or a verb of opposing, not after a noun
+        ("This house is against fracking", -1),
+        ("This house would vote against the treaty", -1),
+        ("against fracking", -1),
+        ("This house believes that the military operations against the rebels were justified", 1),
+    ],
+)
+def test_a_free_text_targets_polarity_reads_its_flip_words(target, sign):
+    from discourse.claims.stance_view import load_stance_cues
+    from discourse.stance.targets import polarity
+
+    flip = frozenset(w.lower() for w in load_stance_cues()["target_flip_words"])
+    assert polarity(target, flip) == sign
+
+
 def test_uncertain_claims_become_neutral_with_a_flag(small_model):
     model = load_stance_model(small_model[0])
     rows = [(r["text"], r["target"]) for r in _seed("test", 40)]

@@ -54,12 +54,26 @@ def normalise(target: str) -> str:
     return " ".join(target.lower().split())
 
 
+# "against" opposes after these ("This house is/votes/would legislate against X"); after a
+# noun it only names what the thing is aimed at ("the military operations against Gaza were
+# justified", "the war against drugs").
+_OPPOSING_AGAINST = frozenset(
+    "be is are was were been being am stand stands stood vote votes voted voting campaign "
+    "campaigns campaigned argue argues argued speak speaks spoke legislate legislates rule "
+    "rules ruled decide decides decided turn turns turned come comes go goes went".split()
+)
+
+
 def polarity(target: str, flip_words: frozenset[str]) -> int:
     """+1 if a free-text target supports the thing it names, -1 if it opposes it: each flip
-    word ("ban", "abolish", "not", ...) turns the sign once."""
+    word ("ban", "abolish", "not", ...) turns the sign once; "against" only where it opposes
+    (after a form of "be" or a verb such as "vote"), not where it follows a noun."""
     text = _MOTION.sub("", target.lower())
     sign = 1
-    for word in _WORD.findall(text):
+    words = _WORD.findall(text)
+    for i, word in enumerate(words):
+        if word == "against" and i > 0 and words[i - 1] not in _OPPOSING_AGAINST:
+            continue
         if word in flip_words:
             sign = -sign
     return sign
