@@ -459,6 +459,8 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
             "",
         ),
         ("Residents want to know whether officers think the plan is already settled.", ""),
+        # "emphasises" with a study as subject reports evidence, as "highlights" does
+        ("This research emphasises co-production as a route to recovery.", ""),
         # the writer's own earlier words, and "put it to" someone, frame nothing
         ("As we put it last year, consultation without power is a sham.", ""),
         ("Officers put it to residents that the plan was final and the forum a sham.", ""),
@@ -597,6 +599,14 @@ def test_lexicons_load_from_the_cue_file_by_default(nlp):
             'All they hold are talking shops." But the chair said the forums would go on.',
             [],
             ["chair", "forums"],
+        ),
+        # a ’ after a plural closes before a word no possessive is followed by; before what
+        # a possessive owns it is an apostrophe
+        (
+            "Clubs were to be run by ‘new co-operative entities’ by April. Users said it was "
+            "undemocratic and ignored residents’ views.",
+            ["new", "entities"],
+            ["April", "Users", "undemocratic", "views"],
         ),
         # '' stands for " in some sites' markup
         (

@@ -164,10 +164,25 @@ def _closes(tok) -> bool:
         or (
             bool(tok.whitespace_)
             and before[-1:].isalpha()
-            # "councils’" may be a plural possessive; "them and us’" may not
-            and (before[-1:].lower() != "s" or doc[tok.i - 1].tag_ not in ("NNS", "NNPS"))
+            # "councils’" may be a plural possessive; "them and us’" may not, nor a plural
+            # before a word no possessive is followed by ("‘new co-operative entities’ by")
+            and (
+                before[-1:].lower() != "s"
+                or doc[tok.i - 1].tag_ not in ("NNS", "NNPS")
+                or _not_possessed(doc, tok.i + 1)
+            )
         )
     )
+
+
+# Tags of a word that cannot be what a plural possessive owns: a preposition or subordinator,
+# "to", a modal or finite verb, a wh-word.
+_NOT_POSSESSED = frozenset({"IN", "TO", "MD", "VBD", "VBZ", "VBP", "WDT", "WP", "WRB"})
+
+
+def _not_possessed(doc: Doc, i: int) -> bool:
+    nxt = _next_word_or_mark(doc, i)
+    return nxt is not None and nxt.tag_ in _NOT_POSSESSED
 
 
 def _next_word_or_mark(doc: Doc, i: int):
