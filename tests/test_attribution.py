@@ -170,6 +170,12 @@ def holder(nlp, cues, text, context=""):
             "Former council leader Tom Reed spelt out a series of concerns about the consultation.",
             "Tom Reed",
         ),
+        # "quick/kind enough to point out", "forced to admit": the subject reports
+        (
+            "Cllr Ann Lee was quick to point out that the consultation had been rushed.",
+            "Cllr Ann Lee",
+        ),
+        ("A senior MP was forced to admit that the concept is not explained well.", "A senior MP"),
         # "as X put it": X holds the words it frames, a quotation without a verb too
         ('As Edgar Cahn put it, "No more throwaway people."', "Edgar Cahn"),
         ("As the report puts it, councils must listen before they cut services.", "the report"),
@@ -461,6 +467,8 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("Residents want to know whether officers think the plan is already settled.", ""),
         # "emphasises" with a study as subject reports evidence, as "highlights" does
         ("This research emphasises co-production as a route to recovery.", ""),
+        # "quick to" with a verb that reports nothing
+        ("The council was quick to close the libraries after the consultation.", ""),
         # the writer's own earlier words, and "put it to" someone, frame nothing
         ("As we put it last year, consultation without power is a sham.", ""),
         ("Officers put it to residents that the plan was final and the forum a sham.", ""),

@@ -593,6 +593,25 @@ def _bare_clause(verb: Token) -> bool:
 
 # Verbs whose xcomp carries the report: "Publications continue to affirm that ...".
 ASPECTUAL = frozenset({"continue", "begin", "start", "go", "keep", "seem", "appear", "tend"})
+# "X was quick/kind enough to point out that ...", "X was forced to admit that ...": the
+# report is the subject's, carried by the xcomp of an adjective after "be" or of a passive.
+RAISING_ADJECTIVES = frozenset(
+    "quick swift kind eager happy careful anxious first willing ready prepared".split()
+)
+RAISING_PASSIVES = frozenset({"force", "compel", "oblige", "prompt", "move", "press"})
+
+
+def _raised(verb: Token) -> Token | None:
+    """The verb whose subject is the subject of ``verb``, an xcomp after "be" + one of
+    :data:`RAISING_ADJECTIVES` or after a passive of :data:`RAISING_PASSIVES`; else None."""
+    if verb.dep_ != "xcomp" or verb.head == verb:
+        return None
+    head = verb.head
+    if head.lemma_.lower() in RAISING_ADJECTIVES and head.dep_ == "acomp":
+        return head.head
+    if head.lemma_.lower() in RAISING_PASSIVES and any(c.dep_ == "auxpass" for c in head.children):
+        return head
+    return None
 
 
 def _depth(tok: Token, sent: Span) -> int | None:
@@ -601,6 +620,11 @@ def _depth(tok: Token, sent: Span) -> int | None:
     while tok.head != tok and sent.start <= tok.head.i < sent.end:
         if tok.dep_ == "xcomp" and tok.head.lemma_.lower() in ASPECTUAL:
             tok = tok.head
+            depth += 1
+            continue
+        raised = _raised(tok)
+        if raised is not None:
+            tok = raised
             depth += 1
             continue
         if tok.dep_ in BLOCKING_DEPS:
@@ -623,6 +647,9 @@ def _subject(verb: Token) -> Token | None:
         return subj
     if verb.dep_ == "xcomp" and verb.head.lemma_.lower() in ASPECTUAL:
         return _first_child(verb.head, {"nsubj"})
+    raised = _raised(verb)
+    if raised is not None:
+        return _first_child(raised, {"nsubj", "nsubjpass"})
     # "..., warning that ...", "... and added that ...": the subject of the governing verb
     if verb.dep_ in ("advcl", "conj") and verb.head != verb:
         return _first_child(verb.head, {"nsubj"})
