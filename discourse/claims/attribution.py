@@ -796,7 +796,7 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
     if tok.pos_ == "PROPN" and has_det and tok.ent_type_ == "PERSON":
         # "the Belfast Democracy Day Roslyn Fuller": the person, not the phrase the parser
         # made of the name and the words before it (an honorific before the name stays)
-        start = next(e.start for e in doc.ents if e.start <= tok.i < e.end)
+        start = next((e.start for e in doc.ents if e.start <= tok.i < e.end), tok.i)
         while start > 0 and doc[start - 1].text in lex.honorifics:
             start -= 1
         return range(start, tok.i + 1)
