@@ -95,7 +95,7 @@ def test_rerun_does_nothing_new_and_bad_documents_are_skipped_with_reasons(tmp_p
 
 
 def test_annotate_killed_mid_run_loses_only_the_batch_in_flight(tmp_path):
-    n = 300
+    n = 120  # killed after its second batch of two: the rest is what the rerun annotates
     db = _docs(tmp_path, _varied_docs(n))
     proc = subprocess.Popen(
         [DISCOURSE, "--db", str(db), "annotate", "--batch-size", "2"],

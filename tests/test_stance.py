@@ -486,7 +486,7 @@ def test_tag_killed_mid_run_then_rerun_tags_everything_once(tmp_path):
     from .conftest import DISCOURSE, kill_when
 
     db = tmp_path / "big.db"
-    build_corpus(db, 30_000)
+    build_corpus(db, 12_000)  # six batches of 2,000: the kill lands after the first
     with Corpus(db) as c:  # the builder's claims are current for their annotation version
         expected = c.stance.count_untagged(model_version(default_model_dir()))
     proc = subprocess.Popen(
