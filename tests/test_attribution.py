@@ -170,6 +170,9 @@ def holder(nlp, cues, text, context=""):
             "Former council leader Tom Reed spelt out a series of concerns about the consultation.",
             "Tom Reed",
         ),
+        # an attitude held toward the matter is its holder's view
+        ("Tenants' leader Joan Bakewell is scathing about the process.", "Joan Bakewell"),
+        ("Other councillors were unimpressed with the consultation's reach.", "Other councillors"),
         # "quick/kind enough to point out", "forced to admit": the subject reports
         (
             "Cllr Ann Lee was quick to point out that the consultation had been rushed.",
