@@ -170,6 +170,11 @@ def holder(nlp, cues, text, context=""):
             "Former council leader Tom Reed spelt out a series of concerns about the consultation.",
             "Tom Reed",
         ),
+        # "make the point that", "make the case for"
+        ("Jane Ross makes the point that consultation without power is worthless.", "Jane Ross"),
+        ("The report makes the case for a standing citizens' panel.", "The report"),
+        # "for X, P" with a person, where the parser hangs the next word on the name
+        ("For Anna Coote, co-production is the only way to reform public services.", "Anna Coote"),
         # an attitude held toward the matter is its holder's view
         ("Tenants' leader Joan Bakewell is scathing about the process.", "Joan Bakewell"),
         ("Other councillors were unimpressed with the consultation's reach.", "Other councillors"),
@@ -470,6 +475,9 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("Residents want to know whether officers think the plan is already settled.", ""),
         # "emphasises" with a study as subject reports evidence, as "highlights" does
         ("This research emphasises co-production as a route to recovery.", ""),
+        # "make a point of" doing something reports nothing; nor does "for years"
+        ("Residents made a point of attending every meeting of the forum.", ""),
+        ("For years, residents have asked for a say in how the budget is spent.", ""),
         # "quick to" with a verb that reports nothing
         ("The council was quick to close the libraries after the consultation.", ""),
         # the writer's own earlier words, and "put it to" someone, frame nothing

@@ -256,6 +256,8 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
             (c.lower_ in lex.frames[lemma] or c.lemma_.lower() in lex.frames[lemma])
             # "see X as Y" frames a view only with its own "as", not "as" opening a clause
             and (c.lower_ != "as" or (c.head == tok and c.dep_ == "prep"))
+            # "make the point that P / the case for X", not "make a point of attending"
+            and (lemma not in CLAUSE_FRAMES or _states_something(c))
             for c in tok.subtree
         )
         if not framed and not (
@@ -272,6 +274,17 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         if best is None or depth < best[0]:
             best = (depth, tok, subj)
     return (best[1], best[2]) if best else None
+
+
+# Frame verbs whose noun must state something: a that-clause or "for X" after it.
+CLAUSE_FRAMES = frozenset({"make"})
+
+
+def _states_something(noun: Token) -> bool:
+    return any(
+        (c.dep_ in ("acl", "ccomp") and _that_clause(c)) or (c.dep_ == "prep" and c.lower_ == "for")
+        for c in noun.children
+    )
 
 
 def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, Token] | None:
@@ -424,8 +437,10 @@ def _for_viewer(sent: Span, lex: AttributionCues) -> Token | None:
         return None
     phrase = list(obj.subtree)
     person = any(t.ent_type_ == "PERSON" for t in phrase) or _titled(phrase, lex)
-    after = obj.right_edge.i + 1
-    if not person or after >= sent.end or sent.doc[after].text != ",":
+    # the comma ends the phrase, or follows the name where the parser hung the next words on
+    # it ("For Anna Coote, co-production is ..." with "co" in apposition to "Coote")
+    ends = {obj.right_edge.i + 1, obj.i + 1}
+    if not person or not any(i < sent.end and sent.doc[i].text == "," for i in ends):
         return None
     return obj
 
