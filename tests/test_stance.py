@@ -38,11 +38,14 @@ def _seed(split: str, n: int | None = None) -> list[dict]:
     return rows[:n] if n else rows
 
 
+SMALL_N = 150  # seed labels the small model learns from
+
+
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory):
-    """A model trained in-process on 300 seed labels (the train split), saved with skops."""
+    """A model trained in-process on SMALL_N seed labels (the train split), saved with skops."""
     out = tmp_path_factory.mktemp("model") / "stance"
-    labels = read_labels([SEED], split="train")[:300]
+    labels = read_labels([SEED], split="train")[:SMALL_N]
     meta = train(labels, out, cv=False)
     return out, meta
 
@@ -172,14 +175,14 @@ def test_saved_model_round_trips_and_metadata_describes_it(small_model, tmp_path
     assert np.array_equal(model.predict_proba(rows), again.predict_proba(rows))
     saved = json.loads((folder / "metadata.json").read_text())
     assert saved["targets"] == ["co-production", "communities-agenda", "community-engagement"]
-    assert sum(sum(c.values()) for c in saved["label_counts"].values()) == 300
+    assert sum(sum(c.values()) for c in saved["label_counts"].values()) == SMALL_N
     assert len(saved["training_data_sha256"]) == 64 and saved["versions"]["sklearn"]
     assert model_version(folder) == "stance-" + saved["model_sha256"][:12]
 
 
 def test_training_in_two_processes_writes_the_same_model(small_model, tmp_path):
     folder, meta = small_model
-    labels = read_labels([SEED], split="train")[:300]
+    labels = read_labels([SEED], split="train")[:SMALL_N]
     out = tmp_path / "two"
     with open_engine("local", workers=2) as engine:
         again = train(labels, out, cv=False, engine=engine)
