@@ -175,6 +175,10 @@ def holder(nlp, cues, text, context=""):
         ("The report makes the case for a standing citizens' panel.", "The report"),
         # "for X, P" with a person, where the parser hangs the next word on the name
         ("For Anna Coote, co-production is the only way to reform public services.", "Anna Coote"),
+        # the agent of a passive verb of judging or reporting
+        ('The plans were branded "a stitch-up" by residents.', "residents"),
+        ("The proposals have been criticised by opposition councillors.", "opposition councillors"),
+        ("It was described by one tenant as the worst consultation she had seen.", "one tenant"),
         # an attitude held toward the matter is its holder's view
         ("Tenants' leader Joan Bakewell is scathing about the process.", "Joan Bakewell"),
         ("Other councillors were unimpressed with the consultation's reach.", "Other councillors"),
@@ -478,6 +482,8 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         # "make a point of" doing something reports nothing; nor does "for years"
         ("Residents made a point of attending every meeting of the forum.", ""),
         ("For years, residents have asked for a say in how the budget is spent.", ""),
+        # a passive that reports nothing
+        ("The group's registration was not accepted by the borough council in time.", ""),
         # "quick to" with a verb that reports nothing
         ("The council was quick to close the libraries after the consultation.", ""),
         # the writer's own earlier words, and "put it to" someone, frame nothing

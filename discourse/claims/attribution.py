@@ -195,6 +195,7 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
         or _stated_view(sent, lex)
         or _attitude(sent, lex)
         or _criticised_by(sent, lex, quoted)
+        or _passive_agent(sent, lex, quoted)
     )
     if source is not None:
         return _subject_holder(source, None, lex)
@@ -416,6 +417,39 @@ def _criticised_by(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
             obj = _first_child(prep, {"pobj"})
             if prep.lower_ in ("from", "by") and obj is not None and obj.i > noun.i:
                 return obj
+    return None
+
+
+# Verbs of spoken judgement whose passive's agent voiced it.
+PASSIVE_JUDGING = frozenset(
+    "criticise criticize condemn slam attack rubbish deride ridicule lambast castigate denounce "
+    "decry praise hail welcome applaud dismiss question".split()
+)
+
+
+def _passive_agent(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
+    """ "The plans were branded 'a stitch-up' by residents", "The proposals have been
+    criticised by opposition councillors": the agent of a passive reporting verb holds it."""
+    for tok in sent:
+        lemma = tok.lemma_.lower()
+        if (
+            tok.i in quoted
+            or tok.pos_ != "VERB"
+            # a spoken judgement ("criticised", "welcomed"), or a report with what it reports
+            # ("described as ...", "branded 'a stitch-up'"); not "was accepted by", nor a
+            # position told as a fact ("The plan was opposed by residents who ...")
+            or not (
+                lemma in PASSIVE_JUDGING
+                or (lemma in lex.reporting_verbs and _has_complement(tok, sent, quoted))
+            )
+            or not any(c.dep_ == "auxpass" for c in tok.children)
+            or _depth(tok, sent) is None
+        ):
+            continue
+        agent = next((c for c in tok.children if c.dep_ == "agent"), None)
+        obj = _first_child(agent, {"pobj"}) if agent is not None else None
+        if obj is not None and obj.i not in quoted:
+            return obj
     return None
 
 
