@@ -666,6 +666,17 @@ def test_quotation_marks_are_told_from_apostrophes(nlp, text, quoted_words, outs
             "Jan Price argues that the strategy cannot work without an active state.",
             "Jan Price",
         ),
+        # a comment whose header and text have its date line between them
+        (
+            "Jo Tanner says:\n12 March 2010 at 10:32 am\n"
+            "The forums are a waste of time and the council should scrap them.",
+            "Jo Tanner",
+        ),
+        # "Comment by X on DATE:" above the comment
+        (
+            "Comment by Jane Ross on 3 May 2011:\nThe Big Society is a cover for cuts.",
+            "Jane Ross",
+        ),
         # a comment thread: the commenter named in the header above the comment holds it
         (
             "Tony Marsh Reply\nThe big charities should do exactly the same as the city council "

@@ -135,6 +135,13 @@ def colon_speaker(prev: Span | None, *, cues: AttributionCues, quoted: bool = Fa
     if not words or words[-1].text != ":":
         return None
     root = _root(prev)
+    if root.lemma_.lower() in cues.colon_heads:
+        # "Comment by Jane Ross on 3 May 2011:", "Response from the Cabinet Member:"
+        for prep in root.children:
+            obj = _first_child(prep, {"pobj"})
+            if prep.lower_ in ("by", "from") and obj is not None:
+                found = _subject_holder(obj, None, cues)
+                return found.text if found.kind == "name" else None
     if root.lemma_.lower() not in cues.reporting_verbs and not (quoted and root.pos_ == "VERB"):
         return None
     subj = _subject(root)

@@ -148,6 +148,15 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
+def _date_line(span: Span) -> bool:
+    """A line that is only a date and time ("12 March 2010 at 10:32 am")."""
+    words = [t for t in span if not (t.is_space or t.is_punct)]
+    return bool(words) and all(
+        t.ent_type_ in ("DATE", "TIME") or t.like_num or t.lower_ in ("at", "on", "am", "pm")
+        for t in words
+    )
+
+
 def _name_after_sentence(doc: Doc, last: int) -> bool:
     """Does the line end in a name of its own after a finished sentence ("... the volunteer
     army. Dame Elisabeth Hoodless")? A signature or a speaker's line, not the start of a
@@ -465,7 +474,12 @@ class Attribution:
         prev = previous_sentence(sent)
         holder, kind = find_holder(sent, prev, cues=self.cues)
         if kind == "author":
-            speaker = colon_speaker(prev, cues=self.cues, quoted=_opens_quotation(sent))
+            header = prev
+            if header is not None and _date_line(header):
+                # a comment's date line between its header and its text ("X says:" /
+                # "12 March 2010 at 10:32 am" / the comment)
+                header = previous_sentence(header)
+            speaker = colon_speaker(header, cues=self.cues, quoted=_opens_quotation(sent))
             if speaker:
                 return speaker, "quoted"
         if kind == "quoted" and holder.lower() in PRONOUNS and prev is not None:
