@@ -53,16 +53,25 @@ class AttributionCues:
     person_titles: frozenset
     document_nouns: frozenset
     criticism_nouns: frozenset
+    judging_verbs: frozenset
+    clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
 
     @classmethod
     def from_cues(cls, cues: dict | None = None) -> AttributionCues:
         a = (cues or load_cues())["attribution"]
         sets = {k: frozenset(v) for k, v in a.items() if k != "frames" and isinstance(v, list)}
         frames = {f["verb"]: frozenset(f["with"]) for f in a.get("frames", [])}
-        return cls(frames=frames, **{f: sets.get(f, frozenset()) for f in _SET_FIELDS})
+        clause_frames = frozenset(f["verb"] for f in a.get("frames", []) if f.get("clause"))
+        return cls(
+            frames=frames,
+            clause_frames=clause_frames,
+            **{f: sets.get(f, frozenset()) for f in _SET_FIELDS},
+        )
 
 
-_SET_FIELDS = [f for f in AttributionCues.__dataclass_fields__ if f != "frames"]
+_SET_FIELDS = [
+    f for f in AttributionCues.__dataclass_fields__ if f not in ("frames", "clause_frames")
+]
 
 
 @dataclass
@@ -265,7 +274,7 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
             # "see X as Y" frames a view only with its own "as", not "as" opening a clause
             and (c.lower_ != "as" or (c.head == tok and c.dep_ == "prep"))
             # "make the point that P / the case for X", not "make a point of attending"
-            and (lemma not in CLAUSE_FRAMES or _states_something(c))
+            and (lemma not in lex.clause_frames or _states_something(c))
             for c in tok.subtree
         )
         if not framed and not (
@@ -284,11 +293,8 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
     return (best[1], best[2]) if best else None
 
 
-# Frame verbs whose noun must state something: a that-clause or "for X" after it.
-CLAUSE_FRAMES = frozenset({"make"})
-
-
 def _states_something(noun: Token) -> bool:
+    """A that-clause or "for X" after the frame's word."""
     return any(
         (c.dep_ in ("acl", "ccomp") and _that_clause(c)) or (c.dep_ == "prep" and c.lower_ == "for")
         for c in noun.children
@@ -427,13 +433,6 @@ def _criticised_by(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
     return None
 
 
-# Verbs of spoken judgement whose passive's agent voiced it.
-PASSIVE_JUDGING = frozenset(
-    "criticise criticize condemn slam attack rubbish deride ridicule lambast castigate denounce "
-    "decry praise hail welcome applaud dismiss question".split()
-)
-
-
 def _passive_agent(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
     """ "The plans were branded 'a stitch-up' by residents", "The proposals have been
     criticised by opposition councillors": the agent of a passive reporting verb holds it."""
@@ -446,7 +445,7 @@ def _passive_agent(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
             # ("described as ...", "branded 'a stitch-up'"); not "was accepted by", nor a
             # position told as a fact ("The plan was opposed by residents who ...")
             or not (
-                lemma in PASSIVE_JUDGING
+                lemma in lex.judging_verbs
                 or (lemma in lex.reporting_verbs and _has_complement(tok, sent, quoted))
             )
             or not any(c.dep_ == "auxpass" for c in tok.children)
