@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -70,8 +71,6 @@ def timed_import(jsonl: Path, db: Path) -> float:
 
 
 def flagged(db: Path) -> int:
-    import sqlite3
-
     with sqlite3.connect(db) as conn:
         return conn.execute(
             "SELECT COUNT(*) FROM documents WHERE duplicate_of IS NOT NULL"
