@@ -789,3 +789,73 @@ def test_a_closing_mark_at_a_lines_end_closes_the_sentence_before_it(claims_pipe
         f"Research shows involvement improves trust.{mark}",
         "The regulator said it had no plans to change its guidance.",
     ]
+
+
+def _held(claims_pipeline, text):
+    from discourse.claims.annotate import sentence_records
+
+    return [
+        (r.holder, r.holder_kind)
+        for r in sentence_records(claims_pipeline(text))
+        if r.text.lstrip().startswith('"')
+    ]
+
+
+def test_a_quotations_next_sentence_keeps_a_pronoun_speaker(claims_pipeline):
+    # '"...," he said. "...': the second sentence of the quotation was the author's when
+    # no name was found for "he"; it is the same (unnamed) speaker's
+    text = (
+        '"Involving tenants in housing decision-making is central to good service delivery," '
+        'he said.\n"Put simply, if tenants are engaged in consultation they are less likely '
+        "to make complaints."
+    )
+    assert _held(claims_pipeline, text) == [("he", "quoted")] * 2
+
+
+def test_he_said_points_back_to_a_speaker_named_paragraphs_before(claims_pipeline):
+    # news copy names a speaker once, then writes "he said"; the two sentences before the
+    # quotation name no one
+    text = (
+        "Tenants should get a bigger say in how their homes are run, according to Anthony "
+        "Marsh, chief executive of the Tenant Services Authority.\n"
+        "Speaking at a housing conference in Manchester on Tuesday, Marsh said landlords had "
+        "to change the way they worked.\n"
+        "The regulator published its annual report on the same day.\n"
+        "Follow-up surveys showed a high level of tenant satisfaction, he said.\n"
+        '"Involving tenants in housing decision-making is central to good service delivery," '
+        'he said.\n"Put simply, if tenants are engaged in consultation they are less likely '
+        "to make complaints."
+    )
+    assert _held(claims_pipeline, text) == [("Anthony Marsh", "quoted")] * 2
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        # a title of the other sex
+        "Mr Tom Reid opened the meeting.\nThe consultation on the library closures ended "
+        "last week.\n",
+        # the nearest person is spoken of as "his": two people are in play
+        "Councillor Jane Okafor said the consultation had been rushed.\nTom Reid, who chairs "
+        "the scrutiny committee, defended his officers.\n",
+    ],
+)
+def test_she_said_does_not_point_back_to_a_man(claims_pipeline, before):
+    text = (
+        before + "The council published the results on its website.\n"
+        "The council published its annual report on the same day.\n"
+        '"Residents were consulted on a decision that had already been made," she said.'
+    )
+    assert _held(claims_pipeline, text) == [("she", "quoted")]
+
+
+def test_a_pronoun_points_back_to_the_subject_before_it_in_its_sentence(claims_pipeline):
+    from discourse.claims.annotate import sentence_records
+
+    text = (
+        "The consultation on the library closures ended last week.\n"
+        "When council leader Anna Coote opened the final public meeting, she said that "
+        "residents had been consulted on a decision that was already made."
+    )
+    last = sentence_records(claims_pipeline(text))[-1]
+    assert (last.holder, last.holder_kind) == ("Anna Coote", "quoted")

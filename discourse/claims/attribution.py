@@ -54,6 +54,8 @@ class AttributionCues:
     document_nouns: frozenset
     criticism_nouns: frozenset
     judging_verbs: frozenset
+    male_titles: frozenset
+    female_titles: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
 
     @classmethod
@@ -124,6 +126,129 @@ def named_in(sent: Span, *, cues: AttributionCues) -> tuple[str, str]:
     that names no one."""
     found = _holder_in(sent, cues)
     return found.kind, found.text
+
+
+# How many sentences back a "he"/"she" holder's person is looked for (news copy names a
+# speaker once, then writes "he said" for paragraphs).
+ANTECEDENT_WINDOW = 10
+
+
+def pronoun_antecedent(
+    sent: Span, pronoun: str, *, cues: AttributionCues, window: int = ANTECEDENT_WINDOW
+) -> str | None:
+    """The person a "he" or "she" holder points back to, where the sentence before it does
+    not name them (:func:`find_holder` looks there), or None.
+
+    - In its own sentence: a person who is the subject of a clause before the pronoun ("When
+      President Ashraf Ghani announced the exchange, he said ...").
+    - Else the nearest person in the ``window`` sentences before it who reports something
+      ("Marsh said landlords had to change") or is a clause's subject ("Marsh pointed to
+      ..."). A sentence held by the same pronoun, or mostly quoted, is passed over.
+    - A name whose title says the other sex ("Mrs Patel" for "he") is skipped, and the search
+      gives up where the sentences between speak of someone of the other sex ("she", "her",
+      outside quotations): two people are in play, and the nearest name may be the other one.
+    """
+    pronoun = pronoun.lower()
+    if pronoun not in ("he", "she"):
+        return None
+    other = _OTHER_SEX[pronoun]
+    doc = sent.doc
+    pron = next((t for t in sent if t.lower_ == pronoun and t.dep_.startswith("nsubj")), None)
+    if pron is not None:
+        quoted = _quoted_indices(sent)
+        for tok in reversed(doc[sent.start : pron.i]):
+            if tok.i in quoted:
+                continue
+            if tok.dep_.startswith("nsubj") and _a_person(tok, cues, pronoun):
+                return name_of(tok, cues)
+    prev = sent
+    for _ in range(window):
+        if prev.start == 0:
+            return None
+        prev = doc[prev.start - 1].sent
+        quoted = _quoted_indices(prev)
+        found = _holder_in(prev, cues)
+        if found.kind == "name" and _could_be(found.text, prev, cues, pronoun):
+            at = next((t.i for t in prev if t.i not in quoted and t.text in found.text), None)
+            if at is None or not _told_other(prev, at, other, quoted):
+                return found.text
+        elif found.kind == "name" or not _mostly_quoted(prev):
+            subjects = [t for t in prev if t.dep_.startswith("nsubj") and t.i not in quoted]
+            root_subj = _first_child(_root(prev), {"nsubj", "nsubjpass"})
+            if root_subj is not None and root_subj.i not in quoted:  # the main clause's first
+                subjects.insert(0, root_subj)
+            for subj in subjects:
+                if _a_person(subj, cues, pronoun) and not _told_other(prev, subj.i, other, quoted):
+                    return name_of(subj, cues)
+        if any(t.lower_ in other and t.i not in quoted for t in prev):
+            return None
+    return None
+
+
+# The words that speak of someone of the other sex than "he" / "she" (subjects, possessives).
+_OTHER_SEX = {
+    "he": frozenset({"she", "her", "hers", "herself"}),
+    "she": frozenset({"he", "his", "him", "himself"}),
+}
+
+
+def _told_other(sent: Span, at: int, other: frozenset, quoted: set[int]) -> bool:
+    """Is the first "he"/"his"/"she"/"her" after token ``at`` in ``sent`` (outside quotations)
+    of the other sex? Then it most likely speaks of the person named at ``at`` ("McDowell
+    still laughs at ... his mom"), who is not the one sought."""
+    for tok in sent.doc[at + 1 : sent.end]:
+        if tok.i not in quoted and tok.lower_ in _THIRD_PERSON:
+            return tok.lower_ in other
+    return False
+
+
+_THIRD_PERSON = _OTHER_SEX["he"] | _OTHER_SEX["she"]
+
+
+def _a_person(tok: Token, lex: AttributionCues, pronoun: str) -> bool:
+    """Is ``tok`` a person's name (or a titled one) that ``pronoun`` can point back to? A
+    surname written alone counts, whatever the tagger calls it, where the document names the
+    person in full ("Neumann had resigned" after "Adam Neumann")."""
+    if tok.pos_ != "PROPN":
+        return False
+    if not (
+        tok.ent_type_ == "PERSON" or _titled(tok.subtree, lex) or tok.text in _surnames(tok.doc)
+    ):
+        return False
+    return _could_be(name_of(tok, lex), tok.sent, lex, pronoun, proper=True)
+
+
+def _surnames(doc) -> set[str]:
+    """The last words of the document's PERSON entities: the tagger often calls a surname
+    written alone an organisation ("Neumann had resigned" after "Adam Neumann")."""
+    return {e[-1].text for e in doc.ents if e.label_ == "PERSON"}
+
+
+def _could_be(
+    name: str, sent: Span, lex: AttributionCues, pronoun: str, proper: bool = False
+) -> bool:
+    """Can ``pronoun`` point back to the source ``name`` found in ``sent``: a person (named,
+    or titled: "a council spokesman"), not a place, organisation or paper, and not titled as
+    the other sex. ``proper``: the name is a proper noun already checked to be no entity
+    other than a person."""
+    words = set(name.replace(",", " ").split())
+    toks = [t for t in sent if t.text in words]
+    if not proper and not any(
+        t.ent_type_ == "PERSON"
+        or t.text.rstrip(".") in lex.honorifics
+        or t.text.rstrip(".").capitalize() in lex.person_titles
+        or t.text in lex.person_titles
+        for t in toks
+    ):
+        return False
+    inside = [e for e in sent.ents if e.text in name]
+    surnames = _surnames(sent.doc)
+    if not any(e.label_ == "PERSON" or _titled(e, lex) for e in inside) and any(
+        e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC") and e.text not in surnames for e in inside
+    ):
+        return False
+    other = lex.female_titles if pronoun == "he" else lex.male_titles
+    return not words & other
 
 
 def colon_speaker(prev: Span | None, *, cues: AttributionCues, quoted: bool = False) -> str | None:

@@ -468,7 +468,7 @@ class Attribution:
         return doc
 
     def _holder(self, sent: Span) -> tuple[str, str]:
-        from discourse.claims.attribution import colon_speaker, find_holder
+        from discourse.claims.attribution import colon_speaker, find_holder, pronoun_antecedent
 
         doc = sent.doc
         prev = previous_sentence(sent)
@@ -490,6 +490,9 @@ class Attribution:
                 wider, wider_kind = find_holder(sent, doc[before.start : prev.end], cues=self.cues)
                 if wider.lower() not in PRONOUNS:
                     holder, kind = wider, wider_kind
+        if kind == "quoted" and holder.lower() in PRONOUNS:
+            # news copy names a speaker once, then writes "he said" for paragraphs
+            holder = pronoun_antecedent(sent, holder, cues=self.cues) or holder
         return holder, kind
 
     def _speaker(self, doc: Doc, q, quotes, speakers) -> tuple[str, str] | None:
@@ -526,8 +529,10 @@ class Attribution:
             if found == "name":
                 return name, "quoted"
             if found == "pronoun":
+                # its person, or else the pronoun itself: the quotation is still not the
+                # author's ('"...," he said. "..."')
                 holder, kind = self._holder(sent)
-                if kind == "quoted" and holder.lower() not in PRONOUNS:
+                if kind == "quoted":
                     return holder, kind
         return None
 
