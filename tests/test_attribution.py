@@ -849,6 +849,24 @@ def test_she_said_does_not_point_back_to_a_man(claims_pipeline, before):
     assert _held(claims_pipeline, text) == [("she", "quoted")]
 
 
+@pytest.mark.parametrize(
+    "before, expected",
+    [
+        # the sentence before speaks of its subject as "his"
+        ("Tom Reid, who chairs the scrutiny committee, defended his officers.", "she"),
+        # an object pronoun is someone else: the subject may still be "she"
+        ("Councillor Jane Okafor thanked him for the report.", "Councillor Jane Okafor"),
+    ],
+)
+def test_she_said_in_the_next_sentence_is_not_a_man_spoken_of_as_his(
+    claims_pipeline, before, expected
+):
+    text = (
+        before + '\n"Residents were consulted on a decision that had already been made," she said.'
+    )
+    assert _held(claims_pipeline, text) == [(expected, "quoted")]
+
+
 def test_a_pronoun_points_back_to_the_subject_before_it_in_its_sentence(claims_pipeline):
     from discourse.claims.annotate import sentence_records
 

@@ -106,6 +106,8 @@ def find_holder(
         if context is not None and len(context)
         else None
     )
+    if resolved and person and not _may_be(resolved, context, found.text.lower(), lex):
+        resolved = None
     if resolved:
         return resolved, QUOTED
     if found.kind == "pronoun":
@@ -192,13 +194,30 @@ _OTHER_SEX = {
 }
 
 
+def _may_be(name: str, context: Span, pronoun: str, lex: AttributionCues) -> bool:
+    """May "he"/"she" (or "him"/"her") be ``name``, found in ``context``: no title of the
+    other sex, and not spoken of as the other sex right after it ("Tom Reid ... defended
+    his officers" is not "she")."""
+    sex = "he" if pronoun in ("he", "him") else "she"
+    other = lex.female_titles if sex == "he" else lex.male_titles
+    if set(name.replace(",", " ").split()) & other:
+        return False
+    quoted = _quoted_indices(context)
+    first = name.split()[0] if name.split() else ""
+    at = next((t.i for t in context if t.i not in quoted and t.text == first), None)
+    return at is None or not _told_other(context, at, _OTHER_SEX[sex], quoted)
+
+
 def _told_other(sent: Span, at: int, other: frozenset, quoted: set[int]) -> bool:
     """Is the first "he"/"his"/"she"/"her" after token ``at`` in ``sent`` (outside quotations)
     of the other sex? Then it most likely speaks of the person named at ``at`` ("McDowell
     still laughs at ... his mom"), who is not the one sought."""
     for tok in sent.doc[at + 1 : sent.end]:
-        if tok.i not in quoted and tok.lower_ in _THIRD_PERSON:
-            return tok.lower_ in other
+        if tok.i in quoted or tok.lower_ not in _THIRD_PERSON:
+            continue
+        if tok.lower_ in ("him", "her") and tok.dep_ != "poss":
+            continue  # an object is someone else: "Elise Matthesen found him"
+        return tok.lower_ in other
     return False
 
 
