@@ -877,3 +877,31 @@ def test_a_pronoun_points_back_to_the_subject_before_it_in_its_sentence(claims_p
     )
     last = sentence_records(claims_pipeline(text))[-1]
     assert (last.holder, last.holder_kind) == ("Anna Coote", "quoted")
+
+
+@pytest.mark.parametrize(
+    "speaker, expected",
+    [
+        # the first quotation's speaker comes from the sentence before; the next keeps it
+        (
+            "Targeting residents is key in making consultation work, Graham said, offering the "
+            "example of a recent campaign.",
+            "Graham",
+        ),
+        # a subject that is not a person is not carried on to the next quotation
+        ("The tie was already decided when the council met on Tuesday.", "author"),
+    ],
+)
+def test_a_run_of_quotations_keeps_the_person_who_holds_its_first(
+    claims_pipeline, speaker, expected
+):
+    text = (
+        speaker + "\n“We were trying to reach young people, and we were doing our consultation "
+        "on gaming sites.”\n“It can seem like there’s a thousand ways to consult, but there is a "
+        "benefit in having choices.”"
+    )
+    from discourse.claims.annotate import sentence_records
+
+    last = sentence_records(claims_pipeline(text))[-1]
+    assert last.text.startswith("“It can seem")
+    assert last.holder == expected

@@ -208,6 +208,20 @@ def _may_be(name: str, context: Span, pronoun: str, lex: AttributionCues) -> boo
     return at is None or not _told_other(context, at, _OTHER_SEX[sex], quoted)
 
 
+def names_a_person(name: str, doc, lex: AttributionCues) -> bool:
+    """Does ``name`` name a person: a PERSON entity of ``doc`` (or its surname), or a phrase
+    with a person's title ("a council spokesman")? Not a body, a paper or a thing."""
+    words = name.replace(",", " ").split()
+    if any(
+        w.rstrip(".") in lex.honorifics
+        or w.rstrip(".").capitalize() in lex.person_titles
+        or w in lex.person_titles
+        for w in words
+    ):
+        return True
+    return any(w in _surnames(doc) for w in words)
+
+
 def _told_other(sent: Span, at: int, other: frozenset, quoted: set[int]) -> bool:
     """Is the first "he"/"his"/"she"/"her" after token ``at`` in ``sent`` (outside quotations)
     of the other sex? Then it most likely speaks of the person named at ``at`` ("McDowell

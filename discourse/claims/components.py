@@ -513,6 +513,14 @@ class Attribution:
                 break
             k -= 1
             q = quotes[k]
+        if found is None:
+            from discourse.claims.attribution import names_a_person
+
+            # named nowhere around the run: whoever holds its first sentence from the context
+            # ('Graham said, offering an example. "We were ... ." "It can seem ... ."')
+            holder, kind = self._holder(doc[run[-1].start].sent)
+            if kind == "quoted" and names_a_person(holder, doc, self.cues):
+                found = (holder, kind)
         for r in run:
             speakers[r.start] = found
         return found
