@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = [
     ["benchmarks.realtext"],  # real text first
+    ["benchmarks.speakers"],
     ["benchmarks.agreement"],
     ["benchmarks.polar_threshold"],
     ["benchmarks.extraction"],

@@ -905,3 +905,29 @@ def test_a_run_of_quotations_keeps_the_person_who_holds_its_first(
     last = sentence_records(claims_pipeline(text))[-1]
     assert last.text.startswith("“It can seem")
     assert last.holder == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # the sentence before goes on with "he": its object is not the speaker
+        (
+            "Prince Andrew gave a long interview to the BBC on Saturday.\n"
+            "He was photographed with Jeffrey Epstein in Central Park.\n"
+            '"The consultation with residents was a sham," he said.',
+            "Prince Andrew",
+        ),
+        # a subject before the pronoun in its own sentence comes before the context
+        (
+            "The inquiry asked residents about the plans of Joe Biden.\n"
+            "Yet Councillor Tom Reid has already changed his story once, "
+            '"I now accept the consultation was rushed," he said.',
+            "Councillor Tom Reid",
+        ),
+    ],
+)
+def test_he_said_is_not_a_person_only_mentioned_before_it(claims_pipeline, text, expected):
+    from discourse.claims.annotate import sentence_records
+
+    last = sentence_records(claims_pipeline(text))[-1]
+    assert (last.holder, last.holder_kind) == (expected, "quoted")

@@ -101,6 +101,12 @@ def find_holder(
     # "he"/"she" can only point back to a person, never to a paper or a place.
     person = found.kind == "pronoun" and found.text.lower() in PERSONAL_PRONOUNS
     thing = found.kind == "pronoun" and found.text.lower() in THING_PRONOUNS
+    if person:
+        # "Yet Sondland has amended his testimony - 'I now do recall,' he said": a person who
+        # is a subject before the pronoun in its own sentence comes before the context
+        inside = _subject_before(sent, found.text.lower(), lex)
+        if inside:
+            return inside, QUOTED
     resolved = (
         _context_holder(context, lex, person_only=person, document=thing)
         if context is not None and len(context)
@@ -155,14 +161,9 @@ def pronoun_antecedent(
         return None
     other = _OTHER_SEX[pronoun]
     doc = sent.doc
-    pron = next((t for t in sent if t.lower_ == pronoun and t.dep_.startswith("nsubj")), None)
-    if pron is not None:
-        quoted = _quoted_indices(sent)
-        for tok in reversed(doc[sent.start : pron.i]):
-            if tok.i in quoted:
-                continue
-            if tok.dep_.startswith("nsubj") and _a_person(tok, cues, pronoun):
-                return name_of(tok, cues)
+    inside = _subject_before(sent, pronoun, cues)
+    if inside:
+        return inside
     prev = sent
     for _ in range(window):
         if prev.start == 0:
@@ -206,6 +207,22 @@ def _may_be(name: str, context: Span, pronoun: str, lex: AttributionCues) -> boo
     first = name.split()[0] if name.split() else ""
     at = next((t.i for t in context if t.i not in quoted and t.text == first), None)
     return at is None or not _told_other(context, at, _OTHER_SEX[sex], quoted)
+
+
+def _subject_before(sent: Span, pronoun: str, lex: AttributionCues) -> str | None:
+    """A person who is the subject of a clause before the subject ``pronoun`` ("he"/"she") in
+    its own sentence, outside quotations ("When President Ashraf Ghani announced the
+    exchange, he said ..."), or None."""
+    if pronoun not in ("he", "she"):
+        return None
+    pron = next((t for t in sent if t.lower_ == pronoun and t.dep_.startswith("nsubj")), None)
+    if pron is None:
+        return None
+    quoted = _quoted_indices(sent)
+    for tok in reversed(sent.doc[sent.start : pron.i]):
+        if tok.i not in quoted and tok.dep_.startswith("nsubj") and _a_person(tok, lex, pronoun):
+            return name_of(tok, lex)
+    return None
 
 
 def names_a_person(name: str, doc, lex: AttributionCues) -> bool:
@@ -1116,10 +1133,20 @@ def _context_holder(
             subj is not None
             and (subj.pos_ == "PROPN" or titled)
             and (subj.ent_type_ in ("", "PERSON") or titled)
+            and subj.i not in _quoted_indices(context)  # a quoted title: 'a song like "Glasgow"'
         ):
             return name_of(subj, lex)
+        if subj is not None and subj.lower_ in ("he", "she"):
+            # "He was photographed with Epstein. He ...": the pronoun goes on with the same
+            # person, not with one the sentence mentions
+            return None
         # the tagger often calls "Cllr Carroll" or "the Archbishop" an organisation
-        people = [e for e in context.ents if e.label_ == "PERSON" or _titled(e, lex)]
+        quoted = _quoted_indices(context)
+        people = [
+            e
+            for e in context.ents
+            if (e.label_ == "PERSON" or _titled(e, lex)) and e.root.i not in quoted
+        ]
         return name_of(people[-1].root, lex) if people else None
     if (
         subj is not None
