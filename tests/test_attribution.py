@@ -191,6 +191,13 @@ def holder(nlp, cues, text, context=""):
         # "as X put it": X holds the words it frames, a quotation without a verb too
         ('As Edgar Cahn put it, "No more throwaway people."', "Edgar Cahn"),
         ("As the report puts it, councils must listen before they cut services.", "the report"),
+        # speech verbs of news copy: "recounted", "testified"
+        (
+            '"The consultation was a sham from start to finish," Councillor Tom Reid recounted '
+            "at the cabinet meeting.",
+            "Councillor Tom Reid",
+        ),
+        ('"Residents were never asked what they wanted," Ms Okafor testified.', "Ms Okafor"),
     ],
 )
 def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):
