@@ -938,3 +938,54 @@ def test_he_said_is_not_a_person_only_mentioned_before_it(claims_pipeline, text,
 
     last = sentence_records(claims_pipeline(text))[-1]
     assert (last.holder, last.holder_kind) == (expected, "quoted")
+
+
+def test_a_speaker_tag_the_parser_split_off_a_question_names_its_speaker(claims_pipeline):
+    from discourse.claims.annotate import sentence_records
+
+    text = (
+        '"Why would anyone take part in a consultation when the decision is already made?" '
+        "Councillor Jane Okafor asked."
+    )
+    records = sentence_records(claims_pipeline(text))
+    question = next(r for r in records if r.text.startswith('"Why'))
+    assert (question.holder, question.holder_kind) == ("Councillor Jane Okafor", "quoted")
+
+
+@pytest.mark.parametrize(
+    "between, expected",
+    [
+        # a lower-case tag split off after '?"': the next quotation goes on with its speaker
+        ("she wrote in her letter.", "Councillor Jane Okafor"),
+        # a list number between is not a tag: the next quotation is not carried on
+        ("6.", "author"),
+    ],
+)
+def test_a_quotation_after_a_split_off_tag_keeps_its_speaker(claims_pipeline, between, expected):
+    from discourse.claims.annotate import sentence_records
+
+    text = (
+        "The leader's letter was published on Monday.\n"
+        '"Who are we as a council if we ignore the consultation we asked residents to take '
+        'part in?" Councillor Jane Okafor wrote. "Why ask at all?" '
+        + between
+        + '\n"The answer to bad consultation is not less consultation; it is better '
+        'consultation."'
+    )
+    last = sentence_records(claims_pipeline(text))[-1]
+    assert last.text.startswith('"The answer')
+    assert last.holder == expected
+
+
+def test_she_said_after_a_sentence_that_goes_on_with_he_is_the_woman_it_mentions(
+    claims_pipeline,
+):
+    from discourse.claims.annotate import sentence_records
+
+    text = (
+        "When Ford visited his editor Teresa Nielsen Hayden at her office, he would leave "
+        "short poems on her desk.\n"
+        '"The consultation never asked writers what they needed," she recalled.'
+    )
+    last = sentence_records(claims_pipeline(text))[-1]
+    assert (last.holder, last.holder_kind) == ("Teresa Nielsen Hayden", "quoted")

@@ -15,9 +15,7 @@ def test_a_pronoun_left_unresolved_is_not_a_wrong_name():
 
 def test_the_label_file_holds_names_and_offsets_only_and_both_halves():
     labels = json.loads(speakers.LABELS.read_text(encoding="utf-8"))
-    assert {tuple(sorted(i)) for i in labels} == {
-        ("holder", "key", "note", "offset", "pronoun")
-    }
+    assert {tuple(sorted(i)) for i in labels} == {("holder", "key", "note", "offset", "pronoun")}
     assert all(i["pronoun"].lower() in ("he", "she") for i in labels)
     # a note is a reason in a few words, not a sentence of the article
     assert max(len(i["note"]) for i in labels) <= 80

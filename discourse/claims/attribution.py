@@ -108,7 +108,9 @@ def find_holder(
         if inside:
             return inside, QUOTED
     resolved = (
-        _context_holder(context, lex, person_only=person, document=thing)
+        _context_holder(
+            context, lex, person_only=person, document=thing, pronoun=found.text.lower()
+        )
         if context is not None and len(context)
         else None
     )
@@ -299,6 +301,23 @@ def _could_be(
         return False
     other = lex.female_titles if pronoun == "he" else lex.male_titles
     return not words & other
+
+
+def speaker_tag(sent: Span, *, cues: AttributionCues) -> tuple[str, str]:
+    """What a speaker tag the parser split off from its quotation says of the speaker ('"...?"
+    / Councillor Jane Okafor asked.', '"...?" / she wrote in her letter.'): ("name", the
+    source) or ("pronoun", it) for the subject of its reporting verb, which has no
+    complement of its own; ("author", "") otherwise."""
+    root = _root(sent)
+    if root.pos_ != "VERB" or root.lemma_.lower() not in cues.reporting_verbs:
+        return "author", ""
+    if any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in root.children):
+        return "author", ""  # a report of its own: "The council said the closure would go ahead"
+    subj = _first_child(root, {"nsubj", "nsubjpass"})
+    if subj is None:
+        return "author", ""
+    found = _subject_holder(subj, root, cues)
+    return found.kind, found.text
 
 
 def colon_speaker(prev: Span | None, *, cues: AttributionCues, quoted: bool = False) -> str | None:
@@ -1099,7 +1118,11 @@ def _hyphen_joins(doc, start: int) -> bool:
 
 
 def _context_holder(
-    context: Span, lex: AttributionCues, person_only: bool = False, document: bool = False
+    context: Span,
+    lex: AttributionCues,
+    person_only: bool = False,
+    document: bool = False,
+    pronoun: str = "",
 ) -> str | None:
     """The source a pronoun or a bare quotation points back to. "It" (``document``) may point
     back to a report or paper that was the subject there, even where that sentence reported
@@ -1136,9 +1159,10 @@ def _context_holder(
             and subj.i not in _quoted_indices(context)  # a quoted title: 'a song like "Glasgow"'
         ):
             return name_of(subj, lex)
-        if subj is not None and subj.lower_ in ("he", "she"):
+        if subj is not None and subj.lower_ in ("he", "she") and subj.lower_ == pronoun:
             # "He was photographed with Epstein. He ...": the pronoun goes on with the same
-            # person, not with one the sentence mentions
+            # person, not with one the sentence mentions ("When Ford visited his editor Teresa
+            # Nielsen Hayden, he ... . She recalled" is Teresa's)
             return None
         # the tagger often calls "Cllr Carroll" or "the Archbishop" an organisation
         quoted = _quoted_indices(context)

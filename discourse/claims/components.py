@@ -526,7 +526,7 @@ class Attribution:
         return found
 
     def _named_speaker(self, doc: Doc, q) -> tuple[str, str] | None:
-        from discourse.claims.attribution import named_in
+        from discourse.claims.attribution import named_in, speaker_tag
         from discourse.claims.quotes import attribution_sentences
 
         for sent in attribution_sentences(doc, q):
@@ -534,6 +534,9 @@ class Attribution:
             # a sentence that names no one says nothing of the speaker (its context's subject
             # is not the speaker: 'X said: "... The council ignored us. ... "')
             found, name = named_in(sent, cues=self.cues)
+            if found == "author" and sent.start >= q.end:
+                # a speaker tag the parser split off: '"...?" / Councillor Jane Okafor asked.'
+                found, name = speaker_tag(sent, cues=self.cues)
             if found == "name":
                 return name, "quoted"
             if found == "pronoun":
@@ -548,9 +551,14 @@ class Attribution:
 def _follows(doc: Doc, p, q) -> bool:
     """Quotation ``q`` opens the sentence right after the one where ``p`` closes, with no
     narrative between them or before ``q``'s opening mark."""
+    from discourse.claims.quotes import split_tag
+
     if p.end >= len(doc):
         return False
     closing, opening = doc[p.end].sent, doc[q.start].sent
+    tag = split_tag(doc, p)
+    if tag is not None and tag.end <= opening.start:
+        closing = tag  # '"...?" / she wrote in her letter. / "...'
     return (
         closing.start != opening.start
         and all(t.is_space for t in doc[closing.end : opening.start])

@@ -226,10 +226,13 @@ def attribution_sentences(doc: Doc, q: Quotation) -> list[Span]:
     out = []
     if q.end < len(doc):
         after = doc[q.end].sent
+        if after.start < q.end and _mark_ends(doc, q, after):
+            out.append(after)  # the mark ends its sentence ('"...?"'): a tag may follow it
+            after = doc[after.end].sent if after.end < len(doc) else None
         # the words after the mark in its own sentence ('...," she said.'), or a bare speaker
-        # tag split off by the parser ('..." She said.'); never the next sentence's own
-        # report ('..." The council said the closure would go ahead.')
-        if after.start < q.end or len([t for t in after if not t.is_punct]) <= 4:
+        # tag split off by the parser ('..." She said.', '"...?" / Jane Okafor asked.'); never
+        # the next sentence's own report ('..." The council said the closure would go ahead.')
+        if after is not None and (after.start < q.end or _a_tag(after)):
             out.append(after)
     opening = doc[q.start].sent
     out.append(opening)
@@ -239,6 +242,32 @@ def attribution_sentences(doc: Doc, q: Quotation) -> list[Span]:
         if last and last[-1].text == ":":
             out.append(before)
     return out
+
+
+def split_tag(doc: Doc, q: Quotation) -> Span | None:
+    """The sentence after the quotation's own, where the parser split off its speaker tag
+    ('"...?" / she wrote in her letter.'), or None."""
+    if q.end >= len(doc):
+        return None
+    closing = doc[q.end].sent
+    if closing.start >= q.end or not _mark_ends(doc, q, closing) or closing.end >= len(doc):
+        return None
+    after = doc[closing.end].sent
+    return after if _a_tag(after) else None
+
+
+def _mark_ends(doc: Doc, q: Quotation, sent: Span) -> bool:
+    return all(t.is_punct or t.is_space for t in doc[q.end : sent.end])
+
+
+def _a_tag(sent: Span) -> bool:
+    """A speaker tag on its own: a verb in four words ('She said.'), or in up to ten that go
+    on in lower case ('she wrote in her letter to the chief executive.'); not a list number
+    or a heading ('6.')."""
+    words = [t for t in sent if not (t.is_punct or t.is_space)]
+    if not any(t.pos_ == "VERB" for t in words):
+        return False
+    return len(words) <= 4 or (words[0].is_lower and len(words) <= 10)
 
 
 def _surname(name: str) -> str:
