@@ -808,6 +808,14 @@ def _held(claims_pipeline, text):
     ]
 
 
+def _last_held(claims_pipeline, text):
+    """(holder, kind) of the text's last sentence."""
+    from discourse.claims.annotate import sentence_records
+
+    last = sentence_records(claims_pipeline(text))[-1]
+    return last.holder, last.holder_kind
+
+
 def test_a_quotations_next_sentence_keeps_a_pronoun_speaker(claims_pipeline):
     # '"...," he said. "...': the second sentence of the quotation was the author's when
     # no name was found for "he"; it is the same (unnamed) speaker's
@@ -875,15 +883,12 @@ def test_she_said_in_the_next_sentence_is_not_a_man_spoken_of_as_his(
 
 
 def test_a_pronoun_points_back_to_the_subject_before_it_in_its_sentence(claims_pipeline):
-    from discourse.claims.annotate import sentence_records
-
     text = (
         "The consultation on the library closures ended last week.\n"
         "When council leader Anna Coote opened the final public meeting, she said that "
         "residents had been consulted on a decision that was already made."
     )
-    last = sentence_records(claims_pipeline(text))[-1]
-    assert (last.holder, last.holder_kind) == ("Anna Coote", "quoted")
+    assert _last_held(claims_pipeline, text) == ("Anna Coote", "quoted")
 
 
 @pytest.mark.parametrize(
@@ -934,10 +939,7 @@ def test_a_run_of_quotations_keeps_the_person_who_holds_its_first(
     ],
 )
 def test_he_said_is_not_a_person_only_mentioned_before_it(claims_pipeline, text, expected):
-    from discourse.claims.annotate import sentence_records
-
-    last = sentence_records(claims_pipeline(text))[-1]
-    assert (last.holder, last.holder_kind) == (expected, "quoted")
+    assert _last_held(claims_pipeline, text) == (expected, "quoted")
 
 
 def test_a_speaker_tag_the_parser_split_off_a_question_names_its_speaker(claims_pipeline):
@@ -980,12 +982,9 @@ def test_a_quotation_after_a_split_off_tag_keeps_its_speaker(claims_pipeline, be
 def test_she_said_after_a_sentence_that_goes_on_with_he_is_the_woman_it_mentions(
     claims_pipeline,
 ):
-    from discourse.claims.annotate import sentence_records
-
     text = (
         "When Ford visited his editor Teresa Nielsen Hayden at her office, he would leave "
         "short poems on her desk.\n"
         '"The consultation never asked writers what they needed," she recalled.'
     )
-    last = sentence_records(claims_pipeline(text))[-1]
-    assert (last.holder, last.holder_kind) == ("Teresa Nielsen Hayden", "quoted")
+    assert _last_held(claims_pipeline, text) == ("Teresa Nielsen Hayden", "quoted")
