@@ -231,14 +231,19 @@ def names_a_person(name: str, doc, lex: AttributionCues) -> bool:
     """Does ``name`` name a person: a PERSON entity of ``doc`` (or its surname), or a phrase
     with a person's title ("a council spokesman")? Not a body, a paper or a thing."""
     words = name.replace(",", " ").split()
-    if any(
-        w.rstrip(".") in lex.honorifics
-        or w.rstrip(".").capitalize() in lex.person_titles
-        or w in lex.person_titles
-        for w in words
-    ):
+    if any(_person_word(w, lex) for w in words):
         return True
     return any(w in _surnames(doc) for w in words)
+
+
+def _person_word(word: str, lex: AttributionCues) -> bool:
+    """Is ``word`` an honorific or a person's title, in any case ("Cllr", "spokesman")?"""
+    bare = word.rstrip(".")
+    return (
+        bare in lex.honorifics
+        or bare.capitalize() in lex.person_titles
+        or word in lex.person_titles
+    )
 
 
 def _told_other(sent: Span, at: int, other: frozenset, quoted: set[int]) -> bool:
@@ -285,13 +290,7 @@ def _could_be(
     other than a person."""
     words = set(name.replace(",", " ").split())
     toks = [t for t in sent if t.text in words]
-    if not proper and not any(
-        t.ent_type_ == "PERSON"
-        or t.text.rstrip(".") in lex.honorifics
-        or t.text.rstrip(".").capitalize() in lex.person_titles
-        or t.text in lex.person_titles
-        for t in toks
-    ):
+    if not proper and not any(t.ent_type_ == "PERSON" or _person_word(t.text, lex) for t in toks):
         return False
     inside = [e for e in sent.ents if e.text in name]
     surnames = _surnames(sent.doc)

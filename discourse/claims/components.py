@@ -498,9 +498,12 @@ class Attribution:
     def _speaker(self, doc: Doc, q, quotes, speakers) -> tuple[str, str] | None:
         """Who speaks a quotation: named where it opens or closes (quotes.py), or else the
         speaker of the quotation that closed in the sentence just before it ('"...," she
-        said. "..."': news copy names a speaker once for consecutive quotations). Walks back
-        along such a run of quotations (no recursion: a transcript may hold hundreds) and
-        keeps the answer for each of them in ``speakers``."""
+        said. "..."': news copy names a speaker once for consecutive quotations), or else the
+        person who holds the run's first sentence from its context. Walks back along such a
+        run of quotations (no recursion: a transcript may hold hundreds) and keeps the answer
+        for each of them in ``speakers``."""
+        from discourse.claims.attribution import names_a_person
+
         k = quotes.index(q)
         run = []
         while True:
@@ -514,8 +517,6 @@ class Attribution:
             k -= 1
             q = quotes[k]
         if found is None:
-            from discourse.claims.attribution import names_a_person
-
             # named nowhere around the run: whoever holds its first sentence from the context
             # ('Graham said, offering an example. "We were ... ." "It can seem ... ."')
             holder, kind = self._holder(doc[run[-1].start].sent)
