@@ -8,3 +8,6 @@ NOT_ABOUT = "none"  # a sentence that is not about the target (engagement-real, 
 CLAIM_TYPES = ("normative", "evaluative", "causal", "predictive", "factual")
 NOT_A_CLAIM = "none"
 HOLDER_KINDS = ("author", "quoted")
+# A quoted holder written as one of these is a speaker the page never names near the claim
+# ('"...," he said'): quoted, but no one a list of sources can show.
+PRONOUN_HOLDERS = ("he", "she", "they", "it", "him", "her", "them")

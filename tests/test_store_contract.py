@@ -708,3 +708,18 @@ def test_an_unknown_url_scheme_is_a_settings_error(tmp_path):
         Corpus.open("mysql://me@host/db")
     with pytest.raises(SettingsError, match="names a file"):
         Corpus.open("sqlite://host/x.db")
+
+
+def test_a_speaker_left_as_a_pronoun_is_not_listed_among_the_most_quoted(c):
+    docs = [c.documents.add(doc(n)).id for n in (1, 2, 3)]
+    c.analysis.store(
+        [
+            Annotation(d, sentences=[claim(0, "Consultation was a sham.", 0, holder=h,
+                                           holder_kind="quoted")])
+            for d, h in zip(docs, ["Ann", "she", "She"])
+        ],
+        "v1",
+    )  # fmt: skip
+    assert c.queries.quoted_holders() == [{"holder": "Ann", "claims": 1, "documents": 1}]
+    # still quoted claims: only the list of sources leaves them out
+    assert c.queries.count(Filters(holder="she")) == 2

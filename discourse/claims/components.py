@@ -26,9 +26,10 @@ from spacy.util import minibatch
 from discourse.claims import practices as _practices  # noqa: F401  (registers discourse_practices)
 from discourse.claims.practices import SPANS_KEY as PRACTICES_KEY
 from discourse.claims.quotes import OPENING_MARKS, TITLES
+from discourse.vocabulary import PRONOUN_HOLDERS
 
 CLAIMS_KEY = "claims"
-PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
+PRONOUNS = frozenset(PRONOUN_HOLDERS)
 
 STATEMENTS_KEY = "statements"
 

@@ -9,6 +9,10 @@ from collections.abc import Iterator
 
 from discourse.errors import InputError
 from discourse.store.sqlite import Database
+from discourse.vocabulary import PRONOUN_HOLDERS
+
+# the pronoun holders as an SQL list (constant words, no user input)
+PRONOUN_HOLDERS_SQL = "(" + ", ".join(f"'{p}'" for p in PRONOUN_HOLDERS) + ")"
 
 FACETS = ("source", "tag", "month", "year", "claim_type", "holder", "target", "stance")
 COMMON = 2000
@@ -435,7 +439,7 @@ class QueryStore:
         return [_tidy(r) for r in self.db.execute(sql, (target, label, limit))]
 
     def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
-        """Holders most often quoted: claims and documents; with ``target``, only claims
+        """Holders most often quoted (a bare "he" or "she" is no one to list): claims and documents; with ``target``, only claims
         tagged for it by the current model, counted per stance (one tag per claim, so
         favor + against + neutral = claims)."""
         if target is None:
@@ -455,7 +459,8 @@ class QueryStore:
             f"COUNT(DISTINCT c.document_id) AS documents{stance} "
             "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
             f"AND a.pipeline_version = c.pipeline_version {join}"
-            "WHERE c.holder_kind = 'quoted' GROUP BY c.holder COLLATE NOCASE "
+            "WHERE c.holder_kind = 'quoted' "
+            f"AND lower(c.holder) NOT IN {PRONOUN_HOLDERS_SQL} GROUP BY c.holder COLLATE NOCASE "
             "ORDER BY claims DESC, holder LIMIT ?"
         )
         return [dict(r) for r in self.db.execute(sql, params)]

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from discourse.store.browse import FACETS
+from discourse.store.queries import PRONOUN_HOLDERS_SQL
 from discourse.use.web import CLAIMS_TABLE, DENIED_TABLES
 
 log = logging.getLogger(__name__)
@@ -87,12 +88,16 @@ QUERIES = {
     },
     "most_quoted_holders": {
         "title": "Most-quoted holders",
-        "description": "People and bodies quoted most often, with the stance of their claims.",
+        "description": (
+            "People and bodies quoted most often, with the stance of their claims (a speaker "
+            'left as "he" or "she" is not listed).'
+        ),
         "sql": (
             "select holder, count(distinct claim_id) as claims, count(distinct document_id) "
             "as documents, sum(stance = 'favor') as favor, sum(stance = 'against') as "
             "against, sum(stance = 'neutral') as neutral from claim_rows where holder_kind "
-            "= 'quoted' group by holder order by claims desc limit 50"
+            f"= 'quoted' and lower(holder) not in {PRONOUN_HOLDERS_SQL} group by holder "
+            "order by claims desc limit 50"
         ),
     },
 }

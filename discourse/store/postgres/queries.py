@@ -16,6 +16,7 @@ from discourse.store.queries import (
     _DOC_COLUMNS,
     CURRENT_MODEL,
     FACETS,
+    PRONOUN_HOLDERS_SQL,
     TIME_GROUPS,
     Filters,
     _and,
@@ -417,7 +418,7 @@ class PgQueryStore:
         return [_tidy(r) for r in self.db.execute(sql, (target, label, limit))]
 
     def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
-        """Holders most often quoted: claims and documents; with ``target``, only claims
+        """Holders most often quoted (a bare "he" or "she" is no one to list): claims and documents; with ``target``, only claims
         tagged for it by the current model, counted per stance (one tag per claim, so
         favor + against + neutral = claims)."""
         if target is None:
@@ -439,7 +440,8 @@ class PgQueryStore:
             f"COUNT(DISTINCT c.document_id) AS documents{stance} "
             "FROM claims c JOIN annotations a ON a.document_id = c.document_id "
             f"AND a.pipeline_version = c.pipeline_version {join}"
-            "WHERE c.holder_kind = 'quoted' GROUP BY lower(c.holder) "
+            "WHERE c.holder_kind = 'quoted' "
+            f"AND lower(c.holder) NOT IN {PRONOUN_HOLDERS_SQL} GROUP BY lower(c.holder) "
             "ORDER BY claims DESC, holder LIMIT %s"
         )
         return [dict(r) for r in self.db.execute(sql, params)]
