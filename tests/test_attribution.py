@@ -198,6 +198,21 @@ def holder(nlp, cues, text, context=""):
             "Councillor Tom Reid",
         ),
         ('"Residents were never asked what they wanted," Ms Okafor testified.', "Ms Okafor"),
+        # "as X told me": tell's object is its hearer, not what is said
+        (
+            "As Councillor Jane Okafor told the meeting, consultation is too often a "
+            "box-ticking exercise.",
+            "Councillor Jane Okafor",
+        ),
+        (
+            "Consultation is too often a box-ticking exercise, as one council leader told me.",
+            "one council leader",
+        ),
+        # the parser made the aside's verb the root, with two subjects
+        (
+            "Consultation, as one council leader told me, is too often a box-ticking exercise.",
+            "one council leader",
+        ),
     ],
 )
 def test_reported_claims_take_the_source_as_written(nlp, cues, text, expected):

@@ -501,6 +501,14 @@ def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token
         mark = next((c for c in tok.children if c.dep_ == "mark" and c.lower_ == "as"), None)
         if mark is None or tok.i in quoted:
             continue
+        if tok.dep_ == "ROOT" and tok.lemma_.lower() in lex.reporting_verbs:
+            # "Consultation, as one council leader told me, is ...": the parser made the
+            # aside's verb the root, with the host clause's subject as a second subject
+            subjects = [c for c in tok.children if c.dep_ == "nsubj"]
+            before = [c for c in subjects if c.i < mark.i]
+            after = [c for c in subjects if c.i > mark.i]
+            if before and after:
+                return tok, after[0]
         # "put it": its "it" is the words it frames (the parser may take a verbless quotation
         # after it for a second object, and "put" for the root)
         put_it = (
@@ -517,7 +525,12 @@ def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token
                 put_it
                 or (
                     tok.lemma_.lower() in lex.reporting_verbs
-                    and not any(c.dep_ in ("ccomp", "dobj") for c in tok.children)
+                    and not any(
+                        c.dep_ == "ccomp"
+                        # "as X told me / told the meeting": tell's object is its hearer
+                        or (c.dep_ == "dobj" and tok.lemma_.lower() not in _TELLING)
+                        for c in tok.children
+                    )
                 )
             )
             and _depth(tok.head, sent) is not None
@@ -526,6 +539,10 @@ def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token
             if subj is not None:
                 return tok, subj
     return None
+
+
+# Reporting verbs whose object is the one told, not what is said ("as X told me, P").
+_TELLING = frozenset({"tell", "assure", "reassure", "remind", "inform", "advise", "warn"})
 
 
 def _inverted_source(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
