@@ -208,6 +208,12 @@ def holder(nlp, cues, text, context=""):
             "Consultation is too often a box-ticking exercise, as one council leader told me.",
             "one council leader",
         ),
+        # "X was scathing: '...'": the manner of what the colon opens
+        (
+            'Jane Okafor, the Labour group leader, was scathing: "This consultation was a sham '
+            'from start to finish."',
+            "Jane Okafor",
+        ),
         # the parser made the aside's verb the root, with two subjects
         (
             "Consultation, as one council leader told me, is too often a box-ticking exercise.",
@@ -511,6 +517,8 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         # the writer's own earlier words, and "put it to" someone, frame nothing
         ("As we put it last year, consultation without power is a sham.", ""),
         ("Officers put it to residents that the plan was final and the forum a sham.", ""),
+        # a thing, not a person, "was clear:" before a quotation
+        ('The message from the consultation was clear: "Keep the library open."', ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):

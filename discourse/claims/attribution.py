@@ -767,8 +767,9 @@ def _relative_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> To
 
 
 def _colon_quoter(sent: Span, quoted: set[int]) -> Token | None:
-    """ "Dan offered this analogy: 'Consultation is ...'", "X linked A with B: '...'": a
-    named subject whose clause opens a quotation with a colon is its speaker."""
+    """ "Dan offered this analogy: 'Consultation is ...'", "X linked A with B: '...'", "X was
+    scathing: '...'": a named subject whose clause opens a quotation with a colon is its
+    speaker."""
     colon = next(
         (
             t
@@ -782,7 +783,16 @@ def _colon_quoter(sent: Span, quoted: set[int]) -> Token | None:
     )
     if colon is None:
         return None
-    for verb in (t for t in sent if t.i < colon.i and t.pos_ == "VERB"):
+    for verb in (
+        t
+        for t in sent
+        if t.i < colon.i
+        and (
+            t.pos_ == "VERB"
+            # "was scathing:", "was blunt:": the manner of what follows
+            or (t.lemma_ == "be" and any(c.dep_ == "acomp" for c in t.children))
+        )
+    ):
         subj = _first_child(verb, {"nsubj"})
         if subj is not None and (subj.pos_ == "PROPN" or subj.ent_type_ in ("PERSON", "ORG")):
             return subj
