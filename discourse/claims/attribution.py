@@ -55,6 +55,7 @@ class AttributionCues:
     criticism_nouns: frozenset
     judging_verbs: frozenset
     male_titles: frozenset
+    telling_verbs: frozenset
     female_titles: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
 
@@ -528,7 +529,7 @@ def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token
                     and not any(
                         c.dep_ == "ccomp"
                         # "as X told me / told the meeting": tell's object is its hearer
-                        or (c.dep_ == "dobj" and tok.lemma_.lower() not in _TELLING)
+                        or (c.dep_ == "dobj" and tok.lemma_.lower() not in lex.telling_verbs)
                         for c in tok.children
                     )
                 )
@@ -539,10 +540,6 @@ def _as_aside(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token
             if subj is not None:
                 return tok, subj
     return None
-
-
-# Reporting verbs whose object is the one told, not what is said ("as X told me, P").
-_TELLING = frozenset({"tell", "assure", "reassure", "remind", "inform", "advise", "warn"})
 
 
 def _inverted_source(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
