@@ -79,15 +79,12 @@ def predict(items: list[dict], texts: dict[str, str], nlp) -> tuple[list[str], l
 
     keys = list(dict.fromkeys(i["key"] for i in items))
     docs = dict(zip(keys, nlp.pipe([texts[k] for k in keys], batch_size=16)))
+    records = {k: sentence_records(doc) for k, doc in docs.items()}  # once per article
     ours, peer = [], []
     for i in items:
         doc = docs[i["key"]]
         held = next(
-            (
-                r.holder
-                for r in sentence_records(doc)
-                if r.start <= i["offset"] < r.end and r.holder
-            ),
+            (r.holder for r in records[i["key"]] if r.start <= i["offset"] < r.end and r.holder),
             "author",
         )
         ours.append(held)

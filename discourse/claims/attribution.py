@@ -147,14 +147,12 @@ ANTECEDENT_WINDOW = 10
 def pronoun_antecedent(
     sent: Span, pronoun: str, *, cues: AttributionCues, window: int = ANTECEDENT_WINDOW
 ) -> str | None:
-    """The person a "he" or "she" holder points back to, where the sentence before it does
-    not name them (:func:`find_holder` looks there), or None.
+    """The person a "he" or "she" holder points back to, where neither its own sentence nor
+    the sentence before it names them (:func:`find_holder` looks there first), or None.
 
-    - In its own sentence: a person who is the subject of a clause before the pronoun ("When
-      President Ashraf Ghani announced the exchange, he said ...").
-    - Else the nearest person in the ``window`` sentences before it who reports something
-      ("Marsh said landlords had to change") or is a clause's subject ("Marsh pointed to
-      ..."). A sentence held by the same pronoun, or mostly quoted, is passed over.
+    - The nearest person in the ``window`` sentences before it who reports something ("Marsh
+      said landlords had to change") or is a clause's subject ("Marsh pointed to ..."). A
+      sentence held by the same pronoun, or mostly quoted, is passed over.
     - A name whose title says the other sex ("Mrs Patel" for "he") is skipped, and the search
       gives up where the sentences between speak of someone of the other sex ("she", "her",
       outside quotations): two people are in play, and the nearest name may be the other one.
@@ -164,9 +162,6 @@ def pronoun_antecedent(
         return None
     other = _OTHER_SEX[pronoun]
     doc = sent.doc
-    inside = _subject_before(sent, pronoun, cues)
-    if inside:
-        return inside
     prev = sent
     for _ in range(window):
         if prev.start == 0:
@@ -203,8 +198,7 @@ def _may_be(name: str, context: Span, pronoun: str, lex: AttributionCues) -> boo
     other sex, and not spoken of as the other sex right after it ("Tom Reid ... defended
     his officers" is not "she")."""
     sex = "he" if pronoun in ("he", "him") else "she"
-    other = lex.female_titles if sex == "he" else lex.male_titles
-    if set(name.replace(",", " ").split()) & other:
+    if _titled_other_sex(name, sex, lex):
         return False
     quoted = _quoted_indices(context)
     first = name.split()[0] if name.split() else ""
@@ -278,8 +272,14 @@ def _a_person(tok: Token, lex: AttributionCues, pronoun: str) -> bool:
 
 def _surnames(doc) -> set[str]:
     """The last words of the document's PERSON entities: the tagger often calls a surname
-    written alone an organisation ("Neumann had resigned" after "Adam Neumann")."""
-    return {e[-1].text for e in doc.ents if e.label_ == "PERSON"}
+    written alone an organisation ("Neumann had resigned" after "Adam Neumann"). Found once
+    per document and kept in its ``user_data`` while the components run."""
+    found = doc.user_data.get("discourse_surnames")
+    if found is None:
+        found = doc.user_data["discourse_surnames"] = frozenset(
+            e[-1].text for e in doc.ents if e.label_ == "PERSON"
+        )
+    return found
 
 
 def _could_be(
@@ -299,8 +299,13 @@ def _could_be(
         e.label_ in ("ORG", "GPE", "LOC", "NORP", "FAC") and e.text not in surnames for e in inside
     ):
         return False
+    return not _titled_other_sex(name, pronoun, lex)
+
+
+def _titled_other_sex(name: str, pronoun: str, lex: AttributionCues) -> bool:
+    """Does ``name`` carry a title of the other sex than "he"/"she" ("Mrs Patel" for "he")?"""
     other = lex.female_titles if pronoun == "he" else lex.male_titles
-    return not words & other
+    return bool(set(name.replace(",", " ").split()) & other)
 
 
 def speaker_tag(sent: Span, *, cues: AttributionCues) -> tuple[str, str]:
@@ -1245,9 +1250,9 @@ def _titled(tokens, lex: AttributionCues) -> bool:
 
 
 # Per-document caches the pipeline's components share while they run (sentence roots,
-# quotations). They are Python objects msgpack cannot write, so the pipeline's last component
+# quotations, the surnames of named people). They are Python objects msgpack cannot write, so the pipeline's last component
 # (``discourse_release``) drops them and a finished Doc serialises (``doc.to_bytes()``).
-CACHE_KEYS = ("discourse_roots", "discourse_quotations")
+CACHE_KEYS = ("discourse_roots", "discourse_quotations", "discourse_surnames")
 
 
 def doc_quotations(doc) -> list:

@@ -445,7 +445,8 @@ class Attribution:
         statements = doc.spans.get(STATEMENTS_KEY, [])
         if not statements:
             return doc
-        doc.user_data.pop("discourse_roots", None)  # roots found on an earlier parse
+        for key in ("discourse_roots", "discourse_surnames"):  # found on an earlier parse
+            doc.user_data.pop(key, None)
         quotes = doc_quotations(doc)
         speakers: dict[int, tuple[str, str] | None] = {}
         guest = interviewee(doc._.title)

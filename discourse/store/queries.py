@@ -439,9 +439,9 @@ class QueryStore:
         return [_tidy(r) for r in self.db.execute(sql, (target, label, limit))]
 
     def quoted_holders(self, limit: int = 15, target: str | None = None) -> list[dict]:
-        """Holders most often quoted (a bare "he" or "she" is no one to list): claims and documents; with ``target``, only claims
-        tagged for it by the current model, counted per stance (one tag per claim, so
-        favor + against + neutral = claims)."""
+        """Holders most often quoted (a bare "he" or "she" is no one to list): claims and
+        documents; with ``target``, only claims tagged for it by the current model, counted
+        per stance (one tag per claim, so favor + against + neutral = claims)."""
         if target is None:
             stance, join, params = "", "", [limit]
         else:
