@@ -9,6 +9,8 @@ claim detector and the stance model.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -23,19 +25,31 @@ def char_wb_counts(vectorizer, texts: list[str], cache: dict, dtype=np.float64) 
     if len(cache) > CACHE_WORDS:
         cache.clear()
     lower = vectorizer.lowercase  # the analyser lowercases too: this only shares cache entries
-    words = [(t.lower() if lower else t).split() for t in texts]
-    new = {w for ws in words for w in ws if w not in cache}
+    # each text as columns of its batch's distinct words: texts x words counts, times the
+    # words' n-gram rows (a sparse product, in C, instead of a Python loop over every n-gram)
+    distinct: dict[str, int] = {}
+    column = distinct.setdefault
+    word_ids, indptr = [], [0]
+    for text in texts:
+        word_ids.extend(column(w, len(distinct)) for w in (text.lower() if lower else text).split())
+        indptr.append(len(word_ids))
+    new = [w for w in distinct if w not in cache]
     if new:
         analyse = vectorizer.build_analyzer()
         vocab = vectorizer.vocabulary_
         for w in new:
             cache[w] = [vocab[g] for g in analyse(w) if g in vocab]
-    indptr, indices = [0], []
-    for ws in words:
-        for w in ws:
-            indices.extend(cache[w])
-        indptr.append(len(indices))
-    return count_matrix(indices, indptr, len(vectorizer.vocabulary_), dtype)
+    grams = [cache[w] for w in distinct]
+    words = sp.csr_matrix(
+        (
+            np.ones(sum(map(len, grams)), dtype=dtype),
+            np.fromiter(chain.from_iterable(grams), dtype=np.int64),
+            np.concatenate([[0], np.cumsum([len(g) for g in grams], dtype=np.int64)]),
+        ),
+        shape=(len(grams), len(vectorizer.vocabulary_)),
+    )
+    words.sum_duplicates()  # a word may hold an n-gram twice ("aaaa")
+    return count_matrix(word_ids, indptr, len(grams), dtype) @ words
 
 
 def count_matrix(indices, indptr, width: int, dtype=np.float64) -> sp.csr_matrix:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,9 @@ from discourse.errors import InputError
 from discourse.stance import targets as _targets
 from discourse.stance.decide import StanceOutput
 from discourse.vocabulary import STANCES
+
+# a letter or digit (``str.isalnum`` of some character: ``\w`` is isalnum or "_")
+_HAS_ALNUM = re.compile(r"[^\W_]").search
 
 LABELS = STANCES
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
@@ -385,7 +389,7 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
             toks = [
                 w if s > 0 else "~" + w
                 for w, s in zip(view["w"], view["s"])
-                if any(ch.isalnum() for ch in w)
+                if w.isalnum() or _HAS_ALNUM(w)
             ]
             out.append(toks + [a + "_" + b for a, b in zip(toks, toks[1:])])
         return out
