@@ -645,6 +645,14 @@ def _label_options(f):
     help="Model kinds to choose among by cross-validation (also: embedding, transformer).",
 )
 @click.option(
+    "--embedder",
+    type=click.Choice(["none", "minilm"]),
+    default="none",
+    show_default=True,
+    help="minilm: the target-aware kind also reads each sentence's all-MiniLM-L6-v2 embedding "
+    "(needs pip install 'discourse[transformer]'; reads real text better, tags ~40x slower).",
+)
+@click.option(
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."
 )
 @engine_options
@@ -664,6 +672,7 @@ def train(
     cv_by_target,
     no_cv,
     kinds,
+    embedder,
     processes,
     engine,
     scheduler,
@@ -696,6 +705,7 @@ def train(
             labels,
             out,
             kinds=chosen,
+            params={"embedder": embedder} if embedder != "none" else None,
             cv=not no_cv,
             cv_by_target=cv_by_target,
             sources=sources,

@@ -236,3 +236,26 @@ def test_written_config_runs_the_folders_models_with_the_bundled_files(tmp_path)
     expected = relevance.predict_proba([x], list(TARGETS))[0]
     assert [records[0].relevance[t] for t in TARGETS] == pytest.approx(list(expected), abs=1e-4)
     assert nlp.get_pipe("discourse_claims").detector.embedder == "minilm"
+
+
+def test_discourse_train_with_minilm_writes_a_model_that_reads_the_embedding(tmp_path):
+    import json
+
+    from discourse.stance.train import load_stance_model
+
+    from .conftest import ROOT, run_cli, write_jsonl
+
+    seed = ROOT / "corpora" / "labels" / "stance.jsonl"
+    rows = [json.loads(line) for line in seed.open(encoding="utf-8")]
+    write_jsonl(tmp_path / "train.jsonl", [r for r in rows if r["split"] == "train"][:80])
+    args = ["train", "--labels", "train.jsonl", "--kinds", "target-aware", "--no-cv"]
+    res = run_cli(*args, "--embedder", "minilm", "--out", "m", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["model_kind"] == "target-aware" and meta["params"]["embedder"] == "minilm"
+    model = load_stance_model(tmp_path / "m")
+    probe = [("Co-production gives residents real power.", "co-production")]
+    assert model.embedder == "minilm" and model.predict_proba(probe).shape == (1, 3)
+    res = run_cli(*args, "--embedder", "bert", "--out", "m2", cwd=tmp_path)
+    assert res.returncode != 0 and "'bert' is not one of" in res.stderr
+    assert not (tmp_path / "m2").exists()
