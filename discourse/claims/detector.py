@@ -27,7 +27,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from discourse import pipelines
 from discourse.charngrams import char_wb_counts, sublinear_tfidf
-from discourse.claims.embedding import EMBEDDER_NAMES, embedder_for, embedding_dim
+from discourse.claims.embedding import (
+    EMBEDDER_NAMES,
+    EmbedderParams,
+    embedder_for,
+    embedding_dim,
+)
 from discourse.datafiles import read_toml
 from discourse.errors import InputError
 from discourse.modelio import ModelError, load_model, save_model  # noqa: F401  (ModelError re-exported)
@@ -225,7 +230,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return np.asarray([f"cue_{g}" for g in self.groups_] + list(self.SHAPE), dtype=object)
 
 
-class ClaimDetector(ClassifierMixin, BaseEstimator):
+class ClaimDetector(EmbedderParams, ClassifierMixin, BaseEstimator):
     """Labels sentences ``"none"`` or a claim type; cue, relevance and n-gram features + LR.
 
     ``claim_threshold`` applies to P(claim) = 1 - P(none); the type of a claim is the most
@@ -263,12 +268,6 @@ class ClaimDetector(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.embedder = embedder
         self.embedding_weight = embedding_weight
-
-    def __setstate__(self, state):
-        # models saved before the embedder was a parameter had none
-        super().__setstate__(state)
-        self.__dict__.setdefault("embedder", None)
-        self.__dict__.setdefault("embedding_weight", 1.0)
 
     def fit(self, X, y):
         """Fit on rows ``X`` (texts or ``(text, relevance)``) and labels ``y`` ("none" or a

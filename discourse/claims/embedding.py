@@ -181,6 +181,19 @@ class MiniLMEmbedder:
                 self._cache.update(zip(batch, vecs))
 
 
+class EmbedderParams:
+    """Mixin for the estimators with ``embedder`` and ``embedding_weight`` parameters: a model
+    file saved before they existed loads with ``default_embedder`` at weight 1, what it was
+    trained with."""
+
+    default_embedder: str | None = None
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("embedder", self.default_embedder)
+        self.__dict__.setdefault("embedding_weight", 1.0)
+
+
 _LOADED: dict[str, object] = {}
 
 

@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 from spacy.tokens import Span
 
-from discourse.claims.embedding import EMBEDDER, EMBEDDER_NAMES, embedder_for
+from discourse.claims.embedding import EMBEDDER, EMBEDDER_NAMES, EmbedderParams, embedder_for
 
 MENTIONED, REFERRED, UNRELATED = 0.9, 0.6, 0.02
 FLAGS = ("in_sentence", "in_context", "in_title", "referred")
@@ -78,13 +78,15 @@ def has_reference(span: Span, pronouns: frozenset[str], nouns: frozenset[str]) -
     return False
 
 
-class RelevanceModel(ClassifierMixin, BaseEstimator):
+class RelevanceModel(EmbedderParams, ClassifierMixin, BaseEstimator):
     """P(about target) for each target, per sentence (see the module docstring).
 
     ``fit(X, Y)``: ``X`` a list of :class:`SentenceInput`, ``Y`` a ``(n, len(targets))`` 0/1
     array; ``targets`` names Y's columns. ``predict_proba(X, targets)`` gives a
     ``(n, len(targets))`` array for any targets, trained or not.
     """
+
+    default_embedder = EMBEDDER  # what models saved before the parameter existed used
 
     def __init__(
         self,
@@ -105,12 +107,6 @@ class RelevanceModel(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.embedder = embedder
         self.embedding_weight = embedding_weight
-
-    def __setstate__(self, state):
-        # models saved before the embedder was a parameter used WordLlama at weight 1
-        super().__setstate__(state)
-        self.__dict__.setdefault("embedder", EMBEDDER)
-        self.__dict__.setdefault("embedding_weight", 1.0)
 
     def fit(self, X, Y, sample_weight=None):
         X = list(X)

@@ -44,7 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from discourse import pipelines
 from discourse.charngrams import char_wb_counts, count_matrix, sublinear_tfidf
-from discourse.claims.embedding import embedder_for
+from discourse.claims.embedding import EmbedderParams, embedder_for
 from discourse.claims.stance_view import StanceView, load_stance_cues
 from discourse.errors import InputError
 from discourse.stance import targets as _targets
@@ -165,7 +165,7 @@ def _stance_view_pipe(nlp) -> str:
     raise InputError("the pipeline config has no discourse_stance_view component.")
 
 
-class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
+class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstimator):
     """Target-aware stance classifier (see the module docstring).
 
     Parameters
@@ -220,12 +220,6 @@ class StanceClassifier(StanceOutput, ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.embedder = embedder
         self.embedding_weight = embedding_weight
-
-    def __setstate__(self, state):
-        # models saved before the embedder was a parameter had none
-        super().__setstate__(state)
-        self.__dict__.setdefault("embedder", None)
-        self.__dict__.setdefault("embedding_weight", 1.0)
 
     # ------------------------------------------------------------------ fitting
 
