@@ -49,7 +49,11 @@ def char_wb_counts(vectorizer, texts: list[str], cache: dict, dtype=np.float64) 
         shape=(len(grams), len(vectorizer.vocabulary_)),
     )
     words.sum_duplicates()  # a word may hold an n-gram twice ("aaaa")
-    return count_matrix(word_ids, indptr, len(grams), dtype) @ words
+    counts = count_matrix(word_ids, indptr, len(grams), dtype) @ words
+    # the product's columns come in the order the batch met its words: sorted, a text's row
+    # is the same in any batch, and so are float sums over it (norms, dot products)
+    counts.sort_indices()
+    return counts
 
 
 def count_matrix(indices, indptr, width: int, dtype=np.float64) -> sp.csr_matrix:

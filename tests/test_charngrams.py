@@ -39,3 +39,15 @@ def test_counts_keep_the_requested_dtype():
     vec = CountVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(FIT)
     assert char_wb_counts(vec, FIT, {}, np.float32).dtype == np.float32
     assert char_wb_counts(vec, FIT, {}).dtype == np.float64
+
+
+def test_a_texts_row_is_the_same_whatever_batch_it_comes_in():
+    # the order of a row's columns must not depend on which words the batch met first:
+    # float32 sums over a row (its norm, the model's dot product) would differ in the last
+    # digit between one process and a cluster that batches the same texts differently
+    vec = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(FIT)
+    text = "Residents are tired of being consulted on plans they cannot change."
+    alone = char_wb_counts(vec, [text], {}, np.float32)
+    batched = char_wb_counts(vec, [FIT[1], "tired plans", text], {}, np.float32)[2]
+    assert np.array_equal(alone.indices, batched.indices)
+    assert np.array_equal(alone.data, batched.data)
