@@ -259,3 +259,40 @@ def test_discourse_train_with_minilm_writes_a_model_that_reads_the_embedding(tmp
     res = run_cli(*args, "--embedder", "bert", "--out", "m2", cwd=tmp_path)
     assert res.returncode != 0 and "'bert' is not one of" in res.stderr
     assert not (tmp_path / "m2").exists()
+
+
+def test_real_test_rates_read_p_about_from_the_relevance_model_asked_for(tmp_path):
+    # a MiniLM stance model's error rates (what summary adjusts shares with) are measured with
+    # the P(about) its tags will carry: the MiniLM pipeline's relevance model, not the bundled one
+    from discourse.claims.relevance import load_relevance
+    from discourse.stance.train import bundled_relevance
+
+    X, Y = _relevance_data()
+    model = RelevanceModel(targets=TARGETS, embedder="minilm", min_df=1).fit(X, Y)
+    save_relevance(model, tmp_path / "relevance", {"targets": list(TARGETS)})
+    records = [
+        {
+            "text": "Co-production delivers benefits that markets cannot.",
+            "context": "",
+            "stances": {t: "none" for t in TARGETS},
+        },
+        {
+            "text": "Doors open at 6pm.",
+            "context": "The forum meets on Tuesdays.",
+            "stances": {t: "none" for t in TARGETS},
+        },
+    ]
+    ours = bundled_relevance(records, tmp_path / "relevance")
+    bundled = bundled_relevance(records)
+    assert [sorted(r) for r in ours] == [sorted(TARGETS)] * 2
+    assert ours != bundled
+    assert load_relevance(tmp_path / "relevance").embedder_ == MINILM
+    # the folder's model answered: its numbers for the records read as the pipeline reads them
+    from discourse.claims.pipeline import load_pipeline
+    from discourse.claims.relevance import inputs_for_records
+    from discourse.claims.train import reference_words
+
+    inputs = inputs_for_records(load_pipeline(disable_claims=True), records, *reference_words())
+    expected = model.predict_proba(inputs, list(TARGETS))
+    for got, want in zip(ours, expected):
+        assert [got[t] for t in TARGETS] == pytest.approx(list(want))

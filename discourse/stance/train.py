@@ -385,6 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", default=str(default_model_dir()))
     ap.add_argument(
+        "--relevance",
+        metavar="DIR",
+        help="the relevance model that will give the tags' P(about) (default: bundled), for "
+        "the error rates measured on the real test split, such as DIR/relevance written by "
+        "`python -m discourse.claims.train --embedder minilm --out DIR`",
+    )
+    ap.add_argument(
         "--embedder",
         choices=("none", "minilm"),
         default="none",
@@ -440,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     if meta.get("cross_validation"):
         print(format_report(meta["cross_validation"], f"cross-validated ({CV_FOLDS} folds):"))
     if not args.labels:  # the bundled model: measure it on the real test split as well
-        rates = record_real_test_rates(args.out)
+        rates = record_real_test_rates(args.out, relevance=args.relevance)
         print(f"real test split: F_avg {rates['overall']['f_avg']:.3f} on {rates['pairs']} pairs")
     for kind, s in meta["candidates"].items():
         print(
@@ -506,22 +513,27 @@ def real_test_rates(
     }
 
 
-def bundled_relevance(records: list[dict]) -> list[dict]:
-    """{target: P(about)} of each engagement-real record from the bundled relevance model,
-    the record read after its context as the pipeline reads a sentence in its page."""
+def bundled_relevance(records: list[dict], folder: str | Path | None = None) -> list[dict]:
+    """{target: P(about)} of each engagement-real record from the bundled relevance model (or
+    the one in ``folder``), the record read after its context as the pipeline reads a sentence
+    in its page."""
     from discourse.claims.pipeline import load_pipeline
     from discourse.claims.relevance import inputs_for_records, load_relevance
     from discourse.claims.train import reference_words
 
     targets = labelsets.targets_of(records)
     inputs = inputs_for_records(load_pipeline(disable_claims=True), records, *reference_words())
-    proba = load_relevance().predict_proba(inputs, targets)
+    proba = load_relevance(folder).predict_proba(inputs, targets)
     return [{t: float(v) for t, v in zip(targets, p)} for p in proba]
 
 
-def record_real_test_rates(folder: str | Path, model=None) -> dict:
+def record_real_test_rates(
+    folder: str | Path, model=None, relevance: str | Path | None = None
+) -> dict:
     """Measure a model folder on the adjudicated real test split and keep the rates in its
-    metadata.json (the model file, and so the model version, are unchanged)."""
+    metadata.json (the model file, and so the model version, are unchanged). P(about) comes
+    from the bundled relevance model, or from the one in ``relevance``: the one whose
+    P(about) the tags will carry (a MiniLM pipeline's, for a MiniLM stance model)."""
     model = model or load_stance_model(folder)
     path = labelsets.real_sentences_path(ROOT)
     records = labelsets.read_records(path)
@@ -531,8 +543,8 @@ def record_real_test_rates(folder: str | Path, model=None) -> dict:
         model,
         records,
         f"engagement-real test split ({len(records)} sentences, adjudicated; sides decided "
-        "with P(about) from the relevance model)",
-        relevance=bundled_relevance(records),
+        f"with P(about) from the {'relevance model in ' + str(relevance) if relevance else 'bundled relevance model'})",
+        relevance=bundled_relevance(records, relevance),
     )
     meta_path = Path(folder) / "metadata.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
