@@ -14,10 +14,13 @@ from pathlib import Path
 import numpy as np
 import scipy
 import sklearn
-import skops
-import skops.io as sio
 
 from discourse.errors import DiscourseError
+from discourse.torchless import torch_hidden
+
+with torch_hidden():  # skops would import torch if installed (discourse/torchless.py)
+    import skops
+    import skops.io as sio
 
 ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
 

@@ -296,3 +296,28 @@ def test_real_test_rates_read_p_about_from_the_relevance_model_asked_for(tmp_pat
     expected = model.predict_proba(inputs, list(TARGETS))
     for got, want in zip(ours, expected):
         assert [got[t] for t in TARGETS] == pytest.approx(list(want))
+
+
+def test_loading_the_pipeline_and_models_leaves_torch_unloaded():
+    # thinc and skops import torch whenever it is installed: ~1.5 s per process (every
+    # command, every worker) for nothing. Hidden while they import (discourse/torchless.py);
+    # the MiniLM embedder still loads it when asked.
+    import subprocess
+
+    pytest.importorskip("torch")
+    code = (
+        "import sys\n"
+        "from discourse.claims.pipeline import load_pipeline\n"
+        "from discourse.stance.train import load_stance_model\n"
+        "import discourse.cli\n"
+        "nlp = load_pipeline(); nlp('Co-production works.'); load_stance_model()\n"
+        "print('torch' in sys.modules)\n"
+        "from discourse.claims.embedding import embedder_for\n"
+        "print(embedder_for('minilm').embed(['Co-production works.']).shape)\n"
+        "import thinc.compat, torch\n"
+        "print(thinc.compat.has_torch, torch.ones(2).sum().item())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split("\n")
+    assert out[:3] == ["False", "(1, 384)", "False 2.0"]

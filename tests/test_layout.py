@@ -25,6 +25,7 @@ SHARED = (
     "modelio",
     "pipelines",
     "settings",
+    "torchless",
     "vocabulary",
 )
 # what each part of the package must never import

@@ -5,3 +5,8 @@ type (detector.py), holders (attribution.py), hedging and negation (hedging.py),
 view of each statement that tagging reads (stance_view.py); running it over the corpus is
 annotate.py.
 """
+
+from discourse.torchless import torch_hidden
+
+with torch_hidden():  # thinc would import torch if installed (discourse/torchless.py)
+    import thinc.compat  # noqa: F401
