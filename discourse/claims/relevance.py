@@ -160,11 +160,6 @@ class RelevanceModel(EmbedderParams, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ features
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: Python 3.11 hands back __dict__ itself
-        state.pop("_runtime", None)  # the embedder: loaded per process, not saved
-        return state
-
     def load_embedder(self) -> None:
         """Read the embedder's weights now (0.15 s) rather than at the first prediction."""
         self._embedder()

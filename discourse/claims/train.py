@@ -260,12 +260,10 @@ def write_config(folder: str | Path) -> Path:
 
     bundled = pipelines.path("config.cfg")
     text = bundled.read_text(encoding="utf-8")
-    here = "${paths.pipelines}/"
-    text = text.replace(here + "models/relevance", "@@relevance").replace(
-        here + "models/claims", "@@claims"
-    )
-    text = text.replace(here, bundled.resolve().parent.as_posix() + "/")
-    text = text.replace("@@relevance", here + "relevance").replace("@@claims", here + "claims")
+    here, absolute = "${paths.pipelines}/", bundled.resolve().parent.as_posix() + "/"
+    text = text.replace(here, absolute)  # every file the bundled one ...
+    for model in ("relevance", "claims"):  # ... but the two models, this folder's
+        text = text.replace(f"{absolute}models/{model}", here + model)
     header = (
         "# Written by `python -m discourse.claims.train --out`: the bundled config with this\n"
         "# folder's relevance and claim models.\n"
