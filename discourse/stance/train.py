@@ -393,10 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--embedder",
-        choices=("none", "minilm"),
+        choices=("none", "minilm", "mpnet"),
         default="none",
-        help="minilm: the target-aware kind also reads the sentence's all-MiniLM-L6-v2 "
-        "embedding (the transformer extra; slower tagging, reads real text better); needs --out",
+        help="minilm or mpnet: the target-aware kind also reads the sentence's all-MiniLM-L6-v2 "
+        "or all-mpnet-base-v2 embedding (the transformer extra, and for mpnet "
+        "requirements-mpnet.txt; slower tagging, reads real text better); needs --out",
     )
     ap.add_argument(
         "--no-cv",
