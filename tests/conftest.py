@@ -33,6 +33,16 @@ def run_cli(
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory):
+    """Unpacked weights and stored sentence vectors go to a folder of the test session's own
+    (the CLI subprocesses inherit it), never to the user's ~/.cache/discourse (cache_dir follows XDG_CACHE_HOME)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def cli(tmp_path):
     """run_cli with the working directory in a fresh temporary folder."""

