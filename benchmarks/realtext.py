@@ -231,6 +231,49 @@ def pair_scores(records: list[dict], targets: list[str], pred: dict) -> dict:
     }
 
 
+def stance_intervals(
+    records: list[dict],
+    targets: list[str],
+    ours: dict,
+    peer: dict,
+    draws: int = 2000,
+    seed: int = 0,
+) -> dict:
+    """95% bootstrap intervals of our stance F_avg and of our margin over the peer, drawing
+    whole pages with replacement (a page's sentences share a writer and a topic, so drawing
+    sentences would understate the spread); the margin is paired: both on the same draws."""
+    gold = np.array([r["stances"][t] for r in records for t in targets])
+    mine = np.array([ours[t][k] for k in range(len(records)) for t in targets])
+    theirs = np.array([peer[t][k] for k in range(len(records)) for t in targets])
+    pages: dict[str, list[int]] = {}
+    for k, r in enumerate(records):
+        base = k * len(targets)
+        pages.setdefault(r.get("url") or r["id"], []).extend(range(base, base + len(targets)))
+    groups = [np.array(v) for v in pages.values()]
+
+    def fav(idx, pred):
+        g, p = gold[idx], pred[idx]
+        f = []
+        for label in ("favor", "against"):
+            tp = np.sum((p == label) & (g == label))
+            denom = np.sum(p == label) + np.sum(g == label)
+            f.append(2 * tp / denom if denom else 0.0)
+        return float(np.mean(f))
+
+    rng = np.random.default_rng(seed)
+    ours_f, margin = [], []
+    for _ in range(draws):
+        idx = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
+        a, b = fav(idx, mine), fav(idx, theirs)
+        ours_f.append(a)
+        margin.append(a - b)
+    return {
+        "pages": len(groups),
+        "f_avg_95": tuple(float(v) for v in np.percentile(ours_f, [2.5, 97.5])),
+        "margin_95": tuple(float(v) for v in np.percentile(margin, [2.5, 97.5])),
+    }
+
+
 def expected_calibration_error(confidence, correct, bins: int = 15) -> float:
     confidence, correct = np.asarray(confidence), np.asarray(correct, dtype=float)
     edges = np.linspace(0, 1, bins + 1)
@@ -261,6 +304,7 @@ def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
             conf.append(c)
             correct.append(label == r["stances"][t])
     peer_h = peer_holders(records, nlp)
+    peer_st = peer_stance(train, records, targets)
     out = {
         "split": split,
         "records": len(records),
@@ -275,8 +319,9 @@ def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
         "peer": {
             "claims": claim_prf(gold_claims, peer_claims(train, records)),
             "quoted_holder": quoted_holder_accuracy(records, peer_h),
-            "stance": pair_scores(records, targets, peer_stance(train, records, targets)),
+            "stance": pair_scores(records, targets, peer_st),
         },
+        "stance_intervals": stance_intervals(records, targets, our_stance, peer_st),
     }
     return out
 
@@ -382,6 +427,13 @@ def print_report(res: dict) -> list[str]:
     row("stance F_avg, alt labels counted right", s["f_avg_alt"], ps["f_avg_alt"])
     for t in s["per_target"]:
         row(f"  {t}", s["per_target"][t], ps["per_target"][t])
+    iv = res.get("stance_intervals")
+    if iv:
+        (lo, hi), (mlo, mhi) = iv["f_avg_95"], iv["margin_95"]
+        print(
+            f"  {'stance F_avg 95% interval, pages resampled':44} {lo:.3f}-{hi:.3f}  "
+            f"(margin over the peer {mlo:+.3f} to {mhi:+.3f}; {iv['pages']} pages)"
+        )
     print(
         f"  {'stance expected calibration error':44} {o['ece']:7.3f}  (target <= {TARGETS['stance_ece']})"
     )
