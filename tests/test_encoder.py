@@ -153,7 +153,8 @@ def test_relevance_model_on_minilm_round_trips(tmp_path):
     assert not np.allclose(wordllama.predict_proba(probe), model.predict_proba(probe))
 
 
-def test_target_aware_stance_model_on_minilm_round_trips(tmp_path):
+@pytest.mark.parametrize("name, dim", [("minilm", 384), ("mpnet", 768)])
+def test_target_aware_stance_model_on_an_encoder_round_trips(tmp_path, name, dim):
     from discourse.modelio import save_model
     from discourse.stance.model import StanceClassifier
     from discourse.stance.train import FORMAT_VERSION, load_stance_model
@@ -167,13 +168,13 @@ def test_target_aware_stance_model_on_minilm_round_trips(tmp_path):
         ("The report mentions co-production twice.", "co-production", "neutral"),
     ] * 3
     X, y = [(t, g) for t, g, _ in rows], [lb for *_, lb in rows]
-    model = StanceClassifier(embedder="minilm", calibration_cv=2).fit(X, y)
+    model = StanceClassifier(embedder=name, calibration_cv=2).fit(X, y)
     plain = StanceClassifier(calibration_cv=2).fit(X, y)
 
     def width(m):
         return m.classifier_.calibrated_classifiers_[0].estimator.coef_.shape[1]
 
-    assert width(model) == width(plain) + 384
+    assert width(model) == width(plain) + dim
     save_model(
         model,
         tmp_path / "stance",
@@ -182,8 +183,9 @@ def test_target_aware_stance_model_on_minilm_round_trips(tmp_path):
     )
     back = load_stance_model(tmp_path / "stance")
     probe = [("Co-production is the future of public services.", "co-production")]
-    assert back.embedder == "minilm"
+    assert back.embedder == name
     assert np.array_equal(back.predict_proba(probe), model.predict_proba(probe))
+    assert not np.allclose(back.predict_proba(probe), plain.predict_proba(probe))
 
 
 def _digest(folder):

@@ -164,41 +164,20 @@ def test_the_installed_wheels_unpack_to_upstreams_weights_and_embed(mpnet):
     assert np.abs(ref - vecs[[0, 2]]).max() < 1e-4
 
 
-def test_stance_and_claim_models_read_mpnet_and_round_trip(mpnet, tmp_path):
+def test_the_claim_detector_reads_mpnet_and_round_trips(mpnet, tmp_path):
+    # (the target-aware stance model on MPNet: test_encoder.py, with MiniLM's)
     from discourse.claims.detector import ClaimDetector, load_detector, save_detector
-    from discourse.modelio import save_model
-    from discourse.stance.model import StanceClassifier
-    from discourse.stance.train import FORMAT_VERSION, load_stance_model
 
-    rows = [
-        ("Co-production delivers benefits that markets cannot.", "co-production", "favor"),
-        ("Co-production is a cover for cuts.", "co-production", "against"),
-        ("Co-production was discussed at the meeting.", "co-production", "neutral"),
-        ("Co-production gives residents real power.", "co-production", "favor"),
-        ("Co-production wastes everyone's time.", "co-production", "against"),
-        ("The report mentions co-production twice.", "co-production", "neutral"),
-    ] * 3
-    X, y = [(t, g) for t, g, _ in rows], [lb for *_, lb in rows]
-    model = StanceClassifier(embedder="mpnet", calibration_cv=2).fit(X, y)
-    plain = StanceClassifier(calibration_cv=2).fit(X, y)
-
-    def width(m):
-        return m.classifier_.calibrated_classifiers_[0].estimator.coef_.shape[1]
-
-    assert width(model) == width(plain) + 768
-    save_model(
-        model,
-        tmp_path / "stance",
-        {"kind": "stance", "model_kind": "target-aware"},
-        format_version=FORMAT_VERSION,
-    )
-    back = load_stance_model(tmp_path / "stance")
-    probe = [("Co-production is the future of public services.", "co-production")]
-    assert back.embedder == "mpnet"
-    assert np.array_equal(back.predict_proba(probe), model.predict_proba(probe))
-    assert not np.allclose(back.predict_proba(probe), plain.predict_proba(probe))
-
-    texts = [t for t, _, _ in rows[:6]] + ["Doors open at 6pm.", "Parking is behind the hall."]
+    texts = [
+        "Co-production delivers benefits that markets cannot.",
+        "Co-production is a cover for cuts.",
+        "Co-production gives residents real power.",
+        "Co-production wastes everyone's time.",
+        "The citizens' panel has been a genuine success.",
+        "The consultation was a tick-box exercise.",
+        "Doors open at 6pm.",
+        "Parking is behind the hall.",
+    ]
     labels = ["evaluative"] * 6 + ["none"] * 2
     detector = ClaimDetector(min_df=1, embedder="mpnet").fit(texts, labels)
     steps = dict(detector.pipeline_.named_steps["features"].transformer_list)
@@ -208,3 +187,5 @@ def test_stance_and_claim_models_read_mpnet_and_round_trip(mpnet, tmp_path):
     assert np.array_equal(
         load_detector(tmp_path / "claims").predict_proba(unseen), detector.predict_proba(unseen)
     )
+    plain = ClaimDetector(min_df=1).fit(texts, labels)
+    assert not np.allclose(plain.predict_proba(unseen), detector.predict_proba(unseen))
