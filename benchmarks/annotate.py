@@ -154,9 +154,7 @@ def _forget_vectors() -> None:
     for encoder in embedding._LOADED.values():
         if isinstance(encoder, embedding.TransformerEmbedder):
             encoder._cache.clear()
-            encoder.store = embedding.VectorStore(
-                embedding.cache_dir() / "embeddings" / f"{encoder.NAME}.sqlite", encoder.DIM
-            )
+            encoder.store = embedding.VectorStore(encoder.store_path(), encoder.DIM)
 
 
 RUNS = (

@@ -338,7 +338,9 @@ def test_vectors_are_kept_on_disk_and_read_back_without_running_the_encoder(tmp_
     texts = ["Co-production delivers multiple benefits.", "Residents were consulted.", ""]
     first = MiniLMEmbedder()
     vecs = first.embed(texts)
-    path = tmp_path / "discourse" / "embeddings" / f"{MINILM}.sqlite"
+    path = first.store.path
+    assert path == tmp_path / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite"
+    assert MiniLMEmbedder(max_length=8).store.path != path  # other vectors, another file
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2  # not the blank
     second = MiniLMEmbedder()  # another run: its memory is empty, the disk is not
@@ -358,9 +360,8 @@ def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypat
     expected = plain.embed(texts)
     # a stored row of the wrong width (another encoder's, or damage) is computed afresh
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ok"))
-    store = embedding.VectorStore(
-        tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}.sqlite", 384
-    )
+    ok = tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite"
+    store = embedding.VectorStore(ok, 384)
     store.put({texts[0]: np.ones(10, dtype=np.float32)})
     got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5
@@ -373,11 +374,13 @@ def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypat
     assert "sentence vector cache" in caplog.text and "skipped" in caplog.text
     # a file that is not a database: the same
     (tmp_path / "bad" / "discourse" / "embeddings").mkdir(parents=True)
-    (tmp_path / "bad" / "discourse" / "embeddings" / f"{MINILM}.sqlite").write_bytes(b"bad" * 99)
+    (tmp_path / "bad" / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite").write_bytes(
+        b"bad" * 99
+    )
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "bad"))
     caplog.clear()
     with caplog.at_level("WARNING", logger="discourse.claims.embedding"):
         got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5 and "skipped" in caplog.text
-    with sqlite3.connect(tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}.sqlite") as con:
+    with sqlite3.connect(ok) as con:
         assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2

@@ -386,9 +386,12 @@ class TransformerEmbedder:
             threads = 1  # a worker process: the processes are the parallelism
         self.threads = threads
         self._cache: dict[str, np.ndarray] = {}
-        self.store: VectorStore | None = VectorStore(
-            cache_dir() / "embeddings" / f"{self.NAME}.sqlite", self.DIM
-        )
+        self.store: VectorStore | None = VectorStore(self.store_path(), self.DIM)
+
+    def store_path(self) -> Path:
+        """The vector store's file under the cache folder the environment names now; a vector
+        depends on the truncation length too, so the length is in the name."""
+        return cache_dir() / "embeddings" / f"{self.NAME}-len{self.max_length}.sqlite"
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """A ``(len(texts), DIM)`` float32 array of unit vectors."""
