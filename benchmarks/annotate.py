@@ -128,9 +128,9 @@ def _no_stored_vectors(tmp: Path):
     """Sentence vectors stored in (and read from) an empty folder for this run only: a cache
     folder under ``tmp`` that links the unpacked model weights, set for this process and the
     workers it starts."""
-    from discourse.claims import embedding
+    from discourse.claims.weights import cache_dir
 
-    real, home = embedding.cache_dir(), tmp / "cache"
+    real, home = cache_dir(), tmp / "cache"
     (home / "discourse").mkdir(parents=True)
     for entry in real.glob("all-*") if real.is_dir() else ():  # unpacked weights stay shared
         (home / "discourse" / entry.name).symlink_to(entry.resolve())
@@ -150,11 +150,12 @@ def _forget_vectors() -> None:
     """Every encoder this process has loaded forgets the vectors it remembers and stores them
     under the cache folder the environment now names."""
     from discourse.claims import embedding
+    from discourse.claims.vectorstore import VectorStore
 
     for encoder in embedding._LOADED.values():
         if isinstance(encoder, embedding.TransformerEmbedder):
             encoder._cache.clear()
-            encoder.store = embedding.VectorStore(encoder.store_path(), encoder.DIM)
+            encoder.store = VectorStore(encoder.store_path(), encoder.DIM)
 
 
 RUNS = (

@@ -433,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         # an encoder model: once with no stored vectors (tag on its own), once with the vectors
         # a first pass stored (as after `discourse annotate` with the same encoder's pipeline)
-        from discourse.claims.embedding import VectorStore, embedder_for, embedding_dim
+        from discourse.claims.embedding import embedder_for, embedding_dim
+        from discourse.claims.vectorstore import VectorStore
 
         with tempfile.TemporaryDirectory() as tmp:
             encoder = embedder_for(name)  # loading it is not part of either clock

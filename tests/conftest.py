@@ -36,7 +36,8 @@ def run_cli(
 @pytest.fixture(scope="session", autouse=True)
 def _model_cache(tmp_path_factory):
     """Unpacked weights and stored sentence vectors go to a folder of the test session's own
-    (the CLI subprocesses inherit it), never to the user's ~/.cache/discourse (cache_dir follows XDG_CACHE_HOME)."""
+    (the cache folder follows XDG_CACHE_HOME, and the CLI subprocesses inherit it), never to
+    the user's ~/.cache/discourse."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     yield

