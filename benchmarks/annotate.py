@@ -129,20 +129,21 @@ def _no_stored_vectors(tmp: Path):
     folder under ``tmp`` that links the unpacked model weights, set for this process and the
     workers it starts."""
     from discourse.claims.weights import cache_dir
+    from discourse.settings import CACHE_DIR_ENV
 
     real, home = cache_dir(), tmp / "cache"
-    (home / "discourse").mkdir(parents=True)
+    home.mkdir()
     for entry in real.glob("all-*") if real.is_dir() else ():  # unpacked weights stay shared
-        (home / "discourse" / entry.name).symlink_to(entry.resolve())
-    before = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(home)
+        (home / entry.name).symlink_to(entry.resolve())
+    before = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(home)
     try:
         yield
     finally:
         if before is None:
-            os.environ.pop("XDG_CACHE_HOME", None)
+            os.environ.pop(CACHE_DIR_ENV, None)
         else:
-            os.environ["XDG_CACHE_HOME"] = before
+            os.environ[CACHE_DIR_ENV] = before
         _forget_vectors()
 
 

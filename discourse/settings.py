@@ -19,6 +19,9 @@ from discourse.errors import SettingsError
 
 SETTINGS_FILE = "discourse.toml"
 ENV_PREFIX = "DISCOURSE_"
+# where unpacked model weights and stored sentence vectors live (discourse.claims.weights): an
+# environment variable with the prefix that is not a setting, so it is not refused as unknown
+CACHE_DIR_ENV = "DISCOURSE_CACHE_DIR"
 
 
 def _field(default: Any, help: str) -> Any:
@@ -165,7 +168,8 @@ class Settings:
                 values[name] = _coerce(name, env[var], types[name], f"environment {var}")
                 origins[name] = f"env {var}"
         for var in env:
-            if var.startswith(ENV_PREFIX) and var[len(ENV_PREFIX) :].lower() not in types:
+            known = var[len(ENV_PREFIX) :].lower() in types or var == CACHE_DIR_ENV
+            if var.startswith(ENV_PREFIX) and not known:
                 raise SettingsError(
                     f"environment {var}: unknown setting. Known settings: {', '.join(cls.names())}."
                 )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from discourse.settings import CACHE_DIR_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 DISCOURSE = str(Path(sys.executable).parent / "discourse")
 
@@ -20,7 +22,9 @@ def run_cli(
     timeout: float = 300,
 ) -> subprocess.CompletedProcess:
     """Run the installed `discourse` command in a subprocess."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DISCOURSE_")}
+    full_env = {  # the caller's settings do not leak in; the session's cache folder does
+        k: v for k, v in os.environ.items() if not k.startswith("DISCOURSE_") or k == CACHE_DIR_ENV
+    }
     full_env.update(env or {})
     return subprocess.run(
         [DISCOURSE, *args],
@@ -36,10 +40,10 @@ def run_cli(
 @pytest.fixture(scope="session", autouse=True)
 def _model_cache(tmp_path_factory):
     """Unpacked weights and stored sentence vectors go to a folder of the test session's own
-    (the cache folder follows XDG_CACHE_HOME, and the CLI subprocesses inherit it), never to
-    the user's ~/.cache/discourse."""
+    (the CLI subprocesses inherit it), never to the user's ~/.cache/discourse. Only discourse's:
+    moving XDG_CACHE_HOME would make matplotlib and the browser rebuild their font caches."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    patch.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp("discourse-cache")))
     yield
     patch.undo()
 

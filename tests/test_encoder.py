@@ -335,12 +335,12 @@ def _no_encoder(*args, **kwargs):
 def test_vectors_are_kept_on_disk_and_read_back_without_running_the_encoder(tmp_path, monkeypatch):
     import sqlite3
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path))
     texts = ["Co-production delivers multiple benefits.", "Residents were consulted.", ""]
     first = MiniLMEmbedder()
     vecs = first.embed(texts)
     path = first.store.path
-    assert path == tmp_path / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite"
+    assert path == tmp_path / "embeddings" / f"{MINILM}-len128.sqlite"
     assert MiniLMEmbedder(max_length=8).store.path != path  # other vectors, another file
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2  # not the blank
@@ -360,25 +360,23 @@ def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypat
     plain.store = None
     expected = plain.embed(texts)
     # a stored row of the wrong width (another encoder's, or damage) is computed afresh
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ok"))
-    ok = tmp_path / "ok" / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite"
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "ok"))
+    ok = tmp_path / "ok" / "embeddings" / f"{MINILM}-len128.sqlite"
     store = VectorStore(ok, 384)
     store.put({texts[0]: np.ones(10, dtype=np.float32)})
     got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5
     # a cache folder that cannot be made (a file is in the way): a warning, the same vectors
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "file"))
     with caplog.at_level("WARNING", logger="discourse.claims.vectorstore"):
         got = MiniLMEmbedder().embed(texts)
     assert np.abs(got - expected).max() < 1e-5
     assert "sentence vector cache" in caplog.text and "skipped" in caplog.text
     # a file that is not a database: the same
-    (tmp_path / "bad" / "discourse" / "embeddings").mkdir(parents=True)
-    (tmp_path / "bad" / "discourse" / "embeddings" / f"{MINILM}-len128.sqlite").write_bytes(
-        b"bad" * 99
-    )
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "bad"))
+    (tmp_path / "bad" / "embeddings").mkdir(parents=True)
+    (tmp_path / "bad" / "embeddings" / f"{MINILM}-len128.sqlite").write_bytes(b"bad" * 99)
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "bad"))
     caplog.clear()
     with caplog.at_level("WARNING", logger="discourse.claims.vectorstore"):
         got = MiniLMEmbedder().embed(texts)

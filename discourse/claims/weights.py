@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from discourse.errors import InputError
+from discourse.settings import CACHE_DIR_ENV
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,10 @@ _MPNET_INSTALL = (
 
 
 def cache_dir() -> Path:
-    """Where unpacked model weights and stored sentence vectors live:
-    ``$XDG_CACHE_HOME/discourse`` (``~/.cache/discourse``). Not a ``DISCOURSE_*`` variable:
-    those are settings, and a cache folder is the platform's to choose."""
+    """Where unpacked model weights and stored sentence vectors live: ``$DISCOURSE_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/discourse`` (``~/.cache/discourse``)."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "discourse"
 
