@@ -151,12 +151,10 @@ def _forget_vectors() -> None:
     """Every encoder this process has loaded forgets the vectors it remembers and stores them
     under the cache folder the environment now names."""
     from discourse.claims import embedding
-    from discourse.claims.vectorstore import VectorStore
 
     for encoder in embedding._LOADED.values():
         if isinstance(encoder, embedding.TransformerEmbedder):
-            encoder._cache.clear()
-            encoder.store = VectorStore(encoder.store_path(), encoder.DIM)
+            encoder.start_afresh()
 
 
 RUNS = (

@@ -433,20 +433,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         # an encoder model: once with no stored vectors (tag on its own), once with the vectors
         # a first pass stored (as after `discourse annotate` with the same encoder's pipeline)
-        from discourse.claims.embedding import embedder_for, embedding_dim
-        from discourse.claims.vectorstore import VectorStore
+        from discourse.claims.embedding import embedder_for
 
         with tempfile.TemporaryDirectory() as tmp:
             encoder = embedder_for(name)  # loading it is not part of either clock
-            kept = encoder.store
-            encoder.store = VectorStore(Path(tmp) / "vectors.sqlite", embedding_dim(name))
+            vectors = Path(tmp) / "vectors.sqlite"
             try:
-                encoder._cache.clear()
+                encoder.start_afresh(vectors)
                 cold = tagging_speed(runs, n)
-                encoder._cache.clear()  # read back from the disk, not from memory
+                encoder.start_afresh(vectors)  # read back from the disk, not from memory
                 warm = tagging_speed({name: runs[name]}, n)
             finally:
-                encoder.store = kept
+                encoder.start_afresh()  # the user's store again
         print(f"speed: tagging {n:,} stored claims, one process ({name} model vs bundled)")
         ours = cold["ours"]["claims_per_second"]
         row("claims/s, vectors computed", cold[name]["claims_per_second"], ours, "{:,.0f}")

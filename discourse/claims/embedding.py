@@ -114,8 +114,8 @@ def _torch():
         import transformers
     except ImportError as exc:
         raise InputError(
-            f"the transformer stance model and the minilm embedder need the transformer "
-            f"extra ({exc}); install it with pip install 'discourse[transformer]'."
+            f"the transformer stance model and the minilm and mpnet embedders need the "
+            f"transformer extra ({exc}); install it with pip install 'discourse[transformer]'."
         ) from None
     return torch, transformers
 
@@ -164,6 +164,13 @@ class TransformerEmbedder:
         self.threads = threads
         self._cache: dict[str, np.ndarray] = {}
         self.store: VectorStore | None = VectorStore(self.store_path(), self.DIM)
+
+    def start_afresh(self, store: Path | None = None) -> None:
+        """Forget the vectors this embedder remembers, and keep vectors in ``store`` (default:
+        :meth:`store_path` under the cache folder the environment names now): a benchmark's
+        run that must compute every vector itself."""
+        self._cache.clear()
+        self.store = VectorStore(store or self.store_path(), self.DIM)
 
     def store_path(self) -> Path:
         """The vector store's file under the cache folder the environment names now; a vector
