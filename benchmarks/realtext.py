@@ -203,6 +203,37 @@ def quoted_holder_accuracy(records: list[dict], holders: list) -> tuple[float, i
     return (float(np.mean([same_holder(h, g) for h, g in pairs])) if pairs else 0.0), len(pairs)
 
 
+HOLDER_OUTCOMES = ("right", "no claim found", "given to the author", "pronoun left", "another source")
+
+
+def holder_outcomes(records: list[dict], holders: list) -> dict:
+    """Where the quoted-holder misses go, and how many of those claims name their holder
+    anywhere a reader of the record could see it (text, context or page title): the rest
+    are named elsewhere on the page (the data card says so), out of reach of any reader of
+    the record, so their share bounds the accuracy from above."""
+    from discourse.claims.attribution import PERSONAL_PRONOUNS, THING_PRONOUNS
+
+    counts = dict.fromkeys(HOLDER_OUTCOMES, 0)
+    named = 0
+    for r, h in zip(records, holders):
+        if not r["is_claim"] or r["holder"] in (None, "author"):
+            continue
+        gold = norm_name(r["holder"])
+        seen = " ".join((r["text"], r.get("context") or "", r.get("page_title") or "")).lower()
+        named += bool(gold) and gold.split()[-1] in seen
+        if same_holder(h, r["holder"]):
+            counts["right"] += 1
+        elif h is None:
+            counts["no claim found"] += 1
+        elif h == "author":
+            counts["given to the author"] += 1
+        elif h.lower() in PERSONAL_PRONOUNS | THING_PRONOUNS:
+            counts["pronoun left"] += 1
+        else:
+            counts["another source"] += 1
+    return {"outcomes": counts, "named_in_record": named, "claims": sum(counts.values())}
+
+
 def f_avg(gold: list[str], pred: list[str]) -> float:
     f = f1_score(gold, pred, labels=["favor", "against"], average=None, zero_division=0)
     return float(f.mean())
@@ -313,6 +344,7 @@ def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
         "ours": {
             "claims": claim_prf(gold_claims, [p["is_claim"] for p in ours]),
             "quoted_holder": quoted_holder_accuracy(records, [p["holder"] for p in ours]),
+            "holder_outcomes": holder_outcomes(records, [p["holder"] for p in ours]),
             "stance": pair_scores(records, targets, our_stance),
             "ece": expected_calibration_error(conf, correct),
         },
@@ -422,6 +454,15 @@ def print_report(res: dict) -> list[str]:
         p["quoted_holder"][0],
         TARGETS["quoted_holder_accuracy"],
     )
+    ho = o.get("holder_outcomes")
+    if ho and ho["claims"]:
+        parts = ", ".join(f"{k} {v}" for k, v in ho["outcomes"].items())
+        print(f"    {parts}")
+        print(
+            f"    named in the record (text, context or title): {ho['named_in_record']} of "
+            f"{ho['claims']}, so no reader of the record scores above "
+            f"{ho['named_in_record'] / ho['claims']:.3f}"
+        )
     s, ps = o["stance"], p["stance"]
     row(f"stance F_avg, all {s['pairs']} pairs", s["f_avg"], ps["f_avg"], TARGETS["stance_f_avg"])
     row("stance F_avg, alt labels counted right", s["f_avg_alt"], ps["f_avg_alt"])

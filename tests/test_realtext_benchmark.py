@@ -1,9 +1,9 @@
-"""The real-text benchmark's page-bootstrap intervals (on made-up records: the benchmark's
-sentences are never copied into the project)."""
+"""The real-text benchmark's page-bootstrap intervals and holder breakdown (on made-up
+records: the benchmark's sentences are never copied into the project)."""
 
 import numpy as np
 
-from benchmarks.realtext import pair_scores, stance_intervals
+from benchmarks.realtext import holder_outcomes, pair_scores, stance_intervals
 
 TARGETS = ["co-production", "community-engagement"]
 
@@ -74,3 +74,29 @@ def test_pages_not_sentences_are_drawn():
             spread[t][k] = flip[records[k]["stances"][t]]
     slo, shi = stance_intervals(records, TARGETS, spread, spread)["f_avg_95"]
     assert shi - slo < hi - lo
+
+
+def test_holder_misses_are_sorted_and_the_ceiling_counts_names_a_reader_can_see():
+    def rec(text, holder, context="", title="", is_claim=True):
+        return {"text": text, "context": context, "page_title": title,
+                "holder": holder, "is_claim": is_claim}
+
+    records = [
+        rec("Co-production works, said Dr Ann Lee.", "Ann Lee"),
+        rec("It works.", "Ann Lee", context="Ann Lee spoke first."),
+        rec("It works.", "Bob Hale", title="Interview: Bob Hale"),
+        rec("It works.", "Cy Rowe"),  # named nowhere in the record
+        rec("It fails.", "Di Moss", context="Di Moss and Ed Park spoke."),
+        rec("It is good.", "author"),  # not quoted: not counted
+        rec("Hello.", None, is_claim=False),
+    ]
+    holders = ["Ann Lee", "she", None, "author", "Ed Park", "author", None]
+    res = holder_outcomes(records, holders)
+    assert res["claims"] == 5 and res["named_in_record"] == 4
+    assert res["outcomes"] == {
+        "right": 1,
+        "no claim found": 1,
+        "given to the author": 1,
+        "pronoun left": 1,
+        "another source": 1,
+    }
