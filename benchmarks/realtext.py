@@ -203,7 +203,13 @@ def quoted_holder_accuracy(records: list[dict], holders: list) -> tuple[float, i
     return (float(np.mean([same_holder(h, g) for h, g in pairs])) if pairs else 0.0), len(pairs)
 
 
-HOLDER_OUTCOMES = ("right", "no claim found", "given to the author", "pronoun left", "another source")
+HOLDER_OUTCOMES = (
+    "right",
+    "no claim found",
+    "given to the author",
+    "pronoun left",
+    "another source",
+)
 
 
 def holder_outcomes(records: list[dict], holders: list) -> dict:

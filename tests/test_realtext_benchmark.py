@@ -78,8 +78,13 @@ def test_pages_not_sentences_are_drawn():
 
 def test_holder_misses_are_sorted_and_the_ceiling_counts_names_a_reader_can_see():
     def rec(text, holder, context="", title="", is_claim=True):
-        return {"text": text, "context": context, "page_title": title,
-                "holder": holder, "is_claim": is_claim}
+        return {
+            "text": text,
+            "context": context,
+            "page_title": title,
+            "holder": holder,
+            "is_claim": is_claim,
+        }
 
     records = [
         rec("Co-production works, said Dr Ann Lee.", "Ann Lee"),
