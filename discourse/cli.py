@@ -580,7 +580,7 @@ def _label_files(
     labels = read_labels(
         files,
         label_map=parse_map(label_map, "--label-map"),
-        columns=parse_map(columns, "--columns", ("text", "target", "label", "split")),
+        columns=parse_map(columns, "--columns", ("text", "target", "label", "split", "sentiment")),
         split=split,
     )
     sources = [Path(f).name + (f" (split={split})" if split else "") for f in files]
@@ -611,7 +611,9 @@ _LABEL_OPTIONS = [
     click.option(
         "--columns",
         metavar="MAP",
-        help="Map column names, e.g. text=claims.claimCorrectedText,target=topicText.",
+        help="Map column names, e.g. text=claims.claimCorrectedText,target=topicText; an "
+        "optional sentiment column (1/-1/0) is each claim's own sentiment, which the "
+        "target-aware kind learns for targets without labels.",
     ),
     click.option("--split", help="Use only rows whose `split` column has this value."),
 ]

@@ -172,10 +172,13 @@ def test_target_aware_stance_model_on_an_encoder_round_trips(tmp_path, name, dim
     model = StanceClassifier(embedder=name, calibration_cv=2).fit(X, y)
     plain = StanceClassifier(calibration_cv=2).fit(X, y)
 
-    def width(m):
-        return m.classifier_.calibrated_classifiers_[0].estimator.coef_.shape[1]
+    def width(m, part="classifier_"):
+        return getattr(m, part).calibrated_classifiers_[0].estimator.coef_.shape[1]
 
     assert width(model) == width(plain) + dim
+    # the model for targets without labels reads the sentence vector too
+    assert model.general_embeds_ and not plain.general_embeds_
+    assert width(model, "general_classifier_") == width(plain, "general_classifier_") + dim
     save_model(
         model,
         tmp_path / "stance",
@@ -183,10 +186,14 @@ def test_target_aware_stance_model_on_an_encoder_round_trips(tmp_path, name, dim
         format_version=FORMAT_VERSION,
     )
     back = load_stance_model(tmp_path / "stance")
-    probe = [("Co-production is the future of public services.", "co-production")]
-    assert back.embedder == name
+    probe = [
+        ("Co-production is the future of public services.", "co-production"),
+        ("Citizens' juries are the future of democracy.", "This house supports citizens' juries"),
+    ]
+    assert back.embedder == name and back.general_embeds_
     assert np.array_equal(back.predict_proba(probe), model.predict_proba(probe))
-    assert not np.allclose(back.predict_proba(probe), plain.predict_proba(probe))
+    assert not np.allclose(back.predict_proba(probe[:1]), plain.predict_proba(probe[:1]))
+    assert not np.allclose(back.predict_proba(probe[1:]), plain.predict_proba(probe[1:]))
 
 
 def _digest(folder):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -569,3 +570,118 @@ def test_the_bundled_stance_model_is_never_overwritten_by_the_transformer_kind(c
     assert main(["--kinds", "transformer", "--no-cv"]) == 2
     assert "--out DIR" in capsys.readouterr().err
     assert (default_model_dir() / "metadata.json").read_bytes() == before
+
+
+# ------------------------------------------------------------------ claim sentiment
+
+
+def _sentiment_rows():
+    """Seed labels as rows and labels, with each row's own sentiment set against its stance
+    (a world in which every claim is contrastive), so what the model for new targets learns
+    shows which signal it learnt from."""
+    rows = _seed("train", 240)
+    X = [(r["text"], r["target"]) for r in rows]
+    y = [r["label"] for r in rows]
+    flipped = {"favor": -1, "against": 1, "neutral": 0}
+    return X, y, [flipped[v] for v in y]
+
+
+def test_claim_sentiment_is_what_the_model_for_new_targets_learns():
+    X, y, sentiment = _sentiment_rows()
+    plain = StanceClassifier(calibration_cv=3).fit(X, y)
+    taught = StanceClassifier(calibration_cv=3).fit(X, y, sentiment=sentiment)
+    new = [(text, "This house would subsidise public libraries") for text, _ in X]
+    side = {"favor": 1, "against": -1}
+
+    def agreement(model):  # how often a new target's side agrees with the rows' stance
+        pred = model.predict(new)
+        pairs = [(side[p], side[g]) for p, g in zip(pred, y) if p in side and g in side]
+        return np.mean([a == b for a, b in pairs])
+
+    # learnt from stance, the new target's side follows the stance; learnt from the reversed
+    # sentiment, it runs against it
+    assert agreement(plain) > 0.7 and agreement(taught) < 0.3
+    # targets with labels are learnt from their labels either way
+    seen = X[:60]
+    assert (plain.predict(seen) == taught.predict(seen)).mean() > 0.95
+    # unknown sentiment keeps the row's stance: all None is the model without sentiment
+    none = StanceClassifier(calibration_cv=3).fit(X, y, sentiment=[None] * len(y))
+    assert np.allclose(none.predict_proba(new), plain.predict_proba(new))
+
+
+@pytest.mark.parametrize(
+    "sentiment, message",
+    [([1, 2], "unknown sentiment values 2"), ([1], "sentiment has 1 values but y has 2")],
+)
+def test_bad_sentiment_values_are_refused(sentiment, message):
+    X = [("Co-production works.", "co-production"), ("It fails.", "co-production")]
+    with pytest.raises(ValueError, match=message):
+        StanceClassifier().fit(X, ["favor", "against"], sentiment=sentiment)
+
+
+def test_a_sentiment_column_is_read_and_a_bad_value_names_file_and_line(tmp_path):
+    path = tmp_path / "ibm.csv"
+    path.write_text(
+        "topicText,claim,stance,claimSentiment\n"
+        '"This house would ban boxing","Boxing teaches discipline.",PRO,1\n'
+        '"This house would ban boxing","Boxing causes brain injuries.",CON,-1\n'
+        '"This house would ban boxing","Boxing is a sport.",PRO,\n',
+        encoding="utf-8",
+    )
+    cols = {"text": "claim", "target": "topicText", "label": "stance"}
+    pro_con = {"PRO": "favor", "CON": "against"}
+    with_sent = read_labels(
+        [path], label_map=pro_con, columns={**cols, "sentiment": "claimSentiment"}
+    )
+    assert [lb.sentiment for lb in with_sent] == [1, -1, None]
+    without = read_labels([path], label_map=pro_con, columns=cols)
+    assert [lb.sentiment for lb in without] == [None, None, None]
+    # the sentiment is part of the training data's identity; without it nothing changes
+    from discourse.stance.labels import data_hash
+
+    assert data_hash(with_sent) != data_hash(without)
+    assert data_hash(without) == data_hash(
+        [dataclasses.replace(lb, sentiment=None) for lb in with_sent]
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace(",-1\n", ",maybe\n"))
+    with pytest.raises(InputError, match=f"{path}, line 3: unknown claimSentiment value 'maybe'"):
+        read_labels([path], label_map=pro_con, columns={**cols, "sentiment": "claimSentiment"})
+
+
+def test_train_learns_a_sentiment_column_or_says_which_kinds_cannot(tmp_path):
+    X, y, sentiment = _sentiment_rows()
+    rows = [
+        {"text": t, "target": g, "label": lb, "sentiment": s}
+        for (t, g), lb, s in zip(X, y, sentiment)
+    ]
+    write_jsonl(tmp_path / "train.jsonl", rows)
+    res = run_cli("train", "--labels", "train.jsonl", "--out", "m", cwd=tmp_path)
+    assert res.returncode == 2 and "cannot learn from a sentiment column" in res.stderr
+    assert "--kinds target-aware" in res.stderr and not (tmp_path / "m").exists()
+    res = run_cli(
+        "train",
+        "--labels",
+        "train.jsonl",
+        "--kinds",
+        "target-aware",
+        "--out",
+        "m",
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr
+    model = load_stance_model(tmp_path / "m")
+    pred = model.predict([(t, "This house would subsidise public libraries") for t, _ in X])
+    side = {"favor": 1, "against": -1}
+    pairs = [(side[p], side[g]) for p, g in zip(pred, y) if p in side and g in side]
+    assert np.mean([a == b for a, b in pairs]) < 0.3  # the reversed sentiment was learnt
+
+
+def test_a_model_saved_before_the_general_model_took_vectors_still_predicts(small_model):
+    model = load_stance_model(small_model[0])
+    state = model.__getstate__()
+    state.pop("general_embeds_")
+    old = StanceClassifier.__new__(StanceClassifier)
+    old.__setstate__(state)
+    rows = [("Co-production works well here.", "This house would subsidise co-production")]
+    assert old.general_embeds_ is False
+    assert np.allclose(old.predict_proba(rows), model.predict_proba(rows))

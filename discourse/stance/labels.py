@@ -25,6 +25,26 @@ class Label:
     label: str
     origin: str  # "file, line N" or "corpus"
     group: str = ""  # labels of one page share a group: cross-validation keeps them together
+    # the claim's own sentiment toward what it is about (+1, -1, 0), where a file gives it
+    sentiment: int | None = None
+
+
+# spellings of a sentiment value (IBM claim-stance writes 1 and -1)
+SENTIMENTS = {
+    "1": 1,
+    "+1": 1,
+    "1.0": 1,
+    "positive": 1,
+    "pos": 1,
+    "-1": -1,
+    "-1.0": -1,
+    "negative": -1,
+    "neg": -1,
+    "0": 0,
+    "0.0": 0,
+    "neutral": 0,
+    "": None,
+}
 
 
 def parse_map(spec: str | None, option: str, keys: tuple[str, ...] | None = None) -> dict:
@@ -77,11 +97,14 @@ def read_labels(
     keep_not_about: bool = False,
 ) -> list[Label]:
     """Every label of the files, validated. ``columns`` maps our column names (text, target,
-    label, split) to the file's; ``split`` keeps only rows whose split column equals it."""
+    label, split, sentiment) to the file's; ``split`` keeps only rows whose split column
+    equals it. The optional sentiment column is the claim's own sentiment toward what it is
+    about (1 / -1 / 0, or positive / negative / neutral; empty: unknown), which
+    :meth:`StanceClassifier.fit` can learn for targets without labels."""
     label_map = label_map or {}
     columns = columns or {}
     registry = registry if registry is not None else _targets.target_registry()
-    names = {k: columns.get(k, k) for k in ("text", "target", "label", "split")}
+    names = {k: columns.get(k, k) for k in ("text", "target", "label", "split", "sentiment")}
     allowed = STANCES + ((NOT_ABOUT,) if keep_not_about else ())
     out: list[Label] = []
     for p in paths:
@@ -125,10 +148,23 @@ def read_labels(
                     f"{where}: unknown label {raw!r} (expected {', '.join(allowed)}{hint})."
                 )
             group = str(rec.get("url") or rec.get("group") or "")
-            out.append(Label(" ".join(text.split()), target, label, where, group))
+            sentiment = _sentiment(rec.get(names["sentiment"]), where, names["sentiment"])
+            out.append(Label(" ".join(text.split()), target, label, where, group, sentiment))
         if not checked:
             raise InputError(f"{path}: no labels in the file.")
     return out
+
+
+def _sentiment(value, where: str, column: str) -> int | None:
+    if value is None:
+        return None
+    key = str(value).strip().lower()
+    if key not in SENTIMENTS:
+        raise InputError(
+            f"{where}: unknown {column} value {value!r} (expected 1, -1, 0, positive, "
+            "negative, neutral or empty)."
+        )
+    return SENTIMENTS[key]
 
 
 def _sentence_record(rec: dict, where: str, registry: dict, allowed: tuple) -> list[Label]:
@@ -165,9 +201,13 @@ def _check_columns(path: Path, have: list[str], names: dict, split: str | None) 
 
 
 def data_hash(labels: list[Label]) -> str:
-    """sha256 over the sorted (text, target, label) triples: the training data's identity."""
+    """sha256 over the sorted (text, target, label) triples, with the sentiment where a label
+    has one: the training data's identity."""
     h = hashlib.sha256()
-    for t in sorted((lb.text, lb.target, lb.label) for lb in labels):
+    for t in sorted(
+        (lb.text, lb.target, lb.label, *(() if lb.sentiment is None else (str(lb.sentiment),)))
+        for lb in labels
+    ):
         h.update("\x1f".join(t).encode())
         h.update(b"\x1e")
     return h.hexdigest()

@@ -17,11 +17,20 @@ How it decides (Bar-Haim et al., EACL 2017: stance = target polarity x claim sen
 - signed word n-grams shared by all targets, and n-grams specific to each target, which help
   only where that target has labels;
 - one logistic regression over all of it for targets that had labels in training, and one over
-  the target-independent features alone for targets that had none; each calibrated by
+  the target-independent features (and the sentence vector, with an ``embedder``) for targets
+  that had none; each calibrated by
   cross-validation (sigmoid), so the probabilities are usable as confidence; ``predict_stance``
   takes the likelier side when P(about) x P(side) reaches ``POLAR_THRESHOLD``
   (:func:`discourse.stance.decide.decide_stances`), and without P(about) returns
   ``neutral`` flagged as uncertain when the top probability is below ``neutral_threshold``.
+
+The model for new targets learns effective sentiment, which a contrastive claim gets wrong: "Religion
+comforts the bereaved" is against the motion "atheism is good" while its own sentiment is positive.
+Where the training data says what each claim's own sentiment is, toward what the claim itself is
+about (IBM claim-stance's ``claimSentiment``), ``fit(..., sentiment=...)`` lets that model learn it
+instead; stance toward a new target is then that sentiment times the target's polarity, the
+relation between the two targets taken as consistent (80% of IBM's claims). Targets with labels are
+learnt from their labels either way.
 """
 
 from __future__ import annotations
@@ -56,6 +65,8 @@ _HAS_ALNUM = re.compile(r"[^\W_]").search
 
 LABELS = STANCES
 SWAP = {"favor": "against", "against": "favor", "neutral": "neutral"}
+# a claim's own sentiment (``fit(sentiment=...)``) as the effective label it stands for
+SENTIMENT_LABEL = {1: "favor", -1: "against", 0: "neutral", None: None}
 DENSE_FEATURES = (
     "composed",
     "composed_positive",
@@ -223,7 +234,11 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, X, y):
+    def fit(self, X, y, sentiment=None):
+        """Fit on ``X`` rows and their stance labels ``y``. ``sentiment``: ``None``, or per row
+        the claim's own sentiment toward what it is about, +1, -1, 0 (neutral) or ``None``
+        (unknown); where known, the model for targets without labels learns it in place of the
+        row's effective sentiment (see the module docstring)."""
         rows = as_rows(X)
         y = np.asarray([str(v) for v in y], dtype=object)
         if len(rows) != len(y):
@@ -231,6 +246,15 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
         unknown = sorted(set(y) - set(LABELS))
         if unknown:
             raise ValueError(f"unknown stance labels {unknown}; expected {list(LABELS)}.")
+        if sentiment is not None:
+            sentiment = list(sentiment)
+            if len(sentiment) != len(y):
+                raise ValueError(f"sentiment has {len(sentiment)} values but y has {len(y)}.")
+            bad = sorted({repr(v) for v in sentiment if v not in SENTIMENT_LABEL})
+            if bad:
+                raise ValueError(
+                    f"unknown sentiment values {', '.join(bad)}; expected +1, -1, 0 or None."
+                )
         lexicon = vader_lexicon()
         lexicon.update(read_lexicon(self.lexicon_path or pipelines.path("stance_lexicon.tsv")))
         self.lexicon_ = lexicon
@@ -259,10 +283,21 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
         self.classifier_ = fit_calibrated(
             self._base(self.C), self.calibration_cv, F, y_eff, self.n_jobs
         )
-        # for targets without labels: the target-independent features alone (small: one
-        # process is faster than starting more)
+        # for targets without labels: the target-independent features and the sentence
+        # vector (small: one process is faster than starting more); the claims' own sentiment
+        # where the data gives it, else their effective sentiment
+        y_general = y_eff
+        if sentiment is not None:
+            y_general = np.array(
+                [SENTIMENT_LABEL[v] or e for v, e in zip(sentiment, y_eff)], dtype=object
+            )
+        self.general_embeds_ = bool(self.embedder)
         self.general_classifier_ = fit_calibrated(
-            self._base(1.0), self.calibration_cv, self._dense_block(dense), y_eff
+            self._base(1.0), self.calibration_cv, self._general_block(rows, dense), y_general
+        )
+        # the general model may know a label the stance labels lack (a neutral sentiment)
+        self.classes_ = np.array(
+            sorted(set(self.classes_) | set(self.general_classifier_.classes_)), dtype=object
         )
         return self
 
@@ -284,14 +319,21 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
             sub = [r for r, k in zip(rows, known) if k]
             F = self._stack(sub, dense[known], self._grams(sub))
             eff[known] = self.classifier_.predict_proba(F)
-        if (~known).any():
-            eff[~known] = self.general_classifier_.predict_proba(self._dense_block(dense[~known]))
         out = np.zeros((len(rows), len(self.classes_)))
         col = {c: i for i, c in enumerate(self.classes_)}
         pol = np.array([self._polarity(t) for _, t, _ in rows])
-        for j, c in enumerate(self.classifier_.classes_):
-            out[pol > 0, col[c]] += eff[pol > 0, j]
-            out[pol < 0, col[SWAP[c]]] += eff[pol < 0, j]
+        parts = [(known, self.classifier_.classes_, eff)]
+        if (~known).any():
+            sub = [r for r, k in zip(rows, known) if not k]
+            general = np.zeros((len(rows), len(self.general_classifier_.classes_)))
+            general[~known] = self.general_classifier_.predict_proba(
+                self._general_block(sub, dense[~known])
+            )
+            parts.append((~known, self.general_classifier_.classes_, general))
+        for mask, classes, proba in parts:
+            for j, c in enumerate(classes):
+                out[mask & (pol > 0), col[c]] += proba[mask & (pol > 0), j]
+                out[mask & (pol < 0), col[SWAP[c]]] += proba[mask & (pol < 0), j]
         return out
 
     # ------------------------------------------------------------------ features
@@ -300,6 +342,11 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
         state = dict(super().__getstate__())  # a copy: Python 3.11 hands back __dict__ itself
         state.pop("_runtime", None)  # per-process caches: not part of the model file
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # models saved before the general model took the sentence vector
+        self.__dict__.setdefault("general_embeds_", False)
 
     @property
     def _cache(self) -> dict:
@@ -450,6 +497,17 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
     def _dense_block(self, dense):
         return sp.csr_matrix(dense / self.dense_scale_ * self.lexicon_weight, dtype=np.float32)
 
+    def _general_block(self, rows, dense):
+        """The features of the model for targets without labels."""
+        block = self._dense_block(dense)
+        if not self.general_embeds_:
+            return block
+        return sp.hstack([block, self._embedding_block(rows)], format="csr")
+
+    def _embedding_block(self, rows):
+        vecs = embedder_for(self.embedder).embed([r[0] for r in rows])
+        return sp.csr_matrix(vecs * np.float32(self.embedding_weight))
+
     def _stack(self, rows, dense, grams, fit: bool = False):
         ngrams = self._ngram_block(grams)
         blocks = [
@@ -460,8 +518,7 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
         if self.char_weight:
             blocks.append(self._char_block([r[0] for r in rows]) * self.char_weight)
         if self.embedder:
-            vecs = embedder_for(self.embedder).embed([r[0] for r in rows])
-            blocks.append(sp.csr_matrix(vecs * np.float32(self.embedding_weight)))
+            blocks.append(self._embedding_block(rows))
         return sp.hstack(blocks, format="csr")
 
     def __sklearn_tags__(self):

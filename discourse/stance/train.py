@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import inspect
 import json
 import sys
 import time
@@ -68,6 +69,30 @@ def model_version(folder: str | Path | None = None) -> str:
     return "stance-" + str(meta.get("model_sha256", ""))[:12]
 
 
+def sentiments_of(labels: list[Label]) -> list | None:
+    """Each label's claim sentiment, or None when no label has one."""
+    if all(lb.sentiment is None for lb in labels):
+        return None
+    return [lb.sentiment for lb in labels]
+
+
+def fit_model(model, rows: list[tuple], y, sentiment: list | None = None):
+    """``model.fit(rows, y)``, with the claims' sentiment where there is some; a kind whose
+    ``fit`` cannot learn it is told so (:class:`InputError`), not silently given less."""
+    if sentiment is None:
+        return model.fit(rows, y)
+    _check_learns_sentiment(type(model), registry.kind_of(model))
+    return model.fit(rows, y, sentiment=sentiment)
+
+
+def _check_learns_sentiment(cls: type, kind: str) -> None:
+    if "sentiment" not in inspect.signature(cls.fit).parameters:
+        raise InputError(
+            f"the {kind} stance model cannot learn from a sentiment column; train the "
+            "target-aware kind (--kinds target-aware) or leave the column out."
+        )
+
+
 def rows_of(labels: list[Label]) -> tuple[list[tuple], np.ndarray]:
     """(text, target, view) rows with views parsed once, and the labels."""
     views = parse_views([lb.text for lb in labels])
@@ -123,13 +148,19 @@ class FitFold:
     model: object
     rows: list[tuple]
     y: np.ndarray
+    sentiment: list | None = None
 
     def __call__(self, split: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list, list]:
         train_idx, test_idx = split
         m = clone(self.model)
         if "n_jobs" in m.get_params():
             m.set_params(n_jobs=None)  # the folds themselves run in parallel
-        m.fit([self.rows[i] for i in train_idx], self.y[train_idx])
+        fit_model(
+            m,
+            [self.rows[i] for i in train_idx],
+            self.y[train_idx],
+            None if self.sentiment is None else [self.sentiment[i] for i in train_idx],
+        )
         held = [self.rows[i] for i in test_idx]
         return test_idx, list(m.predict(held)), [lb for lb, _, _ in m.predict_stance(held)]
 
@@ -143,12 +174,14 @@ def cross_validate(
     groups: list[str] | None = None,
     on_fold=None,
     engine: Engine | None = None,
+    sentiment: list | None = None,
 ) -> tuple[dict, np.ndarray]:
     """Cross-validated predictions and :func:`scores`; ``by_target`` holds out whole targets
     (GroupKFold), which measures stance toward new targets; ``groups`` (pages) keep the
     labels of one page in one fold, so a page's wording does not flatter the score. Each
     fold is one task of ``engine`` (default: in this process); the figures do not depend on
-    where they ran. ``on_fold(k, folds)`` is called as each fold comes back (progress)."""
+    where they ran. ``on_fold(k, folds)`` is called as each fold comes back (progress).
+    ``sentiment``: the claims' own sentiment, passed to each fold's fit (:func:`fit_model`)."""
     targets = np.array([r[1] for r in rows], dtype=object)
     pred = np.empty(len(rows), dtype=object)
     tagged = np.empty(len(rows), dtype=object)
@@ -172,7 +205,7 @@ def cross_validate(
     with contextlib.ExitStack() as stack:
         if engine is None:
             engine = stack.enter_context(open_engine("local"))
-        done = engine.map(FitFold(model, rows, y), splits)
+        done = engine.map(FitFold(model, rows, y, sentiment), splits)
         for k, (test_idx, fold_pred, fold_tagged) in enumerate(done, 1):
             pred[test_idx] = fold_pred
             tagged[test_idx] = fold_tagged
@@ -215,13 +248,16 @@ def train(
     if len(counts) < 2:
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
     for kind in kinds:
-        registry.kind_class(kind)  # an unknown kind fails before any work
+        cls = registry.kind_class(kind)  # an unknown kind fails before any work
+        if sentiments_of(labels) is not None:
+            _check_learns_sentiment(cls, kind)  # so does one that cannot use the sentiment
     start = time.monotonic()
     choose = cv or len(kinds) > 1
     bar = _progress_bar(progress, total=(CV_FOLDS * len(kinds) if choose else 0) + 2)
     step = _stepper(bar)
     step(None, f"parsing {len(labels)} labels")
     rows, y = rows_of(labels)
+    sentiment = sentiments_of(labels)
     groups = [lb.group or lb.origin for lb in labels] if any(lb.group for lb in labels) else None
     candidates: dict[str, dict] = {}
     try:
@@ -241,6 +277,7 @@ def train(
                     groups=groups,
                     on_fold=fold_done,
                     engine=engine,
+                    sentiment=sentiment,
                 )
                 report["selection_f_avg"] = report["overall"]["f_avg"]
                 if select_on is not None:
@@ -258,9 +295,9 @@ def train(
         if engine is not None and not engine.in_process and "n_jobs" in model.get_params():
             # joblib (the calibration folds' n_jobs) runs on the engine's workers
             with engine.joblib_backend():
-                model.set_params(n_jobs=engine.workers).fit(rows, y)
+                fit_model(model.set_params(n_jobs=engine.workers), rows, y, sentiment)
         else:
-            model.fit(rows, y)
+            fit_model(model, rows, y, sentiment)
         step("fitted", None)
     finally:
         if bar is not None:
