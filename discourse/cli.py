@@ -612,8 +612,8 @@ _LABEL_OPTIONS = [
         "--columns",
         metavar="MAP",
         help="Map column names, e.g. text=claims.claimCorrectedText,target=topicText; an "
-        "optional sentiment column (1/-1/0) is each claim's own sentiment, which the "
-        "target-aware kind learns for targets without labels.",
+        "optional sentiment column (1/-1/0, each claim's own sentiment) is learnt by "
+        "`train`'s target-aware kind for targets without labels.",
     ),
     click.option("--split", help="Use only rows whose `split` column has this value."),
 ]
