@@ -17,8 +17,8 @@ Measures (ours beside peers trained on the same real train split, in this run):
   regression;
 - quoted-holder accuracy: of the claims whose gold holder is not the author, the share whose
   predicted holder names the same source (case, "the", titles and possessives ignored; one
-  name inside the other, or the same surname, counts); peer: the first PERSON or ORG entity
-  of the sentence, else of the context;
+  name's words a run of the other's, or the same surname, counts; a pronoun never does);
+  peer: the first PERSON or ORG entity of the sentence, else of the context;
 - stance F_avg over every sentence-target pair (3 targets x every sentence, none skipped;
   mean F1 of favor and against), strictly and with ``alt`` labels counted as right; peer: a
   per-target word+char n-gram LinearSVC on the four labels (favor/against/neutral/none);
@@ -47,6 +47,7 @@ from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
 from discourse import labelsets
+from discourse.vocabulary import PRONOUN_HOLDERS
 
 ROOT = Path(__file__).resolve().parent.parent
 ADJUDICATED = ROOT / "corpora" / "labels" / "engagement-real" / "test-adjudicated.jsonl"
@@ -182,11 +183,22 @@ def norm_name(name: str | None) -> str:
     return " ".join(HONORIFICS.sub(" ", name).split())
 
 
+_NAME_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
 def same_holder(pred: str | None, gold: str) -> bool:
-    p, g = norm_name(pred), norm_name(gold)
-    if not p or p == "author":
+    """Does ``pred`` name ``gold``'s holder: the same words, one name's words a run of the
+    other's ("Stuart Carroll" in "Cllr Stuart Carroll"), or the same last word (a surname).
+    Words, not characters: "he" is not in "Stephen Hale". A pronoun names no one."""
+    p, g = _NAME_WORD.findall(norm_name(pred)), _NAME_WORD.findall(norm_name(gold))
+    if not p or not g or p == ["author"] or (len(p) == 1 and p[0] in PRONOUN_HOLDERS):
         return False
-    return p in g or g in p or p.split()[-1] == g.split()[-1]
+    return _run_of(p, g) or _run_of(g, p) or p[-1] == g[-1]
+
+
+def _run_of(part: list[str], whole: list[str]) -> bool:
+    n = len(part)
+    return any(whole[i : i + n] == part for i in range(len(whole) - n + 1))
 
 
 def claim_prf(gold: list[bool], pred: list[bool]) -> dict:
@@ -224,17 +236,17 @@ def holder_outcomes(records: list[dict], holders: list) -> dict:
     for r, h in zip(records, holders):
         if not r["is_claim"] or r["holder"] in (None, "author"):
             continue
-        gold = norm_name(r["holder"])
-        seen = " ".join((r["text"], r.get("context") or "", r.get("page_title") or "")).lower()
-        named += bool(gold) and gold.split()[-1] in seen
-        if same_holder(h, r["holder"]):
-            counts["right"] += 1
-        elif h is None:
+        gold = _NAME_WORD.findall(norm_name(r["holder"]))
+        seen = " ".join((r["text"], r.get("context") or "", r.get("page_title") or ""))
+        named += bool(gold) and gold[-1] in _NAME_WORD.findall(norm_name(seen))
+        if h is None:
             counts["no claim found"] += 1
         elif h == "author":
             counts["given to the author"] += 1
-        elif h.lower() in PERSONAL_PRONOUNS | THING_PRONOUNS:
+        elif h.lower() in PERSONAL_PRONOUNS | THING_PRONOUNS | set(PRONOUN_HOLDERS):
             counts["pronoun left"] += 1
+        elif same_holder(h, r["holder"]):
+            counts["right"] += 1
         else:
             counts["another source"] += 1
     return {"outcomes": counts, "named_in_record": named, "claims": sum(counts.values())}

@@ -2,8 +2,9 @@
 records: the benchmark's sentences are never copied into the project)."""
 
 import numpy as np
+import pytest
 
-from benchmarks.realtext import holder_outcomes, pair_scores, stance_intervals
+from benchmarks.realtext import holder_outcomes, pair_scores, same_holder, stance_intervals
 
 TARGETS = ["co-production", "community-engagement"]
 
@@ -105,3 +106,22 @@ def test_holder_misses_are_sorted_and_the_ceiling_counts_names_a_reader_can_see(
         "pronoun left": 1,
         "another source": 1,
     }
+
+
+@pytest.mark.parametrize(
+    "pred, gold, same",
+    [
+        ("Stuart Carroll", "Cllr Stuart Carroll", True),
+        ("Mr Higgie", "Charles Higgie", True),  # the same surname
+        ("Hughes,", "Elizabeth Hughes", True),
+        ("The report", "the report", True),
+        ("he", "Stephen Hale", False),  # letters of the name, not a name
+        ("it", "Jane Smith", False),
+        ("She", "Shelley Crowe", False),  # a pronoun names no one
+        ("Ann", "Annabel Smith", False),
+        ("author", "Annabel Smith", False),
+        (None, "Annabel Smith", False),
+    ],
+)
+def test_holders_match_by_words_not_letters(pred, gold, same):
+    assert same_holder(pred, gold) is same
