@@ -40,14 +40,25 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     merged = dict(ctx.find_root().obj or {})
     merged.update({k: v for k, v in flags.items() if v is not None})
     settings = Settings.resolve(merged)
-    # the embedders (and the worker processes they run in) read the cap from the environment
+    # the embedders (and the worker processes they run in) read the cap from the environment;
+    # put back as it was when the command ends, so the next command in this process resolves
+    # its own settings (an exported value would beat its discourse.toml)
+    previous = os.environ.get(VECTOR_CACHE_ENV)
     os.environ[VECTOR_CACHE_ENV] = str(settings.vector_cache_mb)
+    ctx.call_on_close(functools.partial(_restore_env, VECTOR_CACHE_ENV, previous))
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
     return settings
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def open_corpus(settings: Settings, *, readonly: bool = False):
@@ -614,7 +625,7 @@ _LABEL_OPTIONS = [
         "--columns",
         metavar="MAP",
         help="Map column names, e.g. text=claims.claimCorrectedText,target=topicText; an "
-        "optional sentiment column (1/-1/0, each claim's own sentiment) is learnt by "
+        "optional sentiment=COLUMN (1/-1/0, each claim's own sentiment) is learnt by "
         "`train`'s target-aware kind for targets without labels.",
     ),
     click.option("--split", help="Use only rows whose `split` column has this value."),

@@ -403,7 +403,7 @@ def test_a_capped_store_drops_the_oldest_vectors_and_stops_growing(tmp_path):
 
     cap = 400_000  # about 250 MiniLM vectors
     store = VectorStore(tmp_path / "v.sqlite", 384, max_bytes=cap)
-    for batch in range(20):  # 2,000 vectors written, 50 at a time
+    for batch in range(20):  # 2,000 vectors written, 100 at a time
         store.put(_vectors(100, start=batch * 100))
         assert store.live_bytes() <= cap
     with sqlite3.connect(store.path) as con:
@@ -441,6 +441,26 @@ def test_a_store_written_before_the_cap_opens_and_its_vectors_go_first(tmp_path)
     assert store.live_bytes() <= 400_000
 
 
+def _open_and_write(path, start):
+    store = VectorStore(path, 384, max_bytes=10_000_000)
+    store.put(_vectors(20, start=start))
+    return store._broken
+
+
+def test_processes_opening_a_first_format_store_at_once_all_upgrade_it(tmp_path):
+    import multiprocessing
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID")
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        broken = pool.starmap(_open_and_write, [(path, k * 100) for k in range(6)])
+    assert broken == [False] * 6  # none gave up on a duplicate-column race
+    store = VectorStore(path, 384)
+    assert len(store.get([f"sentence {k * 100 + j}" for k in range(6) for j in range(20)])) == 120
+
+
 @pytest.mark.parametrize("value, stored", [("0", False), ("1", True)])
 def test_the_cap_comes_from_the_setting_and_zero_keeps_no_vectors(
     tmp_path, monkeypatch, value, stored
@@ -454,13 +474,15 @@ def test_the_cap_comes_from_the_setting_and_zero_keeps_no_vectors(
     monkeypatch.delenv(VECTOR_CACHE_ENV)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "discourse.toml").write_text(f"vector_cache_mb = {value}\n", encoding="utf-8")
+    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "cache"))
     with click.Context(main, obj={}) as ctx:
         settings = settings_from(ctx)
-    assert settings.vector_cache_mb == int(value)
-    assert os.environ[VECTOR_CACHE_ENV] == value  # what the embedders and workers read
-    monkeypatch.setenv("DISCOURSE_CACHE_DIR", str(tmp_path / "cache"))
-    emb = MiniLMEmbedder()
-    emb.embed(["Co-production delivers multiple benefits."])
+        assert settings.vector_cache_mb == int(value)
+        assert os.environ[VECTOR_CACHE_ENV] == value  # what the embedders and workers read
+        emb = MiniLMEmbedder()
+        emb.embed(["Co-production delivers multiple benefits."])
+    # put back when the command ends: it must not beat the next command's discourse.toml
+    assert VECTOR_CACHE_ENV not in os.environ
     assert (emb.store is not None) == stored
     assert (tmp_path / "cache" / "embeddings").exists() == stored
     if stored:

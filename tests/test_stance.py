@@ -604,14 +604,20 @@ def test_claim_sentiment_is_what_the_model_for_new_targets_learns():
     # targets with labels are learnt from their labels either way
     seen = X[:60]
     assert (plain.predict(seen) == taught.predict(seen)).mean() > 0.95
-    # unknown sentiment keeps the row's stance: all None is the model without sentiment
-    none = StanceClassifier(calibration_cv=3).fit(X, y, sentiment=[None] * len(y))
+    # unknown sentiment (None, or NaN as pandas gives it) keeps the row's stance: the model
+    # without sentiment
+    unknown = [None] * (len(y) - 1) + [float("nan")]
+    none = StanceClassifier(calibration_cv=3).fit(X, y, sentiment=unknown)
     assert np.allclose(none.predict_proba(new), plain.predict_proba(new))
 
 
 @pytest.mark.parametrize(
     "sentiment, message",
-    [([1, 2], "unknown sentiment values 2"), ([1], "sentiment has 1 values but y has 2")],
+    [
+        ([1, 2], "unknown sentiment values 2"),
+        ([1], "sentiment has 1 values but y has 2"),
+        ([1, 1], "every row says 'favor'"),
+    ],
 )
 def test_bad_sentiment_values_are_refused(sentiment, message):
     X = [("Co-production works.", "co-production"), ("It fails.", "co-production")]
@@ -636,6 +642,17 @@ def test_a_sentiment_column_is_read_and_a_bad_value_names_file_and_line(tmp_path
     assert [lb.sentiment for lb in with_sent] == [1, -1, None]
     without = read_labels([path], label_map=pro_con, columns=cols)
     assert [lb.sentiment for lb in without] == [None, None, None]
+    # a file's own "sentiment" field is read only when asked for
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        path.read_text(encoding="utf-8").replace("claimSentiment", "sentiment"), encoding="utf-8"
+    )
+    assert {lb.sentiment for lb in read_labels([renamed], label_map=pro_con, columns=cols)} == {
+        None
+    }
+    # a column asked for must be there
+    with pytest.raises(InputError, match="missing column.*claimSentimnt"):
+        read_labels([path], label_map=pro_con, columns={**cols, "sentiment": "claimSentimnt"})
     # the sentiment is part of the training data's identity; without it nothing changes
     from discourse.stance.labels import data_hash
 
@@ -655,20 +672,21 @@ def test_train_learns_a_sentiment_column_or_says_which_kinds_cannot(tmp_path):
         for (t, g), lb, s in zip(X, y, sentiment)
     ]
     write_jsonl(tmp_path / "train.jsonl", rows)
-    res = run_cli("train", "--labels", "train.jsonl", "--out", "m", cwd=tmp_path)
+    given = ("--labels", "train.jsonl", "--columns", "sentiment=sentiment")
+    res = run_cli("train", *given, "--out", "m", cwd=tmp_path)
     assert res.returncode == 2 and "cannot learn from a sentiment column" in res.stderr
     assert "--kinds target-aware" in res.stderr and not (tmp_path / "m").exists()
+    write_jsonl(tmp_path / "one.jsonl", [{**r, "sentiment": 1} for r in rows])
     res = run_cli(
-        "train",
-        "--labels",
-        "train.jsonl",
-        "--kinds",
-        "target-aware",
-        "--out",
-        "m",
-        cwd=tmp_path,
-    )
+        "train", "--labels", "one.jsonl", "--columns", "sentiment=sentiment", "--kinds",
+        "target-aware", "--out", "m", cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 2 and "the sentiment column has one value only" in res.stderr
+    assert not (tmp_path / "m").exists()
+    res = run_cli("train", *given, "--kinds", "target-aware", "--out", "m", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["sentiment_labels"] == len(rows)
     model = load_stance_model(tmp_path / "m")
     pred = model.predict([(t, "This house would subsidise public libraries") for t, _ in X])
     side = {"favor": 1, "against": -1}

@@ -23,7 +23,8 @@ class VectorStore:
     the one a fresh run of that batch gives. Several processes may read and write at once (WAL).
     A cache that cannot be opened or written is logged once and skipped: it never stops a run.
     With ``max_bytes``, the vectors written longest ago are deleted whenever the live data
-    outgrows it (down to 90% of it; SQLite reuses the freed pages, so the file stops growing).
+    outgrows it (down to 90% of it; SQLite reuses the freed pages, so the file stops growing,
+    but does not shrink: a lower cap frees no disk until the file is deleted).
     Deleting the file empties it (about 3.4 KB a sentence with MPNet, 1.7 KB with MiniLM;
     stores written before 2026-12-07 take 4.7 KB with either)."""
 
@@ -54,14 +55,24 @@ class VectorStore:
                     "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL,"
                     " added INTEGER NOT NULL DEFAULT 0)"
                 )
-                columns = {row[1] for row in con.execute("PRAGMA table_info(vectors)")}
-                if "added" not in columns:  # a store written before the cap: its rows go first
-                    con.execute("ALTER TABLE vectors ADD COLUMN added INTEGER NOT NULL DEFAULT 0")
+                if "added" not in self._columns(con):
+                    # a store written before the cap (its rows go first): upgraded under the
+                    # write lock, as another process may be upgrading it at the same moment
+                    with con:
+                        con.execute("BEGIN IMMEDIATE")
+                        if "added" not in self._columns(con):
+                            con.execute(
+                                "ALTER TABLE vectors ADD COLUMN added INTEGER NOT NULL DEFAULT 0"
+                            )
                 con.execute("CREATE INDEX IF NOT EXISTS vectors_by_age ON vectors (added)")
             except (OSError, sqlite3.Error) as exc:
                 return self._give_up(exc)
             self._con, self._pid = con, os.getpid()
         return self._con
+
+    @staticmethod
+    def _columns(con) -> set[str]:
+        return {row[1] for row in con.execute("PRAGMA table_info(vectors)")}
 
     def _give_up(self, exc):
         log.warning("sentence vector cache %s skipped: %s", self.path, exc)

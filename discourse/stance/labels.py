@@ -98,13 +98,16 @@ def read_labels(
 ) -> list[Label]:
     """Every label of the files, validated. ``columns`` maps our column names (text, target,
     label, split, sentiment) to the file's; ``split`` keeps only rows whose split column
-    equals it. The optional sentiment column is the claim's own sentiment toward what it is
-    about (1 / -1 / 0, or positive / negative / neutral; empty: unknown), which
-    :meth:`StanceClassifier.fit` can learn for targets without labels."""
+    equals it. A sentiment column is read only when ``columns`` names it (a file's own
+    "sentiment" field may mean something else), and must then be there: the claim's own
+    sentiment toward what it is about (1 / -1 / 0, or positive / negative / neutral; empty:
+    unknown), which :meth:`StanceClassifier.fit` can learn for targets without labels."""
     label_map = label_map or {}
     columns = columns or {}
     registry = registry if registry is not None else _targets.target_registry()
-    names = {k: columns.get(k, k) for k in ("text", "target", "label", "split", "sentiment")}
+    names = {k: columns.get(k, k) for k in ("text", "target", "label", "split")}
+    if "sentiment" in columns:
+        names["sentiment"] = columns["sentiment"]
     allowed = STANCES + ((NOT_ABOUT,) if keep_not_about else ())
     out: list[Label] = []
     for p in paths:
@@ -148,7 +151,11 @@ def read_labels(
                     f"{where}: unknown label {raw!r} (expected {', '.join(allowed)}{hint})."
                 )
             group = str(rec.get("url") or rec.get("group") or "")
-            sentiment = _sentiment(rec.get(names["sentiment"]), where, names["sentiment"])
+            sentiment = None
+            if "sentiment" in names:
+                if names["sentiment"] not in rec:
+                    raise InputError(f"{where}: no {names['sentiment']!r} value.")
+                sentiment = _sentiment(rec[names["sentiment"]], where, names["sentiment"])
             out.append(Label(" ".join(text.split()), target, label, where, group, sentiment))
         if not checked:
             raise InputError(f"{path}: no labels in the file.")
@@ -189,7 +196,7 @@ def _sentence_record(rec: dict, where: str, registry: dict, allowed: tuple) -> l
 def _check_columns(path: Path, have: list[str], names: dict, split: str | None) -> None:
     if "stances" in have and "text" in have:  # a sentence record file (engagement-real)
         return
-    need = [names[k] for k in ("text", "target", "label")]
+    need = [names[k] for k in ("text", "target", "label", "sentiment") if k in names]
     if split is not None:
         need.append(names["split"])
     missing = [c for c in need if c not in have]

@@ -247,7 +247,8 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
         if unknown:
             raise ValueError(f"unknown stance labels {unknown}; expected {list(LABELS)}.")
         if sentiment is not None:
-            sentiment = list(sentiment)
+            # a missing value as pandas gives it (NaN) is unknown
+            sentiment = [None if isinstance(v, float) and math.isnan(v) else v for v in sentiment]
             if len(sentiment) != len(y):
                 raise ValueError(f"sentiment has {len(sentiment)} values but y has {len(y)}.")
             bad = sorted({repr(v) for v in sentiment if v not in SENTIMENT_LABEL})
@@ -266,6 +267,18 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
         rows = self._with_views(rows)
         pol = np.array([self._polarity(t) for _, t, _ in rows])
         y_eff = np.array([SWAP[v] if p < 0 else v for v, p in zip(y, pol)], dtype=object)
+        # what the model for targets without labels learns: the claims' own sentiment where
+        # the data gives it, else their effective sentiment
+        y_general = y_eff
+        if sentiment is not None:
+            y_general = np.array(
+                [SENTIMENT_LABEL[v] or e for v, e in zip(sentiment, y_eff)], dtype=object
+            )
+            if len(set(y_general)) < 2:
+                raise ValueError(
+                    f"with the sentiment given, every row says {y_general[0]!r}: the model for "
+                    "targets without labels needs two kinds of row."
+                )
         self.classes_ = np.array(sorted(set(y) | set(y_eff)), dtype=object)
         dense = self._dense(rows)
         self.dense_scale_ = np.where(dense.std(0) > 1e-9, dense.std(0), 1.0)
@@ -284,13 +297,7 @@ class StanceClassifier(EmbedderParams, StanceOutput, ClassifierMixin, BaseEstima
             self._base(self.C), self.calibration_cv, F, y_eff, self.n_jobs
         )
         # for targets without labels: the target-independent features and the sentence
-        # vector (small: one process is faster than starting more); the claims' own sentiment
-        # where the data gives it, else their effective sentiment
-        y_general = y_eff
-        if sentiment is not None:
-            y_general = np.array(
-                [SENTIMENT_LABEL[v] or e for v, e in zip(sentiment, y_eff)], dtype=object
-            )
+        # vector (small: one process is faster than starting more)
         self.general_embeds_ = bool(self.embedder)
         self.general_classifier_ = fit_calibrated(
             self._base(1.0), self.calibration_cv, self._general_block(rows, dense), y_general

@@ -247,9 +247,16 @@ def train(
     counts = Counter(lb.label for lb in labels)
     if len(counts) < 2:
         raise InputError(f"all labels are {next(iter(counts))!r}: need at least two stances.")
+    sentiment = sentiments_of(labels)
+    if sentiment is not None and len({v for v in sentiment if v is not None}) < 2:
+        raise InputError(
+            "the sentiment column has one value only "
+            f"({next(v for v in sentiment if v is not None)}): give claims of both signs, "
+            "or leave the column out."
+        )
     for kind in kinds:
         cls = registry.kind_class(kind)  # an unknown kind fails before any work
-        if sentiments_of(labels) is not None:
+        if sentiment is not None:
             _check_learns_sentiment(cls, kind)  # so does one that cannot use the sentiment
     start = time.monotonic()
     choose = cv or len(kinds) > 1
@@ -257,7 +264,6 @@ def train(
     step = _stepper(bar)
     step(None, f"parsing {len(labels)} labels")
     rows, y = rows_of(labels)
-    sentiment = sentiments_of(labels)
     groups = [lb.group or lb.origin for lb in labels] if any(lb.group for lb in labels) else None
     candidates: dict[str, dict] = {}
     try:
@@ -325,6 +331,8 @@ def train(
         "targets": targets,
         "label_counts": {t: dict(c) for t, c in sorted(per_target.items())},
         "n_labels": len(labels),
+        # claims whose own sentiment the model for new targets learnt (fit(sentiment=...))
+        "sentiment_labels": sum(v is not None for v in sentiment or []),
         "training_data_sha256": data_hash(labels),
         "training_sources": sources or [],
         "cross_validation": report,
