@@ -441,24 +441,39 @@ def test_a_store_written_before_the_cap_opens_and_its_vectors_go_first(tmp_path)
     assert store.live_bytes() <= 400_000
 
 
-def _open_and_write(path, start):
+def _open_and_write(path, start, barrier, broken):
+    barrier.wait()  # every process opens the store at the same moment
     store = VectorStore(path, 384, max_bytes=10_000_000)
     store.put(_vectors(20, start=start))
-    return store._broken
+    broken.put(store._broken)
 
 
-def test_processes_opening_a_first_format_store_at_once_all_upgrade_it(tmp_path):
+@pytest.mark.parametrize("first_format", [True, False])
+def test_processes_opening_a_store_at_once_all_use_it(tmp_path, first_format):
+    # annotate's workers open the store together: a new file each would make, or a file of
+    # the first format each would upgrade (here in rollback mode, which each switches to WAL)
     import multiprocessing
     import sqlite3
 
-    path = tmp_path / "old.sqlite"
-    with sqlite3.connect(path) as con:
-        con.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID")
-    with multiprocessing.get_context("spawn").Pool(6) as pool:
-        broken = pool.starmap(_open_and_write, [(path, k * 100) for k in range(6)])
-    assert broken == [False] * 6  # none gave up on a duplicate-column race
+    path = tmp_path / "store.sqlite"
+    if first_format:
+        with sqlite3.connect(path) as con:
+            con.execute(
+                "CREATE TABLE vectors (key BLOB PRIMARY KEY, vec BLOB NOT NULL) WITHOUT ROWID"
+            )
+    ctx = multiprocessing.get_context("fork")
+    barrier, broken = ctx.Barrier(8), ctx.Queue()
+    procs = [
+        ctx.Process(target=_open_and_write, args=(path, k * 100, barrier, broken)) for k in range(8)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [broken.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    assert results == [False] * 8  # none gave up (a locked file, a duplicate column)
     store = VectorStore(path, 384)
-    assert len(store.get([f"sentence {k * 100 + j}" for k in range(6) for j in range(20)])) == 120
+    assert len(store.get([f"sentence {k * 100 + j}" for k in range(8) for j in range(20)])) == 160
 
 
 @pytest.mark.parametrize("value, stored", [("0", False), ("1", True)])

@@ -13,6 +13,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 16384
+SETUP_WAIT = 30.0  # seconds
 
 
 class VectorStore:
@@ -47,6 +48,19 @@ class VectorStore:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                self._set_up(con)
+            except (OSError, sqlite3.Error) as exc:
+                return self._give_up(exc)
+            self._con, self._pid = con, os.getpid()
+        return self._con
+
+    def _set_up(self, con) -> None:
+        """Make or upgrade the table. Processes opening one store at once (annotate's workers)
+        can find it locked where SQLite does not wait (switching a file to WAL): they try
+        again for up to ``SETUP_WAIT`` seconds."""
+        deadline = time.monotonic() + SETUP_WAIT
+        while True:
+            try:
                 # a new file: 16 KB pages hold five MPNet rows, 4 KB ones one (and a WITHOUT
                 # ROWID table spills every vector to an overflow page: 4.7 KB a row)
                 con.execute(f"PRAGMA page_size={PAGE_SIZE}")
@@ -65,10 +79,11 @@ class VectorStore:
                                 "ALTER TABLE vectors ADD COLUMN added INTEGER NOT NULL DEFAULT 0"
                             )
                 con.execute("CREATE INDEX IF NOT EXISTS vectors_by_age ON vectors (added)")
-            except (OSError, sqlite3.Error) as exc:
-                return self._give_up(exc)
-            self._con, self._pid = con, os.getpid()
-        return self._con
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @staticmethod
     def _columns(con) -> set[str]:
