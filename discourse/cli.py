@@ -741,6 +741,11 @@ def train(
     for kind, s in meta["candidates"].items():
         mark = "  <- kept" if kind == meta["model_kind"] else ""
         click.echo(f"  {kind:14} F_avg {s['f_avg']:.3f}  macro-F1 {s['macro_f1']:.3f}{mark}")
+    if meta.get("sentiment_labels"):
+        click.echo(
+            f"\nfor targets without labels it learnt the claims' own sentiment "
+            f"({meta['sentiment_labels']} of {meta['n_labels']} labels give one)"
+        )
     click.echo(
         f"\nmodel {meta['version']} written to {out} ({meta['n_labels']} labels, "
         f'{meta["train_seconds"]:.1f} s); use it with --model {out} or stance_model = "{out}"'

@@ -687,6 +687,7 @@ def test_train_learns_a_sentiment_column_or_says_which_kinds_cannot(tmp_path):
     assert res.returncode == 0, res.stderr
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text(encoding="utf-8"))
     assert meta["sentiment_labels"] == len(rows)
+    assert f"own sentiment ({len(rows)} of {len(rows)} labels give one)" in res.stdout
     model = load_stance_model(tmp_path / "m")
     pred = model.predict([(t, "This house would subsidise public libraries") for t, _ in X])
     side = {"favor": 1, "against": -1}
