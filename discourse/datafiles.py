@@ -3,6 +3,7 @@ targets and cues): every error names the file, and the line where there is one."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tomllib
@@ -10,6 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from discourse.errors import InputError
+
+
+def sha256(path: str | Path) -> str:
+    """The file's SHA-256, read a megabyte at a time (model weights run to hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:

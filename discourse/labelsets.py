@@ -12,7 +12,6 @@ adjudication), laid over the records with :func:`with_labels`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -77,10 +76,6 @@ def with_labels(records: list[dict], path: str | Path) -> list[dict]:
         o = over.get(r["id"])
         out.append({**r, **{k: o[k] for k in LABEL_FIELDS if k in o}} if o else r)
     return out
-
-
-def sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def targets_of(records: list[dict]) -> list[str]:

@@ -6,7 +6,6 @@ types, so a model file can never run code."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import scipy
 import sklearn
 
+from discourse.datafiles import sha256
 from discourse.errors import DiscourseError
 from discourse.torchless import torch_hidden
 
@@ -27,10 +27,6 @@ ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.")
 
 class ModelError(DiscourseError):
     """A saved model cannot be used: missing, tampered, unsafe or incompatible."""
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def versions() -> dict[str, str]:

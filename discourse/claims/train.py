@@ -43,7 +43,7 @@ from discourse.claims.relevance import (
     save_relevance,
 )
 from discourse.claims.relevance import default_model_dir as default_relevance_dir
-from discourse.datafiles import read_jsonl, shown_path
+from discourse.datafiles import read_jsonl, sha256, shown_path
 from discourse.errors import DiscourseError, InputError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -201,7 +201,7 @@ def train_models(
     provenance = {
         "real": {
             "path": shown_path(real_path, ROOT),
-            "sha256": labelsets.sha256(real_path),
+            "sha256": sha256(real_path),
             "split": "train",
             "records": len(real),
         },

