@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.metrics import precision_recall_fscore_support
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
@@ -252,9 +252,17 @@ def holder_outcomes(records: list[dict], holders: list) -> dict:
     return {"outcomes": counts, "named_in_record": named, "claims": sum(counts.values())}
 
 
-def f_avg(gold: list[str], pred: list[str]) -> float:
-    f = f1_score(gold, pred, labels=["favor", "against"], average=None, zero_division=0)
-    return float(f.mean())
+def f_avg(gold, pred) -> float:
+    """Mean F1 of favor and against (SemEval-2016); F1 = 2 TP / (predicted + true), 0 when a
+    label is neither predicted nor true (sklearn's ``zero_division=0``). Plain counts: the
+    bootstrap below calls it thousands of times."""
+    gold, pred = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
+    f = []
+    for label in ("favor", "against"):
+        tp = np.sum((pred == label) & (gold == label))
+        denom = np.sum(pred == label) + np.sum(gold == label)
+        f.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(f))
 
 
 def pair_scores(records: list[dict], targets: list[str], pred: dict) -> dict:
@@ -300,20 +308,11 @@ def stance_intervals(
         pages.setdefault(r.get("url") or r["id"], []).extend(range(base, base + len(targets)))
     groups = [np.array(v) for v in pages.values()]
 
-    def fav(idx, pred):
-        g, p = gold[idx], pred[idx]
-        f = []
-        for label in ("favor", "against"):
-            tp = np.sum((p == label) & (g == label))
-            denom = np.sum(p == label) + np.sum(g == label)
-            f.append(2 * tp / denom if denom else 0.0)
-        return float(np.mean(f))
-
     rng = np.random.default_rng(seed)
     ours_f, margin = [], []
     for _ in range(draws):
         idx = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
-        a, b = fav(idx, mine), fav(idx, theirs)
+        a, b = f_avg(gold[idx], mine[idx]), f_avg(gold[idx], theirs[idx])
         ours_f.append(a)
         margin.append(a - b)
     return {
