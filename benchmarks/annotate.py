@@ -129,21 +129,16 @@ def _no_stored_vectors(tmp: Path):
     folder under ``tmp`` that links the unpacked model weights, set for this process and the
     workers it starts."""
     from discourse.claims.weights import cache_dir
-    from discourse.settings import CACHE_DIR_ENV
+    from discourse.settings import CACHE_DIR_ENV, environment
 
     real, home = cache_dir(), tmp / "cache"
     home.mkdir()
     for entry in real.glob("all-*") if real.is_dir() else ():  # unpacked weights stay shared
         (home / entry.name).symlink_to(entry.resolve())
-    before = os.environ.get(CACHE_DIR_ENV)
-    os.environ[CACHE_DIR_ENV] = str(home)
     try:
-        yield
+        with environment(CACHE_DIR_ENV, str(home)):
+            yield
     finally:
-        if before is None:
-            os.environ.pop(CACHE_DIR_ENV, None)
-        else:
-            os.environ[CACHE_DIR_ENV] = before
         _forget_vectors()
 
 

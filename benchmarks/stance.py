@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import json
 import random
 import sys
@@ -46,7 +45,7 @@ from sklearn.pipeline import make_pipeline, make_union
 
 from discourse.stance import StanceClassifier, registry
 from discourse.stance.model import parse_views
-from discourse.stance.train import default_model_dir, load_stance_model
+from discourse.stance.train import default_model_dir, learns_sentiment, load_stance_model
 
 
 def bundled_kind() -> str:
@@ -211,7 +210,7 @@ def cross_target(transformer: bool = False, encoders: tuple[str, ...] = ()) -> d
         models.append((f"{name}_stance_only", StanceClassifier(embedder=name), False))
     rows, y, sentiment = data["train"]
     for name, model, with_sentiment in models:
-        if with_sentiment and "sentiment" in inspect.signature(model.fit).parameters:
+        if with_sentiment and learns_sentiment(model):
             model.fit(rows, y, sentiment=sentiment)
         else:
             model.fit(rows, y)

@@ -17,7 +17,7 @@ import click
 
 from discourse import __version__
 from discourse.errors import DiscourseError
-from discourse.settings import VECTOR_CACHE_ENV, Settings
+from discourse.settings import VECTOR_CACHE_ENV, Settings, environment
 
 
 class _Group(click.Group):
@@ -43,22 +43,13 @@ def settings_from(ctx: click.Context, **flags: Any) -> Settings:
     # the embedders (and the worker processes they run in) read the cap from the environment;
     # put back as it was when the command ends, so the next command in this process resolves
     # its own settings (an exported value would beat its discourse.toml)
-    previous = os.environ.get(VECTOR_CACHE_ENV)
-    os.environ[VECTOR_CACHE_ENV] = str(settings.vector_cache_mb)
-    ctx.call_on_close(functools.partial(_restore_env, VECTOR_CACHE_ENV, previous))
+    ctx.with_resource(environment(VECTOR_CACHE_ENV, str(settings.vector_cache_mb)))
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
     return settings
-
-
-def _restore_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
 
 
 def open_corpus(settings: Settings, *, readonly: bool = False):

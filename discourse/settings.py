@@ -7,6 +7,7 @@ Each resolved value remembers where it came from (``discourse config`` shows it)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -25,6 +26,21 @@ CACHE_DIR_ENV = "DISCOURSE_CACHE_DIR"
 # the setting vector_cache_mb as the sentence embedders read it (the command line exports the
 # resolved value, so a discourse.toml value reaches them and their worker processes)
 VECTOR_CACHE_ENV = ENV_PREFIX + "VECTOR_CACHE_MB"
+
+
+@contextlib.contextmanager
+def environment(name: str, value: str):
+    """``os.environ[name] = value`` for the ``with`` block (worker processes started in it
+    inherit it), put back as it was after."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _field(default: Any, help: str) -> Any:

@@ -85,8 +85,13 @@ def fit_model(model, rows: list[tuple], y, sentiment: list | None = None):
     return model.fit(rows, y, sentiment=sentiment)
 
 
+def learns_sentiment(model_or_class) -> bool:
+    """Can this stance model kind's ``fit`` take the claims' sentiment?"""
+    return "sentiment" in inspect.signature(model_or_class.fit).parameters
+
+
 def _check_learns_sentiment(cls: type, kind: str) -> None:
-    if "sentiment" not in inspect.signature(cls.fit).parameters:
+    if not learns_sentiment(cls):
         raise InputError(
             f"the {kind} stance model cannot learn from a sentiment column; train the "
             "target-aware kind (--kinds target-aware) or leave the column out."
