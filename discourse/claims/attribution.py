@@ -57,6 +57,9 @@ class AttributionCues:
     male_titles: frozenset
     telling_verbs: frozenset
     female_titles: frozenset
+    finding_bodies: frozenset
+    stance_roles: frozenset
+    person_nouns: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
 
     @classmethod
@@ -409,6 +412,7 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
         _inverted_source(sent, lex, quoted)
         or _stated_view(sent, lex)
         or _attitude(sent, lex)
+        or _role_holder(sent, lex)
         or _criticised_by(sent, lex, quoted)
         or _passive_agent(sent, lex, quoted)
     )
@@ -417,7 +421,7 @@ def _holder_in(sent: Span, lex: AttributionCues) -> _Found:
     viewer = _for_viewer(sent, lex) or _with_reporter(sent, lex, quoted)
     if viewer is not None:
         return _subject_holder(viewer, None, lex)
-    cited = _cited_source(sent, quoted)
+    cited = _cited_source(sent, quoted) or _dash_source(sent, quoted) or _name_label(sent, lex)
     if cited:
         return _Found("name", cited)
     source = _relative_reporter(sent, lex, quoted) or _colon_quoter(sent, quoted)
@@ -476,8 +480,10 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
             and (lemma not in lex.clause_frames or _states_something(c))
             for c in tok.subtree
         )
+        # a finding verb reports only when a body that judges is its subject (below)
+        finding = lemma in lex.evidence_verbs and lemma not in lex.reporting_verbs
         if not framed and not (
-            (lemma in lex.reporting_verbs and _has_complement(tok, sent, quoted))
+            ((lemma in lex.reporting_verbs or finding) and _has_complement(tok, sent, quoted))
             or (lemma in lex.object_verbs and _first_child(tok, {"dobj"}) is not None)
         ):
             continue
@@ -487,13 +493,25 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         subj = _subject(tok)
         if subj is None or any(c.tag_ == "MD" for c in tok.children):
             continue  # "A strategy worth the name should say ..." reports nothing
+        if finding and not framed and not _finding_body(subj, lex):
+            continue  # "Figures show that ...", "The case shows that ...": evidence
         if best is None or depth < best[0]:
             best = (depth, tok, subj)
     return (best[1], best[2]) if best else None
 
 
+def _finding_body(subj: Token, lex: AttributionCues) -> bool:
+    """Is the subject of "found"/"confirmed"/"revealed" one that rules ("The inspector found
+    that ...", "The Ombudsman found ..."), so that the finding is its judgement, not evidence
+    the writer reports (CLAIMS.md)?"""
+    return subj.lemma_.lower() in lex.finding_bodies
+
+
 def _states_something(noun: Token) -> bool:
-    """A that-clause or "for X" after the frame's word."""
+    """A that-clause or "for X" after the frame's word, or "clear" with a clause on the verb
+    ("made clear that P", where the parser hangs the clause on "made")."""
+    if noun.lower_ == "clear" and noun.head != noun:
+        return any(c.dep_ == "ccomp" and c.i > noun.i for c in noun.head.children)
     return any(
         (c.dep_ in ("acl", "ccomp") and _that_clause(c)) or (c.dep_ == "prep" and c.lower_ == "for")
         for c in noun.children
@@ -593,7 +611,12 @@ def _inverted_source(sent: Span, lex: AttributionCues, quoted: set[int]) -> Toke
 def _stated_view(sent: Span, lex: AttributionCues) -> Token | None:
     """ "UNISON's view is that P", "The LGA's argument is that P": the possessor holds P."""
     root = _root(sent)
-    if root.lemma_ != "be" or not any(c.dep_ == "ccomp" for c in root.children):
+    if root.lemma_ != "be":
+        return None
+    if not any(c.dep_ == "ccomp" for c in root.children) and not (
+        # "X's message was simple: P"
+        any(c.dep_ == "acomp" for c in root.children) and _colon_after(root, sent)
+    ):
         return None
     subj = _first_child(root, {"nsubj"})
     if subj is None or subj.lemma_.lower() not in (lex.view_nouns | lex.reporting_nouns):
@@ -618,7 +641,10 @@ def _attitude(sent: Span, lex: AttributionCues) -> Token | None:
         subj = _first_child(root, {"nsubjpass"})
         return subj if subj is not None and subj.pos_ in ("NOUN", "PROPN") else None
     acomp = _first_child(root, {"acomp"})
-    if acomp is None or acomp.lemma_.lower() not in lex.attitude_adjectives:
+    if acomp is None or not (
+        # "is convinced that ...": the tagger may call the participle a verb, lemma "convince"
+        acomp.lemma_.lower() in lex.attitude_adjectives or acomp.lower_ in lex.attitude_adjectives
+    ):
         return None
     if not any(c.dep_ in ("prep", "ccomp", "xcomp") for c in acomp.children) and not any(
         c.dep_ == "ccomp" for c in root.children
@@ -747,6 +773,68 @@ def _cited_source(sent: Span, quoted: set[int]) -> str | None:
     return name.text
 
 
+DASHES = frozenset({"–", "—", "-", "―"})
+
+
+def _dash_source(sent: Span, quoted: set[int]) -> str | None:
+    """ "'The consultation was a sham' – Ann Lee, residents' chair": a quotation signed after a
+    dash, as pull quotes and testimonials are, is held by the person who signs it."""
+    toks = [t for t in sent if not t.is_space]
+    if not quoted or not toks:
+        return None
+    dash = next((t for t in toks if t.text in DASHES and t.i not in quoted), None)
+    if dash is None:
+        return None
+    before = [t for t in toks if t.i < dash.i and t.is_alpha]
+    if not before or sum(t.i in quoted for t in before) <= len(before) / 2:
+        return None
+    after = sent.doc[dash.i + 1 : sent.end]
+    person = next((e for e in after.ents if e.label_ == "PERSON"), None)
+    if person is None or person.start != dash.i + 1 or any(t.i in quoted for t in after):
+        return None
+    return person.text
+
+
+def _name_label(sent: Span, lex: AttributionCues) -> str | None:
+    """ "Ann Lee: 'Co-production works.'", "Cllr Jones: We were never asked.": a sentence that
+    opens with a person's name and a colon, as transcripts and pull quotes do, is theirs. A
+    heading ("Update:", "Consultation:") names no person."""
+    toks = [t for t in sent if not t.is_space]
+    colon = next((k for k, t in enumerate(toks[:7]) if t.text == ":"), None)
+    if not colon or colon + 1 >= len(toks):
+        return None
+    label = toks[:colon]
+    if (
+        len(label) >= 3
+        and label[-1].lemma_.lower() in lex.view_nouns | lex.reporting_nouns
+        and label[-2].dep_ == "case"
+    ):
+        label = label[:-2]  # "Ann Lee's verdict: ..."
+    if not label or not all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in label):
+        return None
+    if not any(t.ent_type_ == "PERSON" for t in label) and label[0].text not in lex.honorifics:
+        return None
+    return sent.doc[label[0].i : label[-1].i + 1].text
+
+
+def _role_holder(sent: Span, lex: AttributionCues) -> Token | None:
+    """ "Ann Lee has been a vocal critic of the consultation", "X is a firm believer in
+    co-production": one who is named as a critic or a champion of something holds that
+    stance."""
+    root = _root(sent)
+    if root.lemma_ != "be":
+        return None
+    attr = _first_child(root, {"attr"})
+    if attr is None or attr.lemma_.lower() not in lex.stance_roles:
+        return None
+    if not any(c.dep_ == "prep" and c.lower_ in ("of", "in", "for") for c in attr.children):
+        return None
+    subj = _first_child(root, {"nsubj"})
+    if subj is None or subj.lower_ in FIRST_PERSON or subj.pos_ not in ("PROPN", "NOUN", "PRON"):
+        return None
+    return subj
+
+
 def _relative_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token | None:
     """ "... comes from Paul Tucker QC, who proclaimed that P", "... Zoe Williams, who has
     written about X as 'heartening'": a reporting relative clause that ends the sentence is
@@ -784,7 +872,7 @@ def _colon_quoter(sent: Span, quoted: set[int]) -> Token | None:
         None,
     )
     if colon is None:
-        return None
+        return _manner_colon(sent, quoted)
     for verb in (
         t
         for t in sent
@@ -797,6 +885,26 @@ def _colon_quoter(sent: Span, quoted: set[int]) -> Token | None:
     ):
         subj = _first_child(verb, {"nsubj"})
         if subj is not None and (subj.pos_ == "PROPN" or subj.ent_type_ in ("PERSON", "ORG")):
+            return subj
+    return None
+
+
+def _manner_colon(sent: Span, quoted: set[int]) -> Token | None:
+    """ "Ann Lee is clear: co-production works.", "Labour's message was simple: ...": a named
+    subject (or a named possessor of the message) of "is <manner>" before a colon holds
+    what follows, quoted or not."""
+    colon = next((t for t in sent if t.text == ":" and t.i not in quoted), None)
+    if colon is None or not any(t.is_alpha for t in sent.doc[colon.i + 1 : sent.end]):
+        return None
+    for be in (t for t in sent if t.i < colon.i and t.lemma_ == "be"):
+        acomp = _first_child(be, {"acomp"})
+        subj = _first_child(be, {"nsubj"})
+        if acomp is None or subj is None or not acomp.i < colon.i or subj.i in quoted:
+            continue
+        poss = _first_child(subj, {"poss"})
+        if subj.pos_ == "NOUN" and poss is not None and poss.pos_ == "PROPN":
+            return poss  # "Ann Lee's message was simple:"
+        if subj.pos_ == "PROPN" or subj.ent_type_ in ("PERSON", "ORG"):
             return subj
     return None
 
@@ -838,6 +946,10 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
         return True  # "The plan, critics argue, will ...": the host clause is reported
     if verb.lemma_.lower() in BARE_CLAUSE_VERBS and _bare_clause(verb):
         return True
+    if any(_that_marked(c) for c in verb.children if c.i > verb.i and c.dep_ != "ccomp"):
+        return True  # "warned that co-production needs funding", "needs" misread as a noun
+    if verb.lemma_.lower() in DIRECTIVE_VERBS and _first_child(verb, {"xcomp"}) is not None:
+        return True  # "X is urging the council to rethink": what X says should be done
     return bool(quoted) and verb.dep_ in ("ROOT", "conj", "advcl")
 
 
@@ -846,6 +958,13 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
 BARE_CLAUSE_VERBS = frozenset(
     {"say", "think", "believe", "argue", "claim", "insist", "reckon", "contend", "feel"}
 )
+def _that_marked(tok: Token) -> bool:
+    """Does ``tok`` carry the mark "that" of a clause the parser did not read as one?"""
+    return any(c.dep_ == "mark" and c.lower_ == "that" and c.i < tok.i for c in tok.children)
+
+
+# Reporting verbs that say what someone should do: "X urged the council to think again".
+DIRECTIVE_VERBS = frozenset({"urge", "implore", "exhort", "beg"})
 _FINITE = frozenset({"VBZ", "VBD", "VBP", "MD"})
 
 
@@ -1179,7 +1298,11 @@ def _context_holder(
     if document and subj is not None and subj.lemma_.lower() in lex.document_nouns:
         return name_of(subj, lex)
     if person_only:
-        titled = subj is not None and _titled(subj.subtree, lex)
+        # "The council's leader defended the scheme. '...,' he said": a person's role
+        titled = subj is not None and (
+            _titled(subj.subtree, lex)
+            or (subj.pos_ == "NOUN" and subj.lemma_.lower() in lex.person_nouns)
+        )
         if (
             subj is not None
             and (subj.pos_ == "PROPN" or titled)
