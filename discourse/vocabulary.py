@@ -10,4 +10,4 @@ NOT_A_CLAIM = "none"
 HOLDER_KINDS = ("author", "quoted")
 # A quoted holder written as one of these is a speaker the page never names near the claim
 # ('"...," he said'): quoted, but no one a list of sources can show.
-PRONOUN_HOLDERS = ("he", "she", "they", "it", "him", "her", "them")
+PRONOUN_HOLDERS = ("he", "she", "they", "it", "him", "her", "them", "his", "its", "their")

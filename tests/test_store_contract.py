@@ -711,12 +711,13 @@ def test_an_unknown_url_scheme_is_a_settings_error(tmp_path):
 
 
 def test_a_speaker_left_as_a_pronoun_is_not_listed_among_the_most_quoted(c):
-    docs = [c.documents.add(doc(n)).id for n in (1, 2, 3)]
+    docs = [c.documents.add(doc(n)).id for n in (1, 2, 3, 4)]
     c.analysis.store(
         [
             Annotation(d, sentences=[claim(0, "Consultation was a sham.", 0, holder=h,
                                            holder_kind="quoted")])
-            for d, h in zip(docs, ["Ann", "she", "She"])
+            # "Its authors claim ...", its "Its" unresolved
+            for d, h in zip(docs, ["Ann", "she", "She", "Its"])
         ],
         "v1",
     )  # fmt: skip
