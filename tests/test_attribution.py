@@ -527,6 +527,13 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("Hackney Council published three options: close, merge or keep the libraries.", ""),
         # a scheme that encourages people to act is not a source urging them
         ("The scheme encourages tenants to take part in the consultation.", ""),
+        # "supported" with a thing for subject, or under the writer's own frame, is no stance
+        ("The scheme supported two hundred families through the consultation.", ""),
+        (
+            "The trouble is that Priya goes on to support the cuts by saying the forum "
+            "was never wanted.",
+            "",
+        ),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):
@@ -572,6 +579,18 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
         ),
         ("Megan Ashby is urging the council to rerun its consultation.", "", "Megan Ashby"),
         ("Tenants' leaders have branded the consultation a farce.", "", "Tenants' leaders"),
+        # the language of minutes: stance verbs with an object or a preposition
+        ("Cllr Ann Lee backed the plans for participatory budgeting.", "", "Cllr Ann Lee"),
+        ("Cllr Ann Lee spoke in favour of the citizens' panel.", "", "Cllr Ann Lee"),
+        ("Cllr Ann Lee objected to the consultation being cut short.", "", "Cllr Ann Lee"),
+        ("Cllr Ann Lee cautioned against rushing the consultation.", "", "Cllr Ann Lee"),
+        ("Cllr Ann Lee queried why the consultation had been so short.", "", "Cllr Ann Lee"),
+        (
+            "Cllr Ann Lee pointed to the success of the citizens' panel in Leeds.",
+            "",
+            "Cllr Ann Lee",
+        ),
+        ("Cllr Ann Lee hit back at critics of the consultation.", "", "Cllr Ann Lee"),
         # "that" marks a clause the parser read as a noun phrase ("needs funding")
         ("The LGA has warned that co-production needs funding.", "", "The LGA"),
         # "he"/"she" after a person named by role, not by name

@@ -58,6 +58,7 @@ class AttributionCues:
     telling_verbs: frozenset
     female_titles: frozenset
     finding_bodies: frozenset
+    person_object_verbs: frozenset
     stance_roles: frozenset
     person_nouns: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
@@ -482,7 +483,8 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         )
         # a finding verb reports only when a body that judges is its subject (below)
         finding = lemma in lex.evidence_verbs and lemma not in lex.reporting_verbs
-        if not framed and not (
+        backing = lemma in lex.person_object_verbs and _first_child(tok, {"dobj"}) is not None
+        if not framed and not backing and not (
             ((lemma in lex.reporting_verbs or finding) and _has_complement(tok, sent, quoted))
             or (lemma in lex.object_verbs and _first_child(tok, {"dobj"}) is not None)
         ):
@@ -495,6 +497,12 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
             continue  # "A strategy worth the name should say ..." reports nothing
         if finding and not framed and not _finding_body(subj, lex):
             continue  # "Figures show that ...", "The case shows that ...": evidence
+        if backing and not framed and (
+            not _person_or_body(subj, lex) or tok.dep_ not in ("ROOT", "conj") or depth > 1
+        ):
+            # "The scheme supported 200 families"; "The problem is that Eric goes on to
+            # support ...": the writer's frame, not Eric's
+            continue
         if best is None or depth < best[0]:
             best = (depth, tok, subj)
     return (best[1], best[2]) if best else None
@@ -505,6 +513,16 @@ def _finding_body(subj: Token, lex: AttributionCues) -> bool:
     that ...", "The Ombudsman found ..."), so that the finding is its judgement, not evidence
     the writer reports (CLAIMS.md)?"""
     return subj.lemma_.lower() in lex.finding_bodies
+
+
+def _person_or_body(subj: Token, lex: AttributionCues) -> bool:
+    """A named person or body ("Cllr Lee", "Unison"), or a noun for people ("Residents")."""
+    return (
+        subj.pos_ == "PROPN"
+        or subj.ent_type_ in ("PERSON", "ORG", "NORP")
+        or subj.lemma_.lower() in lex.person_nouns
+        or _titled(subj.subtree, lex)
+    )
 
 
 def _states_something(noun: Token) -> bool:
