@@ -579,6 +579,18 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
         ),
         ("Megan Ashby is urging the council to rerun its consultation.", "", "Megan Ashby"),
         ("Tenants' leaders have branded the consultation a farce.", "", "Tenants' leaders"),
+        # two sources joined by "and" are both named
+        (
+            "In their 2015 paper, Okoro and Lindqvist argue that co-production shifts "
+            "power to citizens.",
+            "",
+            "Okoro and Lindqvist",
+        ),
+        (
+            "Professor Ama Okoro and Dr Tom Hay argue that co-production needs funding.",
+            "",
+            "Professor Ama Okoro and Dr Tom Hay",
+        ),
         # the language of minutes: stance verbs with an object or a preposition
         ("Cllr Ann Lee backed the plans for participatory budgeting.", "", "Cllr Ann Lee"),
         ("Cllr Ann Lee spoke in favour of the citizens' panel.", "", "Cllr Ann Lee"),
@@ -1102,3 +1114,14 @@ def test_she_said_after_a_sentence_that_goes_on_with_he_is_the_woman_it_mentions
         '"The consultation never asked writers what they needed," she recalled.'
     )
     assert _last_held(claims_pipeline, text) == ("Teresa Nielsen Hayden", "quoted")
+
+
+def test_two_sources_joined_by_and_are_not_merged_with_either_of_them():
+    from discourse.claims.quotes import normalise_holders
+
+    names = normalise_holders(["Okoro and Lindqvist", "Lindqvist", "Dr Eva Lindqvist"])
+    assert names == {
+        "Okoro and Lindqvist": "Okoro and Lindqvist",
+        "Lindqvist": "Dr Eva Lindqvist",
+        "Dr Eva Lindqvist": "Dr Eva Lindqvist",
+    }

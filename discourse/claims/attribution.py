@@ -1164,9 +1164,27 @@ def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _F
 
 
 def name_of(tok: Token, lex: AttributionCues) -> str:
-    """The name phrase headed by ``tok`` as written: 'Cllr Anita Patel', 'A council spokesman'."""
+    """The name phrase headed by ``tok`` as written: 'Cllr Anita Patel', 'A council spokesman',
+    and two or more joined by "and": 'Smith and Jones', 'Professor Lee and Dr Hay'."""
     span = _name_range(tok, lex)
-    return tok.doc[span.start : span.stop].text.strip(" '\"“”‘’")
+    end = span.stop
+    joined = _joined_name(tok, end)
+    while joined is not None:
+        end = _name_range(joined, lex).stop
+        joined = _joined_name(joined, end)
+    return tok.doc[span.start : end].text.strip(" '\"“”‘’")
+
+
+def _joined_name(tok: Token, end: int) -> Token | None:
+    """The name joined to ``tok``'s right after "and" ("Smith [and Jones]"), the "and" right
+    where ``tok``'s name ends; None if there is none."""
+    doc = tok.doc
+    conj = _first_child(tok, {"conj"})
+    if conj is None or end >= len(doc) or doc[end].lower_ != "and" or conj.i <= end:
+        return None
+    if conj.pos_ not in ("PROPN", "NOUN") and conj.lower_ != "others":
+        return None
+    return conj
 
 
 def _name_range(tok: Token, lex: AttributionCues) -> range:

@@ -283,10 +283,14 @@ def _given(name: str) -> list[str]:
 def normalise_holders(names: list[str]) -> dict[str, str]:
     """{name as written: the fullest form of it in ``names``}. Forms share the surname and
     do not disagree on given names ("Janet Okafor" and "Sam Okafor" stay apart); the fullest
-    form has the most words, titles included ("Councillor Janet Okafor")."""
+    form has the most words, titles included ("Councillor Janet Okafor"). Two names joined by
+    "and" ("Okoro and Lindqvist") stay as written, and neither of them is written that way."""
     out: dict[str, str] = {}
     by_surname: dict[str, list[str]] = {}
     for name in dict.fromkeys(names):
+        if " and " in name:
+            out[name] = name
+            continue
         s = _surname(name)
         if s and name[:1].isupper():
             by_surname.setdefault(s, []).append(name)
