@@ -579,6 +579,17 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
         ),
         ("Megan Ashby is urging the council to rerun its consultation.", "", "Megan Ashby"),
         ("Tenants' leaders have branded the consultation a farce.", "", "Tenants' leaders"),
+        # a quantifier subject counts the people the sentence before names (CLAIMS.md)
+        (
+            "Many said the consultation had been a sham.",
+            "Residents packed the hall on Tuesday night.",
+            "Residents",
+        ),
+        (
+            "Many said the consultation had been a sham.",
+            "The council held its meeting on Tuesday night.",
+            "Many",
+        ),
         # two sources joined by "and" are both named
         (
             "In their 2015 paper, Okoro and Lindqvist argue that co-production shifts "

@@ -102,6 +102,10 @@ def find_holder(
     if found.kind == "author":
         return AUTHOR, AUTHOR
     if found.kind == "name":
+        if found.text.lower() in QUANTIFIERS and context is not None and len(context):
+            # "Residents packed the hall. Many said ...": the quantifier's people, as written
+            # in the context (CLAIMS.md)
+            return _quantified(context, lex) or found.text, QUOTED
         return found.text, QUOTED
     # "he"/"she" can only point back to a person, never to a paper or a place.
     person = found.kind == "pronoun" and found.text.lower() in PERSONAL_PRONOUNS
@@ -126,6 +130,19 @@ def find_holder(
     if found.kind == "pronoun":
         return found.text, QUOTED
     return AUTHOR, AUTHOR
+
+
+QUANTIFIERS = frozenset({"many", "most", "some", "several", "others", "few", "all", "both"})
+
+
+def _quantified(context: Span, lex: AttributionCues) -> str | None:
+    """The plural people a quantifier subject counts: the context's subject when it is a
+    plural noun for people or a named group ("Residents packed the hall", "Tenants were
+    angry"), or None."""
+    subj = _first_child(_root(context), {"nsubj", "nsubjpass"})
+    if subj is None or subj.tag_ not in ("NNS", "NNPS") or subj.i in _quoted_indices(context):
+        return None
+    return name_of(subj, lex)
 
 
 def own_holder(sent: Span, *, cues: AttributionCues) -> str | None:
