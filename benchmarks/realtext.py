@@ -232,24 +232,33 @@ def holder_outcomes(records: list[dict], holders: list) -> dict:
     from discourse.claims.attribution import PERSONAL_PRONOUNS, THING_PRONOUNS
 
     counts = dict.fromkeys(HOLDER_OUTCOMES, 0)
+    reachable = dict.fromkeys(HOLDER_OUTCOMES, 0)  # the same, for claims named in the record
     named = 0
     for r, h in zip(records, holders):
         if not r["is_claim"] or r["holder"] in (None, "author"):
             continue
         gold = _NAME_WORD.findall(norm_name(r["holder"]))
         seen = " ".join((r["text"], r.get("context") or "", r.get("page_title") or ""))
-        named += bool(gold) and gold[-1] in _NAME_WORD.findall(norm_name(seen))
+        in_record = bool(gold) and gold[-1] in _NAME_WORD.findall(norm_name(seen))
+        named += in_record
         if h is None:
-            counts["no claim found"] += 1
+            outcome = "no claim found"
         elif h == "author":
-            counts["given to the author"] += 1
+            outcome = "given to the author"
         elif h.lower() in PERSONAL_PRONOUNS | THING_PRONOUNS | set(PRONOUN_HOLDERS):
-            counts["pronoun left"] += 1
+            outcome = "pronoun left"
         elif same_holder(h, r["holder"]):
-            counts["right"] += 1
+            outcome = "right"
         else:
-            counts["another source"] += 1
-    return {"outcomes": counts, "named_in_record": named, "claims": sum(counts.values())}
+            outcome = "another source"
+        counts[outcome] += 1
+        reachable[outcome] += in_record
+    return {
+        "outcomes": counts,
+        "named_in_record": named,
+        "claims": sum(counts.values()),
+        "reachable_outcomes": reachable,
+    }
 
 
 def f_avg(gold, pred) -> float:
@@ -480,6 +489,8 @@ def print_report(res: dict) -> list[str]:
             f"{ho['claims']}, so no reader of the record scores above "
             f"{ho['named_in_record'] / ho['claims']:.3f}"
         )
+        parts = ", ".join(f"{k} {v}" for k, v in ho["reachable_outcomes"].items())
+        print(f"    of those {ho['named_in_record']}: {parts}")
     s, ps = o["stance"], p["stance"]
     row(f"stance F_avg, all {s['pairs']} pairs", s["f_avg"], ps["f_avg"], TARGETS["stance_f_avg"])
     row("stance F_avg, alt labels counted right", s["f_avg_alt"], ps["f_avg_alt"])

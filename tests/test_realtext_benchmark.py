@@ -106,6 +106,14 @@ def test_holder_misses_are_sorted_and_the_ceiling_counts_names_a_reader_can_see(
         "pronoun left": 1,
         "another source": 1,
     }
+    # the same outcomes for the four claims a reader of the record could get right
+    assert res["reachable_outcomes"] == {
+        "right": 1,
+        "no claim found": 1,
+        "given to the author": 0,
+        "pronoun left": 1,
+        "another source": 1,
+    }
 
 
 @pytest.mark.parametrize(

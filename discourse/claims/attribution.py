@@ -6,7 +6,13 @@ subject ("Miriam Towle argues that ..."; '"...," she said'), "according to X", "
 clause that ends the sentence ("..., who argued that ..."), a quotation closed by a bracketed
 source ("'...' (Jones, 2001)") or opened by a colon after a named subject, sentences inside
 quotation marks, and pronouns resolved from the context sentence ("he"/"she" only to people,
-titled names included where the tagger calls them organisations). Evidence ("A survey by X found ..."), the document's own voice ("the Council",
+titled names included where the tagger calls them organisations, and people named by role:
+"The council's leader ... . '...,' he said"). The forms of news copy and minutes: a name and a
+colon ("Ann Lee: ...", "Ann Lee's verdict: ..."), a quotation signed after a dash, "X is clear:
+...", "X is a vocal critic of / believes in Y", "X backed / spoke in favour of / objected to
+Y", "X made clear that", "X urged the council to", a body that rules ("The court found that
+..."), "Many said ..." held by the people the sentence before names, and two sources joined by
+"and". Evidence ("A survey by X found ..."), the document's own voice ("the Council",
 "Officers consider") and the writer judging someone ("He is wrong to say ...") stay with the
 author. Lexicons are the ``[attribution]`` table of ``pipelines/claim_cues.toml``.
 """
