@@ -529,6 +529,7 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("The scheme encourages tenants to take part in the consultation.", ""),
         # "supported" with a thing for subject, or under the writer's own frame, is no stance
         ("The scheme supported two hundred families through the consultation.", ""),
+        ("The new timetable wants a rethink before the consultation.", ""),
         (
             "The trouble is that Priya goes on to support the cuts by saying the forum "
             "was never wanted.",
@@ -614,6 +615,8 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "Cllr Ann Lee",
         ),
         ("Cllr Ann Lee hit back at critics of the consultation.", "", "Cllr Ann Lee"),
+        ("Ann Lee wants the council to hold a proper consultation.", "", "Ann Lee"),
+        ("Campaigners are demanding a proper consultation.", "", "Campaigners"),
         # "that" marks a clause the parser read as a noun phrase ("needs funding")
         ("The LGA has warned that co-production needs funding.", "", "The LGA"),
         # "he"/"she" after a person named by role, not by name

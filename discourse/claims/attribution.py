@@ -506,7 +506,11 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         )
         # a finding verb reports only when a body that judges is its subject (below)
         finding = lemma in lex.evidence_verbs and lemma not in lex.reporting_verbs
-        backing = lemma in lex.person_object_verbs and _first_child(tok, {"dobj"}) is not None
+        # "wants the council to hold ...", not "want to know whether ...": a wish for one's
+        # own doing states no position
+        backing = (
+            lemma in lex.person_object_verbs and _first_child(tok, {"dobj", "ccomp"}) is not None
+        )
         if not framed and not backing and not (
             ((lemma in lex.reporting_verbs or finding) and _has_complement(tok, sent, quoted))
             or (lemma in lex.object_verbs and _first_child(tok, {"dobj"}) is not None)
