@@ -29,7 +29,10 @@ from discourse.claims.quotes import OPENING_MARKS, TITLES
 from discourse.vocabulary import PRONOUN_HOLDERS
 
 CLAIMS_KEY = "claims"
-PRONOUNS = frozenset(PRONOUN_HOLDERS)
+# the pronouns a holder is resolved from the sentences before; a possessive left over ("Its
+# authors claim", "in their view") is listed as a pronoun holder but not resolved: what it
+# points back to is often a thing, not a speaker
+PRONOUNS = frozenset(PRONOUN_HOLDERS) - {"his", "its", "their"}
 
 STATEMENTS_KEY = "statements"
 
