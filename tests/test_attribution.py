@@ -536,6 +536,21 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ("Megan Ashby: Possession of a controlled substance, held in jail in lieu of bond.", ""),
         ("Lynn is right: the council needed to listen to residents.", ""),
         ("The jury took just fifteen minutes to find him guilty of the arson.", ""),
+        ("The court found him guilty of careless driving and fined him £200.", ""),
+        # a colon after a state that is not a manner of speaking, or after a person's son
+        ("Cllr Smith was absent: apologies were received.", ""),
+        ("Ann Lee was happy: her son had passed his exams.", ""),
+        ("Ann Lee's son was ill: he missed the meeting.", ""),
+        # a biography or a headline about a person, not in their voice
+        ("Ann Lee: She was born in Leeds in 1954.", ""),
+        # a title signed by its author inside a sentence; a sign; a car; a wish
+        ('"Hamlet" – William Shakespeare\'s play – runs until June.', ""),
+        ("The sign urges drivers to slow down.", ""),
+        ("Cllr Lee backed her car into a lamppost.", ""),
+        ("Ann Lee wants a new kitchen.", ""),
+        ("This is a champion of the people.", ""),
+        # a question before a quotation names no speaker
+        ('"It saves money and time."', "So what is this famous slogan?"),
         (
             "Researchers showed in 2013 that the panel responded to residents, and that its "
             "advice helped to shape the budget.",
@@ -564,6 +579,7 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
         ("The tribunal ruled that the consultation had been unlawful.", "", "The tribunal"),
         # a name and a colon (transcripts, pull quotes), "X's verdict:", a signed quotation
         ("Megan Ashby: We were never asked what the new centre was for.", "", "Megan Ashby"),
+        ('Megan Ashby: "A sham from start to finish."', "", "Megan Ashby"),
         ("Megan Ashby's verdict: the forum is a talking shop.", "", "Megan Ashby"),
         (
             '"The forum is a talking shop and everybody knows it" – Megan Ashby, tenants\' rep',
@@ -612,6 +628,25 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "LEEDS, England (AP) — Council leader Ann Lee on Monday accused ministers of "
             "ignoring residents.",
             "",
+            "Ann Lee",
+        ),
+        # "Many" of things, not people, stays as written
+        ("Many said trade had been poor.", "Shops closed early on Friday.", "Many"),
+        # "he"/"she" is not a person of the other sex, nor one a sentence only describes
+        (
+            '"Enquiries are continuing," he said.',
+            "A woman was arrested on suspicion of theft.",
+            "he",
+        ),
+        (
+            '"We will review the footage," he said.',
+            "The owner of the shop was not available for comment.",
+            "he",
+        ),
+        # nor two people at once
+        (
+            '"It was a good meeting," she said.',
+            "Ann Lee and Tom Hay met residents on Tuesday.",
             "Ann Lee",
         ),
         # two sources joined by "and" are both named

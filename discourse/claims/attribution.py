@@ -64,6 +64,7 @@ class AttributionCues:
     telling_verbs: frozenset
     female_titles: frozenset
     finding_bodies: frozenset
+    manner_adjectives: frozenset
     person_object_verbs: frozenset
     stance_roles: frozenset
     person_nouns: frozenset
@@ -96,6 +97,21 @@ class _Found:
 
 
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her"})
+# nouns for a person of one sex, which "he" (or "she") does not point back to
+_FEMALE_NOUNS = frozenset(
+    {"woman", "mother", "wife", "daughter", "girl", "lady", "sister", "grandmother",
+     "spokeswoman", "chairwoman", "businesswoman", "councilwoman"}
+)  # fmt: skip
+_MALE_NOUNS = frozenset(
+    {"man", "father", "husband", "son", "boy", "gentleman", "brother", "grandfather",
+     "spokesman", "chairman", "businessman", "councilman"}
+)  # fmt: skip
+_OTHER_SEX_NOUNS = {
+    "he": _FEMALE_NOUNS,
+    "him": _FEMALE_NOUNS,
+    "she": _MALE_NOUNS,
+    "her": _MALE_NOUNS,
+}
 THING_PRONOUNS = frozenset({"it", "its"})
 
 
@@ -149,6 +165,8 @@ def _quantified(context: Span, lex: AttributionCues) -> str | None:
     subj = _first_child(_root(context), {"nsubj", "nsubjpass"})
     if subj is None or subj.tag_ not in ("NNS", "NNPS") or subj.i in _quoted_indices(context):
         return None
+    if not _person_or_body(subj, lex):
+        return None  # "Shops closed early. Many said ...": shops say nothing
     return name_of(subj, lex)
 
 
@@ -197,6 +215,8 @@ def pronoun_antecedent(
         prev = doc[prev.start - 1].sent
         quoted = _quoted_indices(prev)
         found = _holder_in(prev, cues)
+        if found.kind == "name" and " and " in found.text:
+            found = _Found("author")  # two people ("Ann Lee and Tom Hay said") are no "she"
         if found.kind == "name" and _could_be(found.text, prev, cues, pronoun):
             at = next((t.i for t in prev if t.i not in quoted and t.text in found.text), None)
             if at is None or not _told_other(prev, at, other, quoted):
@@ -208,7 +228,7 @@ def pronoun_antecedent(
                 subjects.insert(0, root_subj)
             for subj in subjects:
                 if _a_person(subj, cues, pronoun) and not _told_other(prev, subj.i, other, quoted):
-                    return name_of(subj, cues)
+                    return name_of(subj, cues, joined=False)
         if any(t.lower_ in other and t.i not in quoted for t in prev):
             return None
     return None
@@ -509,9 +529,11 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         finding = lemma in lex.evidence_verbs and lemma not in lex.reporting_verbs
         # "wants the council to hold ...", not "want to know whether ...": a wish for one's
         # own doing states no position
-        backing = (
-            lemma in lex.person_object_verbs and _first_child(tok, {"dobj", "ccomp"}) is not None
-        )
+        backing = lemma in lex.person_object_verbs and _backs_something(tok, lemma)
+        # "X is urging the council to rethink": what X says should be done (X a person or a
+        # body: "The sign urges drivers to slow down" reports nothing)
+        directive = lemma in DIRECTIVE_VERBS and _first_child(tok, {"xcomp"}) is not None
+        backing = backing or directive
         if (
             not framed
             and not backing
@@ -545,11 +567,17 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
 
 
 def _finite_clause(verb: Token) -> bool:
-    """Does a clause with a finite verb (or "that") follow ``verb`` among its dependents?"""
+    """Does a that-clause or a finite complement clause follow ``verb``? ("found that P",
+    "found no duty ... and that P"; not "found him guilty and fined him")."""
     return any(
         c.i > verb.i
-        and c.dep_ in ("ccomp", "conj", "dobj")
-        and (c.tag_ in _FINITE or _that_marked(c) or any(a.tag_ in _FINITE for a in c.children))
+        and (
+            (
+                c.dep_ == "ccomp"
+                and (c.tag_ in _FINITE or any(a.tag_ in _FINITE for a in c.children))
+            )
+            or (c.dep_ in ("ccomp", "conj", "dobj") and _that_marked(c))
+        )
         for c in verb.children
     )
 
@@ -561,10 +589,26 @@ def _finding_body(subj: Token, lex: AttributionCues) -> bool:
     return subj.lemma_.lower() in lex.finding_bodies
 
 
+def _backs_something(verb: Token, lemma: str) -> bool:
+    """Does a stance verb ("backed", "supported", "wants") take a position: a clause ("wants
+    the council to listen"), or for "back"/"support"/"demand", an object that is not a person
+    or one's own ("supported the proposal", not "supported her husband", "backed her car")?
+    A bare "want X" is a wish ("wants a new kitchen")."""
+    if _first_child(verb, {"ccomp"}) is not None:
+        return True
+    obj = _first_child(verb, {"dobj"})
+    if obj is None or lemma in ("want",):
+        return False
+    owned = any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children)
+    return not (owned or obj.pos_ == "PRON" or obj.ent_type_ == "PERSON")
+
+
 def _person_or_body(subj: Token, lex: AttributionCues) -> bool:
-    """A named person or body ("Cllr Lee", "Unison"), or a noun for people ("Residents")."""
+    """A named person or body ("Cllr Lee", "Unison"), a noun for people ("Residents"), or a
+    pronoun for people ("He urged ...", resolved from the sentences before)."""
     return (
-        subj.pos_ == "PROPN"
+        subj.lower_ in ("he", "she", "they")
+        or subj.pos_ == "PROPN"
         or subj.ent_type_ in ("PERSON", "ORG", "NORP")
         or subj.lemma_.lower() in lex.person_nouns
         or _titled(subj.subtree, lex)
@@ -678,8 +722,10 @@ def _stated_view(sent: Span, lex: AttributionCues) -> Token | None:
     if root.lemma_ != "be":
         return None
     if not any(c.dep_ == "ccomp" for c in root.children) and not (
-        # "X's message was simple: P"
-        any(c.dep_ == "acomp" for c in root.children) and _colon_after(root, sent)
+        # "X's message was simple: P" (with a P)
+        any(c.dep_ == "acomp" for c in root.children)
+        and _colon_after(root, sent)
+        and any(t.is_alpha for t in sent.doc[_colon_after_at(root, sent) + 1 : sent.end])
     ):
         return None
     subj = _first_child(root, {"nsubj"})
@@ -838,6 +884,8 @@ def _cited_source(sent: Span, quoted: set[int]) -> str | None:
 
 
 DASHES = frozenset({"–", "—", "-", "―"})
+FIRST_PERSON_ALL = frozenset({"i", "we", "me", "us", "my", "our", "ours", "myself", "ourselves"})
+_WH_WORDS = frozenset({"what", "who", "why", "how", "when", "where", "which"})
 
 
 def _dash_source(sent: Span, quoted: set[int]) -> str | None:
@@ -856,6 +904,9 @@ def _dash_source(sent: Span, quoted: set[int]) -> str | None:
     person = next((e for e in after.ents if e.label_ == "PERSON"), None)
     if person is None or person.start != dash.i + 1 or any(t.i in quoted for t in after):
         return None
+    owned = person.end < sent.end and sent.doc[person.end].tag_ == "POS"
+    if owned or any(t.pos_ in ("VERB", "AUX") for t in after):
+        return None  # '"Hamlet" – William Shakespeare's play – runs until June': no signature
     return person.text
 
 
@@ -868,20 +919,32 @@ def _name_label(sent: Span, lex: AttributionCues) -> str | None:
     if not colon or colon + 1 >= len(toks):
         return None
     label = toks[:colon]
-    if (
+    viewed = (
         len(label) >= 3
         and label[-1].lemma_.lower() in lex.view_nouns | lex.reporting_nouns
         and label[-2].dep_ == "case"
-    ):
+    )
+    if viewed:
         label = label[:-2]  # "Ann Lee's verdict: ..."
     if not label or not all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in label):
         return None
-    if not all(t.ent_type_ == "PERSON" or t.text in lex.honorifics for t in label):
-        return None  # "Star Wars Jedi: Fallen Order ...", "Update: ..."
+    if not all(t.ent_type_ == "PERSON" or t.text in lex.honorifics for t in label) or not any(
+        t.ent_type_ == "PERSON" for t in label
+    ):
+        return None  # "Star Wars Jedi: Fallen Order ...", "Update: ...", "Cllr: ..."
     if any(ord(ch) >= 0x250 for t in label for ch in t.text):
         return None  # the English model's PERSON on a word in another script
-    if not any(t.tag_ in _FINITE for t in toks[colon + 1 :]):
+    rest = toks[colon + 1 :]
+    if rest[0].text in OPENING_MARKS:
+        return sent.doc[label[0].i : label[-1].i + 1].text  # 'Ann Lee: "..."': their words
+    if not any(t.tag_ in _FINITE for t in rest):
         return None  # a police log's "Jane Doe: Possession of ...", a product list
+    if not viewed:
+        # what a person says in their own voice ("Megan Ashby: We were never asked ..."),
+        # not a headline or a biography about them ("Boris Johnson: what we know so far",
+        # "Ann Lee: She was born in Leeds")
+        if rest[0].lower_ in _WH_WORDS or not any(t.lower_ in FIRST_PERSON_ALL for t in rest):
+            return None
     return sent.doc[label[0].i : label[-1].i + 1].text
 
 
@@ -900,6 +963,8 @@ def _role_holder(sent: Span, lex: AttributionCues) -> Token | None:
     subj = _first_child(root, {"nsubj"})
     if subj is None or subj.lower_ in FIRST_PERSON or subj.pos_ not in ("PROPN", "NOUN", "PRON"):
         return None
+    if subj.pos_ == "PRON" and subj.lower_ not in PERSONAL_PRONOUNS | {"they"}:
+        return None  # "This is a champion of ...", "Everyone is a fan of ...": no one named
     return subj
 
 
@@ -959,8 +1024,9 @@ def _colon_quoter(sent: Span, quoted: set[int], lex: AttributionCues) -> Token |
 
 def _manner_colon(sent: Span, quoted: set[int], lex: AttributionCues) -> Token | None:
     """ "Ann Lee is clear: co-production works.", "Labour's message was simple: ...": a named
-    subject (or a named possessor of the message) of "is <manner>" before a colon holds
-    what follows, quoted or not."""
+    subject (or the named possessor of a message or a view) of "is <manner>" before a colon
+    holds what follows, quoted or not. The manners are ``manner_adjectives`` ("clear",
+    "blunt", "scathing" ...), not feelings ("Ann Lee was happy: her son had passed")."""
     colon = next((t for t in sent if t.text == ":" and t.i not in quoted), None)
     if colon is None or not any(t.is_alpha for t in sent.doc[colon.i + 1 : sent.end]):
         return None
@@ -971,9 +1037,12 @@ def _manner_colon(sent: Span, quoted: set[int], lex: AttributionCues) -> Token |
             continue
         if acomp.lower_ in lex.nested_evaluation:
             return None  # "Lynn is right: ...": the writer judging Lynn (CLAIMS.md)
+        if acomp.lower_ not in lex.manner_adjectives:
+            continue  # "Cllr Smith was absent: ...", "Ann Lee was happy: her son had ..."
         poss = _first_child(subj, {"poss"})
-        if subj.pos_ == "NOUN" and poss is not None and poss.pos_ == "PROPN":
-            return poss  # "Ann Lee's message was simple:"
+        viewed = subj.lemma_.lower() in lex.view_nouns | lex.reporting_nouns
+        if subj.pos_ == "NOUN" and viewed and poss is not None and poss.pos_ == "PROPN":
+            return poss  # "Ann Lee's message was simple:", not "Ann Lee's son was ill:"
         if subj.pos_ == "PROPN" or subj.ent_type_ in ("PERSON", "ORG"):
             return subj
     return None
@@ -1027,8 +1096,6 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
         # to consult and that the process was fair"; not a that-clause joined to a verb inside
         # another's complement ("demonstrated that it responded to X, and that Y helped")
         return True
-    if verb.lemma_.lower() in DIRECTIVE_VERBS and _first_child(verb, {"xcomp"}) is not None:
-        return True  # "X is urging the council to rethink": what X says should be done
     return bool(quoted) and verb.dep_ in ("ROOT", "conj", "advcl")
 
 
@@ -1226,12 +1293,13 @@ def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _F
 # ---------------------------------------------------------------- names
 
 
-def name_of(tok: Token, lex: AttributionCues) -> str:
+def name_of(tok: Token, lex: AttributionCues, joined: bool = True) -> str:
     """The name phrase headed by ``tok`` as written: 'Cllr Anita Patel', 'A council spokesman',
-    and two or more joined by "and": 'Smith and Jones', 'Professor Lee and Dr Hay'."""
+    and (``joined``) two or more joined by "and": 'Smith and Jones', 'Professor Lee and Dr
+    Hay'."""
     span = _name_range(tok, lex)
     end = span.stop
-    joined = _joined_name(tok, end, lex)
+    joined = _joined_name(tok, end, lex) if joined else None
     while joined is not None:
         end = _name_range(joined, lex).stop
         joined = _joined_name(joined, end, lex)
@@ -1391,7 +1459,9 @@ def _context_holder(
         # ("Arnstein argued ... . Any engagement less than that, she said, ...")
         and not (e.label_ == "ORG" and len(e) == 1 and e[0].pos_ == "PROPN" and not e[0].is_upper)
     }
-    if found.kind == "name" and not (person_only and any(n in found.text for n in not_people)):
+    if found.kind == "name" and not (
+        person_only and (any(n in found.text for n in not_people) or " and " in found.text)
+    ):
         return found.text
     if _mostly_quoted(context):
         # the context is itself quoted speech: its subject ("The people have the right to
@@ -1406,9 +1476,16 @@ def _context_holder(
         return name_of(subj, lex)
     if person_only:
         # "The council's leader defended the scheme. '...,' he said": a person's role
+        # (one who acts, not "A woman was arrested ... '...,' he said", the police's words)
         titled = subj is not None and (
             _titled(subj.subtree, lex)
-            or (subj.pos_ == "NOUN" and subj.lemma_.lower() in lex.person_nouns)
+            or (
+                subj.pos_ == "NOUN"
+                and subj.dep_ == "nsubj"
+                and root.lemma_ != "be"  # "The owner was not available for comment. '...'"
+                and subj.lemma_.lower() in lex.person_nouns
+                and subj.lower_ not in _OTHER_SEX_NOUNS.get(pronoun, ())
+            )
         )
         if (
             subj is not None
@@ -1416,7 +1493,8 @@ def _context_holder(
             and (subj.ent_type_ in ("", "PERSON") or titled)
             and subj.i not in _quoted_indices(context)  # a quoted title: 'a song like "Glasgow"'
         ):
-            return name_of(subj, lex)
+            # one person: "Ann Lee and Tom Hay met residents. '...,' she said" is Ann Lee's
+            return name_of(subj, lex, joined=False)
         if subj is not None and subj.lower_ in ("he", "she") and subj.lower_ == pronoun:
             # "He was photographed with Epstein. He ...": the pronoun goes on with the same
             # person, not with one the sentence mentions ("When Ford visited his editor Teresa
@@ -1436,6 +1514,7 @@ def _context_holder(
         and subj.lower_ not in FIRST_PERSON
         and not _own_voice(subj, lex)
         and subj.lemma_.lower() not in lex.evidence_nouns
+        and not context.text.rstrip().endswith("?")  # "Just what is this slogan?" says nothing
     ):
         return name_of(subj, lex)
     # a person before an organisation: "Chris Day, CQC's director of engagement said:"
@@ -1536,7 +1615,12 @@ def _first_child(tok: Token, deps: set[str]) -> Token | None:
 
 
 def _colon_after(tok: Token, sent: Span) -> bool:
-    return any(t.text == ":" for t in sent.doc[tok.i + 1 : min(tok.i + 8, sent.end)])
+    return _colon_after_at(tok, sent) >= 0
+
+
+def _colon_after_at(tok: Token, sent: Span) -> int:
+    """The index of the first colon within seven tokens after ``tok``, or -1."""
+    return next((t.i for t in sent.doc[tok.i + 1 : min(tok.i + 8, sent.end)] if t.text == ":"), -1)
 
 
 def _quoted_indices(sent: Span) -> set[int]:

@@ -29,9 +29,10 @@ from discourse.claims.quotes import OPENING_MARKS, TITLES
 from discourse.vocabulary import PRONOUN_HOLDERS
 
 CLAIMS_KEY = "claims"
-# the pronouns a holder is resolved from the sentences before; a possessive left over ("Its
-# authors claim", "in their view") is listed as a pronoun holder but not resolved: what it
-# points back to is often a thing, not a speaker
+# the pronouns a holder is resolved from further back (two sentences, then up to ten); a
+# possessive left over after the sentence before ("Its authors claim", "in their view") is
+# listed as a pronoun holder but not looked for further: what it points back to there is
+# often a thing, not a speaker
 PRONOUNS = frozenset(PRONOUN_HOLDERS) - {"his", "its", "their"}
 
 STATEMENTS_KEY = "statements"
