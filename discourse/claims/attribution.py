@@ -64,6 +64,10 @@ class AttributionCues:
     telling_verbs: frozenset
     female_titles: frozenset
     finding_bodies: frozenset
+    quantifiers: frozenset
+    directive_verbs: frozenset
+    male_nouns: frozenset
+    female_nouns: frozenset
     manner_adjectives: frozenset
     person_object_verbs: frozenset
     stance_roles: frozenset
@@ -97,21 +101,6 @@ class _Found:
 
 
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him", "her"})
-# nouns for a person of one sex, which "he" (or "she") does not point back to
-_FEMALE_NOUNS = frozenset(
-    {"woman", "mother", "wife", "daughter", "girl", "lady", "sister", "grandmother",
-     "spokeswoman", "chairwoman", "businesswoman", "councilwoman"}
-)  # fmt: skip
-_MALE_NOUNS = frozenset(
-    {"man", "father", "husband", "son", "boy", "gentleman", "brother", "grandfather",
-     "spokesman", "chairman", "businessman", "councilman"}
-)  # fmt: skip
-_OTHER_SEX_NOUNS = {
-    "he": _FEMALE_NOUNS,
-    "him": _FEMALE_NOUNS,
-    "she": _MALE_NOUNS,
-    "her": _MALE_NOUNS,
-}
 THING_PRONOUNS = frozenset({"it", "its"})
 
 
@@ -124,7 +113,7 @@ def find_holder(
     if found.kind == "author":
         return AUTHOR, AUTHOR
     if found.kind == "name":
-        if found.text.lower() in QUANTIFIERS and context is not None and len(context):
+        if found.text.lower() in lex.quantifiers and context is not None and len(context):
             # "Residents packed the hall. Many said ...": the quantifier's people, as written
             # in the context (CLAIMS.md)
             return _quantified(context, lex) or found.text, QUOTED
@@ -152,10 +141,6 @@ def find_holder(
     if found.kind == "pronoun":
         return found.text, QUOTED
     return AUTHOR, AUTHOR
-
-
-# "Others fear ..." speaks of people other than those named before: not here
-QUANTIFIERS = frozenset({"many", "most", "some", "several", "few", "all", "both"})
 
 
 def _quantified(context: Span, lex: AttributionCues) -> str | None:
@@ -532,7 +517,7 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         backing = lemma in lex.person_object_verbs and _backs_something(tok, lemma)
         # "X is urging the council to rethink": what X says should be done (X a person or a
         # body: "The sign urges drivers to slow down" reports nothing)
-        directive = lemma in DIRECTIVE_VERBS and _first_child(tok, {"xcomp"}) is not None
+        directive = lemma in lex.directive_verbs and _first_child(tok, {"xcomp"}) is not None
         backing = backing or directive
         if (
             not framed
@@ -724,8 +709,8 @@ def _stated_view(sent: Span, lex: AttributionCues) -> Token | None:
     if not any(c.dep_ == "ccomp" for c in root.children) and not (
         # "X's message was simple: P" (with a P)
         any(c.dep_ == "acomp" for c in root.children)
-        and _colon_after(root, sent)
-        and any(t.is_alpha for t in sent.doc[_colon_after_at(root, sent) + 1 : sent.end])
+        and (colon := _colon_after_at(root, sent)) >= 0
+        and any(t.is_alpha for t in sent.doc[colon + 1 : sent.end])
     ):
         return None
     subj = _first_child(root, {"nsubj"})
@@ -884,7 +869,7 @@ def _cited_source(sent: Span, quoted: set[int]) -> str | None:
 
 
 DASHES = frozenset({"–", "—", "-", "―"})
-FIRST_PERSON_ALL = frozenset({"i", "we", "me", "us", "my", "our", "ours", "myself", "ourselves"})
+FIRST_PERSON_ALL = frozenset(FIRST_PERSON | {"my", "our", "ours", "myself", "ourselves"})
 _WH_WORDS = frozenset({"what", "who", "why", "how", "when", "where", "which"})
 
 
@@ -926,7 +911,7 @@ def _name_label(sent: Span, lex: AttributionCues) -> str | None:
     )
     if viewed:
         label = label[:-2]  # "Ann Lee's verdict: ..."
-    if not label or not all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in label):
+    if not label or not _name_words(label, lex):
         return None
     if not all(t.ent_type_ == "PERSON" or t.text in lex.honorifics for t in label) or not any(
         t.ent_type_ == "PERSON" for t in label
@@ -1111,8 +1096,6 @@ def _that_marked(tok: Token) -> bool:
     return any(c.dep_ == "mark" and c.lower_ == "that" and c.i < tok.i for c in tok.children)
 
 
-# Reporting verbs that say what someone should do: "X urged the council to think again".
-DIRECTIVE_VERBS = frozenset({"urge", "implore", "exhort", "beg"})
 _FINITE = frozenset({"VBZ", "VBD", "VBP", "MD"})
 
 
@@ -1469,7 +1452,7 @@ def _context_holder(
         return None
     root = _root(context)
     words = [t for t in context if not (t.is_punct or t.is_space)]
-    if root.pos_ == "PROPN" and all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in words):
+    if root.pos_ == "PROPN" and _name_words(words, lex):
         return name_of(root, lex)  # a line that is only a name: "Dame Elisabeth Hoodless"
     subj = _first_child(root, {"nsubj", "nsubjpass"})
     if document and subj is not None and subj.lemma_.lower() in lex.document_nouns:
@@ -1484,7 +1467,8 @@ def _context_holder(
                 and subj.dep_ == "nsubj"
                 and root.lemma_ != "be"  # "The owner was not available for comment. '...'"
                 and subj.lemma_.lower() in lex.person_nouns
-                and subj.lower_ not in _OTHER_SEX_NOUNS.get(pronoun, ())
+                and subj.lower_
+                not in (lex.female_nouns if pronoun in ("he", "him") else lex.male_nouns)
             )
         )
         if (
@@ -1548,6 +1532,11 @@ def _own_voice(subj: Token, lex: AttributionCues) -> bool:
     return subj.text in lex.author_subjects and not any(
         c.dep_ == "compound" and c.pos_ == "PROPN" for c in subj.children
     )
+
+
+def _name_words(tokens, lex: AttributionCues) -> bool:
+    """Are all the tokens proper nouns or honorifics ("Dame Elisabeth Hoodless", "Cllr Jones")?"""
+    return all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in tokens)
 
 
 def _titled(tokens, lex: AttributionCues) -> bool:
