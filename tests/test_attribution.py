@@ -577,6 +577,19 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "The inspector",
         ),
         ("The tribunal ruled that the consultation had been unlawful.", "", "The tribunal"),
+        # a role the tagger takes for a person's name keeps its article
+        ("The Ombudsman found that the council had failed to consult.", "", "The Ombudsman"),
+        # people given by examples keep the examples, commas or not
+        (
+            "Others, such as Ann Lee, said the consultation was a sham.",
+            "",
+            "Others, such as Ann Lee",
+        ),
+        (
+            "Critics, such as the Taxpayers' Alliance, say the Big Society is a cover for cuts.",
+            "",
+            "Critics, such as the Taxpayers' Alliance",
+        ),
         # a name and a colon (transcripts, pull quotes), "X's verdict:", a signed quotation
         ("Megan Ashby: We were never asked what the new centre was for.", "", "Megan Ashby"),
         ('Megan Ashby: "A sham from start to finish."', "", "Megan Ashby"),

@@ -1347,7 +1347,9 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
         if named is not None:
             return _name_range(named, lex)
     has_det = any(c.dep_ in ("det", "poss") for c in tok.children)
-    if tok.pos_ == "PROPN" and has_det and tok.ent_type_ == "PERSON":
+    # "The Ombudsman", "the Mayor": a role the tagger took for a person's name keeps its article
+    role = tok.lower_ in lex.finding_bodies | lex.person_nouns or tok.text in lex.person_titles
+    if tok.pos_ == "PROPN" and has_det and tok.ent_type_ == "PERSON" and not role:
         # "the Belfast Democracy Day Roslyn Fuller": the person, not the phrase the parser
         # made of the name and the words before it (an honorific before the name stays)
         start = next((e.start for e in doc.ents if e.start <= tok.i < e.end), tok.i)
@@ -1391,7 +1393,20 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
         if doc[i].text in CUT_AT:
             start = i + 1
             break
+    example = _such_as(tok)
+    if example is not None and all(doc[i].is_punct for i in range(end + 1, example.left_edge.i)):
+        end = example.right_edge.i  # "Others, such as Ann Lee, said": the people named
     return range(start, end + 1)
+
+
+def _such_as(tok: Token) -> Token | None:
+    """The "such as" phrase after ``tok`` that names examples of it ("Critics, such as the
+    Taxpayers' Alliance"), or None."""
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ == "as" and c.i > tok.i:
+            if any(x.lower_ == "such" for x in c.children) or tok.doc[c.i - 1].lower_ == "such":
+                return c
+    return None
 
 
 def _bracketed(doc, start: int, end: int) -> set[int]:
