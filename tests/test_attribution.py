@@ -561,6 +561,9 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
             "was never wanted.",
             "",
         ),
+        # a naming verb with an object and a time, and a with-clause of things, report nothing
+        ("Residents called the council yesterday.", ""),
+        ("The scheme was launched in May, with prices rising fast.", ""),
     ],
 )
 def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text, context):
@@ -577,6 +580,23 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "The inspector",
         ),
         ("The tribunal ruled that the consultation had been unlawful.", "", "The tribunal"),
+        # people named in a with-clause, and what a naming verb calls its object
+        (
+            "The plan was launched with ministers declaring it the best way to involve people.",
+            "",
+            "ministers",
+        ),
+        (
+            "The forum closed last year, with critics warning that nobody would replace it.",
+            "",
+            "critics",
+        ),
+        # a group's name the parser cut in two
+        (
+            "Tenants United are concerned about the council ignoring residents.",
+            "",
+            "Tenants United",
+        ),
         # a role the tagger takes for a person's name keeps its article
         ("The Ombudsman found that the council had failed to consult.", "", "The Ombudsman"),
         # people given by examples keep the examples, commas or not

@@ -839,7 +839,15 @@ def _with_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
             if (
                 subj is not None
                 and subj.i < verb.i
-                and (subj.pos_ == "PROPN" or _titled(subj.subtree, lex))
+                and (
+                    subj.pos_ == "PROPN"
+                    or _titled(subj.subtree, lex)
+                    # "with ministers declaring ...", "with critics warning ...": people
+                    or (
+                        subj.tag_ == "NNS"
+                        and subj.lemma_.lower() in lex.person_nouns | lex.stance_roles
+                    )
+                )
             ):
                 return subj
     return None
@@ -1068,6 +1076,8 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
         return True
     if verb.dep_ == "parataxis":
         return True  # "The plan, critics argue, will ...": the host clause is reported
+    if verb.lemma_.lower() in NAMING_VERBS and _names_as(verb):
+        return True  # "declaring it the best way", "branding it a whitewash": X named Y
     if verb.lemma_.lower() in BARE_CLAUSE_VERBS and _bare_clause(verb):
         return True
     if any(
@@ -1084,11 +1094,27 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
     return bool(quoted) and verb.dep_ in ("ROOT", "conj", "advcl")
 
 
+# Verbs that name what they judge: "declared it a success", "branded the plan a sham".
+NAMING_VERBS = frozenset({"declare", "call", "brand", "label", "dub", "term", "pronounce"})
+
 # Verbs that report a clause without "that", where the parser may miss the clause ("Hughes
 # says the show's over": "'s" read as a subject), or with "not"/"so" standing for it.
 BARE_CLAUSE_VERBS = frozenset(
     {"say", "think", "believe", "argue", "claim", "insist", "reckon", "contend", "feel"}
 )
+
+
+def _names_as(verb: Token) -> bool:
+    """Does ``verb`` take an object and then what it names the object ("declared it a
+    success", "branded the plan a sham"), not a time ("called the council yesterday")?"""
+    nominal = [
+        c
+        for c in verb.children
+        if c.i > verb.i
+        and c.dep_ in ("dobj", "dative", "oprd", "npadvmod")
+        and c.ent_type_ not in ("DATE", "TIME")
+    ]
+    return len(nominal) >= 2
 
 
 def _that_marked(tok: Token) -> bool:
@@ -1313,6 +1339,10 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
         (c for c in tok.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None
     ) or _first_child(tok, {"appos"})
     if appos is not None and appos.pos_ == "PROPN" and tok.ent_type_ != "PERSON":
+        if appos.left_edge.i == tok.i + 1 and tok.is_title and appos.ent_type_ != "PERSON":
+            # "Tenants United are concerned": one name the parser cut in two
+            before = [c.left_edge.i for c in tok.children if c.i < tok.i and c.dep_ != "punct"]
+            return range(min([tok.i, *before]), _name_range(appos, lex).stop)
         if tok.pos_ != "PROPN" or appos.ent_type_ == "PERSON":
             # "Its director, Priya Menon, ...", "The Minister for X, Greg Walters, ..."
             return _name_range(appos, lex)
