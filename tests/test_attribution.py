@@ -563,6 +563,9 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         ),
         # a naming verb with an object and a time, and a with-clause of things, report nothing
         ("Residents called the council yesterday.", ""),
+        # a thing that challenges, a liking for one's own doing: no stance of theirs
+        ("The project challenged young people to design their own park.", ""),
+        ("People like to be asked.", ""),
         ("The scheme was launched in May, with prices rising fast.", ""),
     ],
 )
@@ -591,6 +594,9 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "",
             "critics",
         ),
+        # people who dispute, challenge or embrace something hold that stance
+        ("Tenants dispute the council's figures on attendance.", "", "Tenants"),
+        ("Campaigners have challenged the decision to close the forum.", "", "Campaigners"),
         # a group's name the parser cut in two
         (
             "Tenants United are concerned about the council ignoring residents.",
