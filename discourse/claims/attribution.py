@@ -70,6 +70,7 @@ class AttributionCues:
     female_nouns: frozenset
     manner_adjectives: frozenset
     person_object_verbs: frozenset
+    naming_verbs: frozenset
     stance_roles: frozenset
     person_nouns: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
@@ -523,7 +524,10 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
             not framed
             and not backing
             and not (
-                ((lemma in lex.reporting_verbs or finding) and _has_complement(tok, sent, quoted))
+                (
+                    (lemma in lex.reporting_verbs or finding)
+                    and _has_complement(tok, sent, quoted, lex)
+                )
                 or (lemma in lex.object_verbs and _first_child(tok, {"dobj"}) is not None)
             )
         ):
@@ -779,7 +783,7 @@ def _passive_agent(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
             # position told as a fact ("The plan was opposed by residents who ...")
             or not (
                 lemma in lex.judging_verbs
-                or (lemma in lex.reporting_verbs and _has_complement(tok, sent, quoted))
+                or (lemma in lex.reporting_verbs and _has_complement(tok, sent, quoted, lex))
             )
             or not any(c.dep_ == "auxpass" for c in tok.children)
             or _depth(tok, sent) is None
@@ -831,7 +835,7 @@ def _with_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
         for verb in (c for c in tok.subtree if c.tag_ == "VBG"):
             if verb.lemma_.lower() not in lex.reporting_verbs or verb.i in quoted:
                 continue
-            if not _has_complement(verb, sent, quoted):
+            if not _has_complement(verb, sent, quoted, lex):
                 continue
             subj = _first_child(verb, {"nsubj"})
             if subj is None and verb.dep_ == "pobj":  # the parser hangs the name on "with"
@@ -970,7 +974,9 @@ def _relative_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> To
             tok.dep_ != "relcl"
             or tok.i in quoted
             or tok.lemma_.lower() not in lex.reporting_verbs
-            or not (_has_complement(tok, sent, quoted) or any(t.i in quoted for t in tok.subtree))
+            or not (
+                _has_complement(tok, sent, quoted, lex) or any(t.i in quoted for t in tok.subtree)
+            )
         ):
             continue
         subj = _first_child(tok, {"nsubj"})
@@ -1065,7 +1071,7 @@ def _that_clause(tok: Token) -> bool:
     return any(c.dep_ == "mark" and c.lower_ == "that" for c in tok.children)
 
 
-def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
+def _has_complement(verb: Token, sent: Span, quoted: set[int], lex: AttributionCues) -> bool:
     """A that-clause, a quotation, or 'X as Y': what makes 'say' report something."""
     if any(c.dep_ in ("ccomp", "oprd") for c in verb.children):
         return True
@@ -1076,7 +1082,7 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
         return True
     if verb.dep_ == "parataxis":
         return True  # "The plan, critics argue, will ...": the host clause is reported
-    if verb.lemma_.lower() in NAMING_VERBS and _names_as(verb):
+    if verb.lemma_.lower() in lex.naming_verbs and _names_as(verb):
         return True  # "declaring it the best way", "branding it a whitewash": X named Y
     if verb.lemma_.lower() in BARE_CLAUSE_VERBS and _bare_clause(verb):
         return True
@@ -1093,9 +1099,6 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int]) -> bool:
         return True
     return bool(quoted) and verb.dep_ in ("ROOT", "conj", "advcl")
 
-
-# Verbs that name what they judge: "declared it a success", "branded the plan a sham".
-NAMING_VERBS = frozenset({"declare", "call", "brand", "label", "dub", "term", "pronounce"})
 
 # Verbs that report a clause without "that", where the parser may miss the clause ("Hughes
 # says the show's over": "'s" read as a subject), or with "not"/"so" standing for it.
