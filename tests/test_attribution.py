@@ -566,6 +566,17 @@ def test_pronouns_and_bare_quotes_are_resolved_from_the_context(nlp, cues, text,
         # a thing that challenges, a liking for one's own doing: no stance of theirs
         ("The project challenged young people to design their own park.", ""),
         ("People like to be asked.", ""),
+        # a call made (when, how often), an idiom, a dare, an embrace, a taste, a question,
+        # "Let's": no one's view reported
+        ("She called her sister every Sunday.", ""),
+        ("After twenty years in the job, the headteacher has called it a day.", ""),
+        ("The town flooded again, with residents calling the fire brigade a dozen times.", ""),
+        ("The man resisted arrest.", ""),
+        ("The manager embraced the chairman at full time.", ""),
+        ("The charity challenged supporters to a sponsored swim.", ""),
+        ("Lily loves horses.", ""),
+        ("Why do people hate Mondays?", ""),
+        ("Let's say the plan works.", ""),
         ("The scheme was launched in May, with prices rising fast.", ""),
     ],
 )
@@ -593,6 +604,18 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "The forum closed last year, with critics warning that nobody would replace it.",
             "",
             "critics",
+        ),
+        # the parser hangs a with-clause's verb on its people: "with residents saying"
+        (
+            "The meeting ended in uproar, with residents saying the council had ignored them.",
+            "",
+            "residents",
+        ),
+        # examples end where their names end, not with a clause about them
+        (
+            "Charities such as Shelter, which has campaigned for decades, said it was shocking.",
+            "",
+            "Charities such as Shelter",
         ),
         # people who dispute, challenge or embrace something hold that stance
         ("Tenants dispute the council's figures on attendance.", "", "Tenants"),

@@ -515,7 +515,11 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         finding = lemma in lex.evidence_verbs and lemma not in lex.reporting_verbs
         # "wants the council to hold ...", not "want to know whether ...": a wish for one's
         # own doing states no position
-        backing = lemma in lex.person_object_verbs and _backs_something(tok, lemma)
+        backing = (
+            lemma in lex.person_object_verbs
+            and _backs_something(tok, lemma, lex)
+            and not sent.text.rstrip().endswith("?")  # "Why do people hate Mondays?"
+        )
         # "X is urging the council to rethink": what X says should be done (X a person or a
         # body: "The sign urges drivers to slow down" reports nothing)
         directive = lemma in lex.directive_verbs and _first_child(tok, {"xcomp"}) is not None
@@ -578,7 +582,7 @@ def _finding_body(subj: Token, lex: AttributionCues) -> bool:
     return subj.lemma_.lower() in lex.finding_bodies
 
 
-def _backs_something(verb: Token, lemma: str) -> bool:
+def _backs_something(verb: Token, lemma: str, lex: AttributionCues) -> bool:
     """Does a stance verb ("backed", "supported", "wants") take a position: a clause ("wants
     the council to listen"), or for "back"/"support"/"demand", an object that is not a person
     or one's own ("supported the proposal", not "supported her husband", "backed her car")?
@@ -589,7 +593,47 @@ def _backs_something(verb: Token, lemma: str) -> bool:
     if obj is None or lemma in ("want",):
         return False
     owned = any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children)
-    return not (owned or obj.pos_ == "PRON" or obj.ent_type_ == "PERSON")
+    if owned or obj.pos_ == "PRON" or obj.ent_type_ == "PERSON":
+        return False
+    if lemma in TASTE_VERBS | PERSONAL_VERBS and _names_people(obj, lex):
+        return False  # "embraced the chairman", "challenged the mayor", "loves the children"
+    if lemma == "challenge" and (
+        _first_child(verb, {"xcomp"}) is not None
+        or any(c.dep_ == "prep" and c.lower_ == "to" for c in verb.children)
+    ):
+        return False  # a dare: "challenged supporters to a sponsored swim / to walk ..."
+    if lemma == "resist" and obj.lemma_.lower() in ("arrest", "temptation", "urge", "impulse"):
+        return False
+    if lemma in TASTE_VERBS:
+        # a taste is not a position: "loves horses", "prefers tea", "loves a bargain"; a
+        # view of a particular thing is: "Residents love the new park"
+        return any(
+            (c.dep_ == "det" and c.lower_ in ("the", "this", "these", "those", "that"))
+            or (c.dep_ == "poss" and c.pos_ != "PRON")
+            for c in obj.children
+        )
+    return True
+
+
+# Verbs of taste, and verbs that also act on people: their object must be a thing (above).
+TASTE_VERBS = frozenset({"like", "love", "dislike", "hate", "prefer"})
+PERSONAL_VERBS = frozenset({"embrace", "challenge"})
+
+
+def _names_people(tok: Token, lex: AttributionCues) -> bool:
+    """Is ``tok`` a noun for people ("the chairman", "the visitors", "the children")?"""
+    lemma = tok.lemma_.lower()
+    return (
+        lemma in lex.person_nouns | lex.stance_roles | lex.male_nouns | lex.female_nouns
+        or lemma in PEOPLE_WORDS
+        or lemma.title() in lex.person_titles  # "the chancellor"
+    )
+
+
+PEOPLE_WORDS = frozenset(
+    {"child", "visitor", "fan", "member", "guest", "player", "pupil", "student", "friend",
+     "family", "crowd", "colleague", "supporter", "audience", "neighbour", "neighbor"}
+)  # fmt: skip
 
 
 def _person_or_body(subj: Token, lex: AttributionCues) -> bool:
@@ -841,6 +885,13 @@ def _with_reporter(sent: Span, lex: AttributionCues, quoted: set[int]) -> Token 
             if subj is None and verb.dep_ == "pobj":  # the parser hangs the name on "with"
                 subj = next((c for c in tok.children if c.dep_ == "pobj" and c != verb), None)
             if (
+                subj is None
+                and verb.dep_ == "acl"
+                and verb.head.dep_ == "pobj"
+                and verb.head.head == tok
+            ):
+                subj = verb.head  # "with residents saying ...": the verb hung on the people
+            if (
                 subj is not None
                 and subj.i < verb.i
                 and (
@@ -1073,8 +1124,8 @@ def _that_clause(tok: Token) -> bool:
 
 def _has_complement(verb: Token, sent: Span, quoted: set[int], lex: AttributionCues) -> bool:
     """A that-clause, a quotation, or 'X as Y': what makes 'say' report something."""
-    if any(c.dep_ in ("ccomp", "oprd") for c in verb.children):
-        return True
+    if any(c.dep_ == "ccomp" or (c.dep_ == "oprd" and not _time_phrase(c)) for c in verb.children):
+        return True  # not "calling the fire brigade a dozen times overnight" (a misparse)
     colon = next((c for c in verb.children if c.text == ":" and c.i > verb.i), None)
     if colon is not None and any(t.is_alpha for t in sent.doc[colon.i + 1 : sent.end]):
         return True  # "Ann Tomline says: Congratulations to all who ..."
@@ -1082,7 +1133,11 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int], lex: AttributionC
         return True
     if verb.dep_ == "parataxis":
         return True  # "The plan, critics argue, will ...": the host clause is reported
-    if verb.lemma_.lower() in lex.naming_verbs and _names_as(verb):
+    if (
+        verb.lemma_.lower() in lex.naming_verbs
+        and _names_as(verb)
+        and not sent.text.rstrip().endswith("?")
+    ):
         return True  # "declaring it the best way", "branding it a whitewash": X named Y
     if verb.lemma_.lower() in BARE_CLAUSE_VERBS and _bare_clause(verb):
         return True
@@ -1109,15 +1164,33 @@ BARE_CLAUSE_VERBS = frozenset(
 
 def _names_as(verb: Token) -> bool:
     """Does ``verb`` take an object and then what it names the object ("declared it a
-    success", "branded the plan a sham"), not a time ("called the council yesterday")?"""
+    success", "branded the plan a sham"), not a time or a count ("called the council
+    yesterday", "called her sister every Sunday", "called it a day")?"""
     nominal = [
         c
         for c in verb.children
-        if c.i > verb.i
-        and c.dep_ in ("dobj", "dative", "oprd", "npadvmod")
-        and c.ent_type_ not in ("DATE", "TIME")
+        if c.i > verb.i and c.dep_ in ("dobj", "dative", "oprd", "npadvmod") and not _time_phrase(c)
     ]
     return len(nominal) >= 2
+
+
+TIME_WORDS = frozenset(
+    {
+        "time", "day", "night", "week", "weekend", "month", "year", "morning", "afternoon",
+        "evening", "hour", "minute", "today", "tonight", "tomorrow", "yesterday", "overnight",
+        "monday",
+        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    }
+)  # fmt: skip
+
+
+def _time_phrase(tok: Token) -> bool:
+    """A when or how often ("yesterday", "every Sunday", "three times", "a day")."""
+    return (
+        tok.ent_type_ in ("DATE", "TIME", "CARDINAL")
+        or tok.lemma_.lower() in TIME_WORDS
+        or any(c.lower_ in ("every", "each") or c.like_num for c in tok.children)
+    )
 
 
 def _that_marked(tok: Token) -> bool:
@@ -1265,6 +1338,8 @@ def _subject_holder(subj: Token, verb: Token | None, lex: AttributionCues) -> _F
     lower = subj.lower_
     if lower in FIRST_PERSON or _own_voice(subj, lex):
         return _Found("author")
+    if lower in ("'s", "’s") and subj.i > 0 and subj.doc[subj.i - 1].lower_ == "let":
+        return _Found("author")  # "Let's say the plan works", "Let's call it a night": us
     if lower in NEGATIVE or any(c.lower_ in ("no", "neither") for c in subj.children):
         return _Found("author")  # "Nobody from the council has asked ...", "Neither officer"
     if verb is not None and verb.lemma_.lower() in lex.evidence_verbs:
@@ -1381,7 +1456,9 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
             return _name_range(named, lex)
     has_det = any(c.dep_ in ("det", "poss") for c in tok.children)
     # "The Ombudsman", "the Mayor": a role the tagger took for a person's name keeps its article
-    role = tok.lower_ in lex.finding_bodies | lex.person_nouns or tok.text in lex.person_titles
+    role = (
+        tok.lower_ in lex.finding_bodies | lex.person_nouns or tok.text in lex.person_titles
+    ) and not (tok.i > 0 and doc[tok.i - 1].ent_type_ == "PERSON")  # "Ann Bishop" is a name
     if tok.pos_ == "PROPN" and has_det and tok.ent_type_ == "PERSON" and not role:
         # "the Belfast Democracy Day Roslyn Fuller": the person, not the phrase the parser
         # made of the name and the words before it (an honorific before the name stays)
@@ -1427,8 +1504,16 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
             start = i + 1
             break
     example = _such_as(tok)
-    if example is not None and all(doc[i].is_punct for i in range(end + 1, example.left_edge.i)):
-        end = example.right_edge.i  # "Others, such as Ann Lee, said": the people named
+    named = _first_child(example, {"pobj"}) if example is not None else None
+    if named is not None and all(doc[i].is_punct for i in range(end + 1, example.left_edge.i)):
+        # "Others, such as Ann Lee, said": the people named, up to their names' end (not a
+        # clause on them: "such as Shelter, which has campaigned for decades")
+        stop = _name_range(named, lex).stop
+        joined = _joined_name(named, stop, lex)
+        while joined is not None:
+            stop = _name_range(joined, lex).stop
+            joined = _joined_name(joined, stop, lex)
+        end = max(end, stop - 1)
     return range(start, end + 1)
 
 
