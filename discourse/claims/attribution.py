@@ -71,6 +71,9 @@ class AttributionCues:
     manner_adjectives: frozenset
     person_object_verbs: frozenset
     naming_verbs: frozenset
+    taste_verbs: frozenset
+    personal_verbs: frozenset
+    people_nouns: frozenset
     stance_roles: frozenset
     person_nouns: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
@@ -595,7 +598,7 @@ def _backs_something(verb: Token, lemma: str, lex: AttributionCues) -> bool:
     owned = any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children)
     if owned or obj.pos_ == "PRON" or obj.ent_type_ == "PERSON":
         return False
-    if lemma in TASTE_VERBS | PERSONAL_VERBS and _names_people(obj, lex):
+    if lemma in lex.taste_verbs | lex.personal_verbs and _names_people(obj, lex):
         return False  # "embraced the chairman", "challenged the mayor", "loves the children"
     if lemma == "challenge" and (
         _first_child(verb, {"xcomp"}) is not None
@@ -604,7 +607,7 @@ def _backs_something(verb: Token, lemma: str, lex: AttributionCues) -> bool:
         return False  # a dare: "challenged supporters to a sponsored swim / to walk ..."
     if lemma == "resist" and obj.lemma_.lower() in ("arrest", "temptation", "urge", "impulse"):
         return False
-    if lemma in TASTE_VERBS:
+    if lemma in lex.taste_verbs:
         # a taste is not a position: "loves horses", "prefers tea", "loves a bargain"; a
         # view of a particular thing is: "Residents love the new park"
         return any(
@@ -615,25 +618,14 @@ def _backs_something(verb: Token, lemma: str, lex: AttributionCues) -> bool:
     return True
 
 
-# Verbs of taste, and verbs that also act on people: their object must be a thing (above).
-TASTE_VERBS = frozenset({"like", "love", "dislike", "hate", "prefer"})
-PERSONAL_VERBS = frozenset({"embrace", "challenge"})
-
-
 def _names_people(tok: Token, lex: AttributionCues) -> bool:
     """Is ``tok`` a noun for people ("the chairman", "the visitors", "the children")?"""
     lemma = tok.lemma_.lower()
     return (
         lemma in lex.person_nouns | lex.stance_roles | lex.male_nouns | lex.female_nouns
-        or lemma in PEOPLE_WORDS
+        or lemma in lex.people_nouns
         or lemma.title() in lex.person_titles  # "the chancellor"
     )
-
-
-PEOPLE_WORDS = frozenset(
-    {"child", "visitor", "fan", "member", "guest", "player", "pupil", "student", "friend",
-     "family", "crowd", "colleague", "supporter", "audience", "neighbour", "neighbor"}
-)  # fmt: skip
 
 
 def _person_or_body(subj: Token, lex: AttributionCues) -> bool:
