@@ -9,10 +9,12 @@ quotation marks, and pronouns resolved from the context sentence ("he"/"she" onl
 titled names included where the tagger calls them organisations, and people named by role:
 "The council's leader ... . '...,' he said"). The forms of news copy and minutes: a name and a
 colon ("Ann Lee: ...", "Ann Lee's verdict: ..."), a quotation signed after a dash, "X is clear:
-...", "X is a vocal critic of / believes in Y", "X backed / spoke in favour of / objected to
-Y", "X made clear that", "X urged the council to", a body that rules ("The court found that
-..."), "Many said ..." held by the people the sentence before names, and two sources joined by
-"and". Evidence ("A survey by X found ..."), the document's own voice ("the Council",
+...", "X is a vocal critic of / believes in Y", "X backed / spoke in favour of / objected to /
+disputed / challenged Y", "X loves the new park" (a particular thing, not a taste), "with
+critics warning that ...", "X branded it Y", "X made clear that", "X urged the council to", a
+body that rules ("The court found that ..."), "Many said ..." held by the people the sentence
+before names, two sources joined by "and", and people given by example ("Others, such as Ann
+Lee"). Evidence ("A survey by X found ..."), the document's own voice ("the Council",
 "Officers consider") and the writer judging someone ("He is wrong to say ...") stay with the
 author. Lexicons are the ``[attribution]`` table of ``pipelines/claim_cues.toml``.
 """
@@ -1170,8 +1172,7 @@ TIME_WORDS = frozenset(
     {
         "time", "day", "night", "week", "weekend", "month", "year", "morning", "afternoon",
         "evening", "hour", "minute", "today", "tonight", "tomorrow", "yesterday", "overnight",
-        "monday",
-        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     }
 )  # fmt: skip
 
