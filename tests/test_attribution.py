@@ -1196,6 +1196,28 @@ def test_a_run_of_quotations_keeps_the_person_who_holds_its_first(
             '"I now accept the consultation was rushed," he said.',
             "Councillor Tom Reid",
         ),
+        # a person named only as a possessor ("Ann Lee's team", "Tom Ford's death") is no
+        # speaker: the speaker named further back is
+        (
+            "Tom Reid led the residents' panel.\n"
+            '"We had no time at all," Reid said.\n'
+            "Ann Lee's team sent some plans, but none of them worked.\n"
+            "At the last minute, a new plan came in.\n"
+            '"The consultation was a sham from the start," he said.',
+            "Reid",
+        ),
+        (
+            "Valerie Reid had chaired the tenants' forum since 1978.\n"
+            "Her grief over Tom Ford's death still angers her.\n"
+            '"The consultation was a sham from the start," she said.',
+            "Valerie Reid",
+        ),
+        # but the possessor of what is said is its speaker
+        (
+            "What is really revealing is Tom Reid's response to the decision.\n"
+            '"This will not change the consultation at all," he says.',
+            "Tom Reid",
+        ),
     ],
 )
 def test_he_said_is_not_a_person_only_mentioned_before_it(claims_pipeline, text, expected):

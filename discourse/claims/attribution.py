@@ -76,6 +76,7 @@ class AttributionCues:
     taste_verbs: frozenset
     personal_verbs: frozenset
     people_nouns: frozenset
+    speech_nouns: frozenset
     stance_roles: frozenset
     person_nouns: frozenset
     clause_frames: frozenset  # frame verbs whose word must state something (``clause = true``)
@@ -1615,7 +1616,16 @@ def _context_holder(
         people = [
             e
             for e in context.ents
-            if (e.label_ == "PERSON" or _titled(e, lex)) and e.root.i not in quoted
+            if (e.label_ == "PERSON" or _titled(e, lex))
+            and e.root.i not in quoted
+            # a possessor is no speaker ("Universal's music division provided demos", "her
+            # heartbreak over Tom Ford's death"), unless of what one says ("Tony Blair's
+            # response to the decision")
+            and (
+                e.root.dep_ != "poss"
+                or e.root.head.lemma_.lower()
+                in lex.speech_nouns | lex.reporting_nouns | lex.view_nouns
+            )
         ]
         return name_of(people[-1].root, lex) if people else None
     if (
