@@ -23,7 +23,10 @@ was unseen for them: before them, ours resolved 0.750 of the test half right (0.
 half), with 0.038 wrong names (0.155). Three rules were then written on the dev half's errors
 (dev 0.798 / 0.155 -> 0.833 / 0.095; the test half did not move): a subject before the pronoun
 in its own sentence first, no person merely mentioned in a sentence that goes on with the same
-pronoun, no word in quotation marks.
+pronoun, no word in quotation marks. Later, with names compared word by word, the dev half
+stood at 0.821 / 0.095; one more rule from its errors (a person named only as the possessor of
+something other than what they say is no speaker: "Universal's music division provided demos")
+took it to 0.833 / 0.071, and the test half again did not move.
 
 Printed per half and for all, for ours (the shipped pipeline's holder of the sentence holding the pronoun) and the
 peer (the last PERSON entity that the English model finds before the pronoun, the usual
