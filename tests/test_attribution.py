@@ -1212,6 +1212,18 @@ def test_a_run_of_quotations_keeps_the_person_who_holds_its_first(
             '"The consultation was a sham from the start," she said.',
             "Valerie Reid",
         ),
+        # a titled possessor, where no one else is named, is the speaker, not the thing owned
+        # ("Cllr Reid's plan")
+        (
+            "Cllr Tom Reid's plan was approved on Tuesday.\n"
+            '"The consultation was a real success," he said.',
+            "Cllr Tom Reid",
+        ),
+        (
+            "Mr Khan's request for a meeting with residents was refused.\n"
+            '"The consultation was a sham from the start," he said.',
+            "Mr Khan",
+        ),
         # but the possessor of what is said is its speaker
         (
             "What is really revealing is Tom Reid's response to the decision.\n"

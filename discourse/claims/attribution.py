@@ -226,6 +226,27 @@ def pronoun_antecedent(
     return None
 
 
+def possessor_speaker(context: Span | None, pronoun: str, *, cues: AttributionCues) -> str | None:
+    """A person with a title named as a possessor in ``context`` (the sentence before), for a
+    "he"/"she" no sentence before names otherwise ("Cllr Reid's plan was approved. '...,' he
+    said"), or None. Only a titled one: an untitled possessor is as often someone merely
+    mentioned ("her grief over Mike Ford's death. '...,' she said"), and a title says a person
+    and, often, their sex."""
+    pronoun = pronoun.lower()
+    if context is None or pronoun not in ("he", "she"):
+        return None
+    quoted = _quoted_indices(context)
+    owners = [
+        t
+        for t in context
+        if t.dep_ == "poss" and t.pos_ == "PROPN" and t.i not in quoted and _titled(t.subtree, cues)
+    ]
+    if not owners:
+        return None
+    name = name_of(owners[-1], cues, joined=False)
+    return name if _may_be(name, context, pronoun, cues) else None
+
+
 # The words that speak of someone of the other sex than "he" / "she" (subjects, possessives).
 _OTHER_SEX = {
     "he": frozenset({"she", "her", "hers", "herself"}),
@@ -1588,7 +1609,7 @@ def _context_holder(
         # "The council's leader defended the scheme. '...,' he said": a person's role
         # (one who acts, not "A woman was arrested ... '...,' he said", the police's words)
         titled = subj is not None and (
-            _titled(subj.subtree, lex)
+            _titled(_own_words(subj), lex)
             or (
                 subj.pos_ == "NOUN"
                 and subj.dep_ == "nsubj"
@@ -1673,6 +1694,13 @@ def _own_voice(subj: Token, lex: AttributionCues) -> bool:
 def _name_words(tokens, lex: AttributionCues) -> bool:
     """Are all the tokens proper nouns or honorifics ("Dame Elisabeth Hoodless", "Cllr Jones")?"""
     return all(t.pos_ == "PROPN" or t.text in lex.honorifics for t in tokens)
+
+
+def _own_words(tok: Token) -> list[Token]:
+    """The words of ``tok``'s phrase without its possessor's ("plan" of "Cllr Reid's plan":
+    the title there is the owner's, not the plan's)."""
+    owner = {t.i for c in tok.children if c.dep_ == "poss" for t in c.subtree}
+    return [t for t in tok.subtree if t.i not in owner]
 
 
 def _titled(tokens, lex: AttributionCues) -> bool:

@@ -474,7 +474,12 @@ class Attribution:
         return doc
 
     def _holder(self, sent: Span) -> tuple[str, str]:
-        from discourse.claims.attribution import colon_speaker, find_holder, pronoun_antecedent
+        from discourse.claims.attribution import (
+            colon_speaker,
+            find_holder,
+            possessor_speaker,
+            pronoun_antecedent,
+        )
 
         doc = sent.doc
         prev = previous_sentence(sent)
@@ -498,7 +503,11 @@ class Attribution:
                     holder, kind = wider, wider_kind
         if kind == "quoted" and holder.lower() in PRONOUNS:
             # news copy names a speaker once, then writes "he said" for paragraphs
-            holder = pronoun_antecedent(sent, holder, cues=self.cues) or holder
+            holder = (
+                pronoun_antecedent(sent, holder, cues=self.cues)
+                or possessor_speaker(prev, holder, cues=self.cues)
+                or holder
+            )
         return holder, kind
 
     def _speaker(self, doc: Doc, q, quotes, speakers) -> tuple[str, str] | None:
