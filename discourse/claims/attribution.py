@@ -545,7 +545,7 @@ def _frame(sent: Span, lex: AttributionCues, quoted: set[int]) -> tuple[Token, T
         backing = (
             lemma in lex.person_object_verbs
             and _backs_something(tok, lemma, lex)
-            and not sent.text.rstrip().endswith("?")  # "Why do people hate Mondays?"
+            and not is_question(sent)  # "Why do people hate Mondays?"
         )
         # "X is urging the council to rethink": what X says should be done (X a person or a
         # body: "The sign urges drivers to slow down" reports nothing)
@@ -1149,11 +1149,7 @@ def _has_complement(verb: Token, sent: Span, quoted: set[int], lex: AttributionC
         return True
     if verb.dep_ == "parataxis":
         return True  # "The plan, critics argue, will ...": the host clause is reported
-    if (
-        verb.lemma_.lower() in lex.naming_verbs
-        and _names_as(verb)
-        and not sent.text.rstrip().endswith("?")
-    ):
+    if verb.lemma_.lower() in lex.naming_verbs and _names_as(verb) and not is_question(sent):
         return True  # "declaring it the best way", "branding it a whitewash": X named Y
     if verb.lemma_.lower() in BARE_CLAUSE_VERBS and _bare_clause(verb):
         return True
@@ -1400,12 +1396,18 @@ def name_of(tok: Token, lex: AttributionCues, joined: bool = True) -> str:
     and (``joined``) two or more joined by "and": 'Smith and Jones', 'Professor Lee and Dr
     Hay'."""
     span = _name_range(tok, lex)
-    end = span.stop
-    joined = _joined_name(tok, end, lex) if joined else None
+    end = _joined_end(tok, span.stop, lex) if joined else span.stop
+    return tok.doc[span.start : end].text.strip(" '\"“”‘’")
+
+
+def _joined_end(tok: Token, end: int, lex: AttributionCues) -> int:
+    """Where the names joined to ``tok``'s by "and" end ("Smith and Jones"), given that
+    ``tok``'s own name ends at ``end``."""
+    joined = _joined_name(tok, end, lex)
     while joined is not None:
         end = _name_range(joined, lex).stop
         joined = _joined_name(joined, end, lex)
-    return tok.doc[span.start : end].text.strip(" '\"“”‘’")
+    return end
 
 
 def _joined_name(tok: Token, end: int, lex: AttributionCues) -> Token | None:
@@ -1523,12 +1525,7 @@ def _name_range(tok: Token, lex: AttributionCues) -> range:
     if named is not None and all(doc[i].is_punct for i in range(end + 1, example.left_edge.i)):
         # "Others, such as Ann Lee, said": the people named, up to their names' end (not a
         # clause on them: "such as Shelter, which has campaigned for decades")
-        stop = _name_range(named, lex).stop
-        joined = _joined_name(named, stop, lex)
-        while joined is not None:
-            stop = _name_range(joined, lex).stop
-            joined = _joined_name(joined, stop, lex)
-        end = max(end, stop - 1)
+        end = max(end, _joined_end(named, _name_range(named, lex).stop, lex) - 1)
     return range(start, end + 1)
 
 
@@ -1655,7 +1652,7 @@ def _context_holder(
         and subj.lower_ not in FIRST_PERSON
         and not _own_voice(subj, lex)
         and subj.lemma_.lower() not in lex.evidence_nouns
-        and not context.text.rstrip().endswith("?")  # "Just what is this slogan?" says nothing
+        and not is_question(context)  # "Just what is this slogan?" says nothing
     ):
         return name_of(subj, lex)
     # a person before an organisation: "Chris Day, CQC's director of engagement said:"
@@ -1689,6 +1686,11 @@ def _own_voice(subj: Token, lex: AttributionCues) -> bool:
     return subj.text in lex.author_subjects and not any(
         c.dep_ == "compound" and c.pos_ == "PROPN" for c in subj.children
     )
+
+
+def is_question(span: Span) -> bool:
+    """Does the sentence (or line) end with a question mark?"""
+    return span.text.rstrip().endswith("?")
 
 
 def _name_words(tokens, lex: AttributionCues) -> bool:

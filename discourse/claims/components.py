@@ -443,7 +443,7 @@ class Attribution:
         self.cues = cues
 
     def __call__(self, doc: Doc) -> Doc:
-        from discourse.claims.attribution import doc_quotations, own_holder
+        from discourse.claims.attribution import doc_quotations, is_question, own_holder
         from discourse.claims.quotes import containing, normalise_holders
 
         statements = doc.spans.get(STATEMENTS_KEY, [])
@@ -457,7 +457,7 @@ class Attribution:
         for span in statements:
             sent = doc[span.start].sent
             holder, kind = self._holder(sent)
-            if guest and kind == "author" and not sent.text.rstrip().endswith("?"):
+            if guest and kind == "author" and not is_question(sent):
                 holder, kind = guest, "quoted"  # an interview's answers are the guest's
             q = containing(quotes, sent)
             if q is not None and own_holder(sent, cues=self.cues) is None:
