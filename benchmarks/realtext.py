@@ -51,6 +51,7 @@ from discourse.vocabulary import PRONOUN_HOLDERS
 
 ROOT = Path(__file__).resolve().parent.parent
 ADJUDICATED = ROOT / "corpora" / "labels" / "engagement-real" / "test-adjudicated.jsonl"
+SECOND_PASS = ROOT / "corpora" / "labels" / "engagement-real" / "test-second-pass.jsonl"
 TARGETS = {
     "claim_f1": 0.85,
     "quoted_holder_accuracy": 0.80,
@@ -215,6 +216,73 @@ def quoted_holder_accuracy(records: list[dict], holders: list) -> tuple[float, i
     return (float(np.mean([same_holder(h, g) for h, g in pairs])) if pairs else 0.0), len(pairs)
 
 
+def _quoted(records: list[dict]) -> list[int]:
+    return [
+        k for k, r in enumerate(records) if r["is_claim"] and r["holder"] not in (None, "author")
+    ]
+
+
+def _page_draws(groups: list[np.ndarray], draws: int, seed: int):
+    """``draws`` resamples of the indices in ``groups`` (one array per page), whole pages
+    drawn with replacement: a page's sentences share a writer, a topic and a way of quoting,
+    so drawing sentences would understate the spread."""
+    rng = np.random.default_rng(seed)
+    for _ in range(draws):
+        yield np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
+
+
+def holder_intervals(
+    records: list[dict], ours: list, peer: list, draws: int = 2000, seed: int = 0
+) -> dict:
+    """95% bootstrap intervals of our quoted-holder accuracy and of our margin over the peer,
+    drawing whole pages (paired: both on the same draws). A split's quoted claims come from
+    few pages, so one page's way of quoting moves the figure a long way."""
+    rows = _quoted(records)
+    if not rows:
+        return {}
+    pages: dict[str, list[int]] = {}
+    for k in rows:
+        pages.setdefault(records[k].get("url") or records[k]["id"], []).append(k)
+    groups = [np.array(v) for v in pages.values()]
+    mine = np.array([same_holder(ours[k], records[k]["holder"]) for k in range(len(records))])
+    theirs = np.array([same_holder(peer[k], records[k]["holder"]) for k in range(len(records))])
+    acc, margin = [], []
+    for idx in _page_draws(groups, draws, seed):
+        acc.append(mine[idx].mean())
+        margin.append(mine[idx].mean() - theirs[idx].mean())
+    return {
+        "pages": len(groups),
+        "accuracy_95": tuple(float(v) for v in np.percentile(acc, [2.5, 97.5])),
+        "margin_95": tuple(float(v) for v in np.percentile(margin, [2.5, 97.5])),
+    }
+
+
+def credited_to_a_source(records: list[dict], holders: list) -> tuple[float, int]:
+    """Of the claims the annotators hold by the author, the share credited to a named source
+    (neither the author nor left unfound): words put in someone's mouth. The other side of
+    quoted-holder accuracy, which a reader that names a source for every claim would win."""
+    rows = [k for k, r in enumerate(records) if r["is_claim"] and r["holder"] == "author"]
+    wrong = [holders[k] not in (None, "author") for k in rows]
+    return (float(np.mean(wrong)) if rows else 0.0), len(rows)
+
+
+def second_annotator(records: list[dict], path: Path = SECOND_PASS) -> dict | None:
+    """The quoted-holder accuracy of the independent second labelling pass against the labels
+    scored (the adjudicated ones): how far a person reading the same record gets. None off
+    the test split, or without the file."""
+    if not path.exists() or any(r["split"] != "test" for r in records):
+        return None
+    second = labelsets.with_labels(records, path)
+    holders = [s["holder"] if s["is_claim"] else None for s in second]
+    acc, n = quoted_holder_accuracy(records, holders)
+    outcomes = holder_outcomes(records, holders)
+    return {
+        "quoted_holder": (acc, n),
+        "named_in_record": outcomes["named_in_record"],
+        "right_of_named": outcomes["reachable_outcomes"]["right"],
+    }
+
+
 HOLDER_OUTCOMES = (
     "right",
     "no claim found",
@@ -306,8 +374,8 @@ def stance_intervals(
     seed: int = 0,
 ) -> dict:
     """95% bootstrap intervals of our stance F_avg and of our margin over the peer, drawing
-    whole pages with replacement (a page's sentences share a writer and a topic, so drawing
-    sentences would understate the spread); the margin is paired: both on the same draws."""
+    whole pages with replacement (:func:`_page_draws`); the margin is paired: both on the same
+    draws."""
     gold = np.array([r["stances"][t] for r in records for t in targets])
     mine = np.array([ours[t][k] for k in range(len(records)) for t in targets])
     theirs = np.array([peer[t][k] for k in range(len(records)) for t in targets])
@@ -316,11 +384,8 @@ def stance_intervals(
         base = k * len(targets)
         pages.setdefault(r.get("url") or r["id"], []).extend(range(base, base + len(targets)))
     groups = [np.array(v) for v in pages.values()]
-
-    rng = np.random.default_rng(seed)
     ours_f, margin = [], []
-    for _ in range(draws):
-        idx = np.concatenate([groups[i] for i in rng.integers(0, len(groups), len(groups))])
+    for idx in _page_draws(groups, draws, seed):
         a, b = f_avg(gold[idx], mine[idx]), f_avg(gold[idx], theirs[idx])
         ours_f.append(a)
         margin.append(a - b)
@@ -380,7 +445,11 @@ def evaluate(split: str = "test", nlp=None, stance_model=None) -> dict:
             "stance": pair_scores(records, targets, peer_st),
         },
         "stance_intervals": stance_intervals(records, targets, our_stance, peer_st),
+        "holder_intervals": holder_intervals(records, [p["holder"] for p in ours], peer_h),
+        "second_annotator": second_annotator(records),
     }
+    out["ours"]["credited_to_a_source"] = credited_to_a_source(records, [p["holder"] for p in ours])
+    out["peer"]["credited_to_a_source"] = credited_to_a_source(records, peer_h)
     return out
 
 
@@ -491,6 +560,27 @@ def print_report(res: dict) -> list[str]:
         )
         parts = ", ".join(f"{k} {v}" for k, v in ho["reachable_outcomes"].items())
         print(f"    of those {ho['named_in_record']}: {parts}")
+    hi_ = res.get("holder_intervals")
+    if hi_:
+        (lo, hi), (mlo, mhi) = hi_["accuracy_95"], hi_["margin_95"]
+        print(
+            f"  {'quoted-holder 95% interval, pages resampled':44} {lo:.3f}-{hi:.3f}  "
+            f"(margin over the peer {mlo:+.3f} to {mhi:+.3f}; {hi_['pages']} pages)"
+        )
+    if "credited_to_a_source" in o:
+        (c, n), (pc, _) = o["credited_to_a_source"], p["credited_to_a_source"]
+        print(
+            f"  {f'author claims credited to a source ({n})':44} {c:7.3f} {pc:7.3f}"
+            f"          (lower is better)"
+        )
+    sa = res.get("second_annotator")
+    if sa:
+        acc, n = sa["quoted_holder"]
+        print(
+            f"  {'quoted holders, the second annotator':44} {acc:7.3f}"
+            f"                   ({sa['right_of_named']} of the {sa['named_in_record']} named "
+            f"in the record; against the adjudicated labels)"
+        )
     s, ps = o["stance"], p["stance"]
     row(f"stance F_avg, all {s['pairs']} pairs", s["f_avg"], ps["f_avg"], TARGETS["stance_f_avg"])
     row("stance F_avg, alt labels counted right", s["f_avg_alt"], ps["f_avg_alt"])

@@ -1,10 +1,20 @@
 """The real-text benchmark's page-bootstrap intervals and holder breakdown (on made-up
 records: the benchmark's sentences are never copied into the project)."""
 
+import json
+
 import numpy as np
 import pytest
 
-from benchmarks.realtext import holder_outcomes, pair_scores, same_holder, stance_intervals
+from benchmarks.realtext import (
+    credited_to_a_source,
+    holder_intervals,
+    holder_outcomes,
+    pair_scores,
+    same_holder,
+    second_annotator,
+    stance_intervals,
+)
 
 TARGETS = ["co-production", "community-engagement"]
 
@@ -133,3 +143,97 @@ def test_holder_misses_are_sorted_and_the_ceiling_counts_names_a_reader_can_see(
 )
 def test_holders_match_by_words_not_letters(pred, gold, same):
     assert same_holder(pred, gold) is same
+
+
+def _quoted_records(n_pages=10, per_page=3):
+    """Quoted claims (holder a name), one author claim per page and a non-claim."""
+    out = []
+    for p in range(n_pages):
+        url = f"http://example.invalid/{p}"
+        for k in range(per_page):
+            out.append(
+                {
+                    "id": f"q{p}-{k}",
+                    "url": url,
+                    "split": "test",
+                    "is_claim": True,
+                    "holder": f"Ann Lee{p}",
+                    "text": f"Ann Lee{p} said it works.",
+                    "context": "",
+                }
+            )
+        out.append(
+            {
+                "id": f"a{p}",
+                "url": url,
+                "split": "test",
+                "is_claim": True,
+                "holder": "author",
+                "text": "It works.",
+                "context": "",
+            }
+        )
+        out.append(
+            {
+                "id": f"n{p}",
+                "url": url,
+                "split": "test",
+                "is_claim": False,
+                "holder": None,
+                "text": "Share this.",
+                "context": "",
+            }
+        )
+    return out
+
+
+def test_holder_intervals_resample_pages_of_quoted_claims_only():
+    records = _quoted_records()
+    right = [r["holder"] for r in records]
+    # every quoted claim right but those of page 0; the author claims and non-claims are
+    # given to someone else, which quoted-holder accuracy does not see
+    ours = [
+        "Bob Hale" if r["id"].startswith("q0-") else (h if h != "author" else "Bob Hale")
+        for r, h in zip(records, right)
+    ]
+    iv = holder_intervals(records, ours, ["author"] * len(records))
+    lo, hi = iv["accuracy_95"]
+    assert iv["pages"] == 10  # pages with a quoted claim
+    assert hi == 1.0 and lo < 0.9  # draws without page 0 are perfect, with it twice are not
+    assert iv["margin_95"] == (lo, hi)  # the peer gets none right: the margin is ours
+    assert holder_intervals(records, right, right)["accuracy_95"] == (1.0, 1.0)
+    assert holder_intervals(records, right, right)["margin_95"] == (0.0, 0.0)
+    no_quotes = [r for r in records if r["holder"] in (None, "author")]
+    assert holder_intervals(no_quotes, [None] * len(no_quotes), [None] * len(no_quotes)) == {}
+
+
+def test_author_claims_credited_to_a_source_count_only_named_sources():
+    records = _quoted_records(n_pages=4)
+    right = [r["holder"] for r in records]
+    assert credited_to_a_source(records, right) == (0.0, 4)
+    # crediting every claim to someone wins quoted-holder accuracy and shows here
+    everyone = [r["holder"] if r["holder"] != "author" else "Ann Lee0" for r in records]
+    assert credited_to_a_source(records, everyone) == (1.0, 4)
+    # an author claim the detector misses is not put in anyone's mouth
+    missed = [None if r["holder"] == "author" else h for r, h in zip(records, right)]
+    assert credited_to_a_source(records, missed) == (0.0, 4)
+
+
+def test_the_second_annotator_is_scored_on_the_labels_scored(tmp_path):
+    records = _quoted_records(n_pages=2, per_page=2)
+    second = tmp_path / "second.jsonl"
+    rows = []
+    for r in records:
+        row = {"id": r["id"], "is_claim": r["is_claim"], "holder": r["holder"]}
+        if r["id"] == "q0-0":
+            row["holder"] = "author"  # one quoted claim given to the author
+        if r["id"] == "q1-1":
+            row.update(is_claim=False, holder=None)  # one not seen as a claim
+        rows.append(json.dumps(row))
+    second.write_text("\n".join(rows) + "\n")
+    res = second_annotator(records, second)
+    assert res["quoted_holder"] == (0.5, 4)
+    assert res["named_in_record"] == 4 and res["right_of_named"] == 2
+    # off the test split, or without the file: no figure
+    assert second_annotator([{**r, "split": "dev"} for r in records], second) is None
+    assert second_annotator(records, tmp_path / "absent.jsonl") is None
