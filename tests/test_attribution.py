@@ -639,6 +639,18 @@ def test_author_holds_own_claims_evidence_and_nested_evaluations(nlp, cues, text
             "",
             "Critics, such as the Taxpayers' Alliance",
         ),
+        # a quotation mark opened inside the holder is closed with it; marks around it go
+        (
+            'Others, such as "Ann Lee", argue that the forum is a sham.',
+            "",
+            'Others, such as "Ann Lee"',
+        ),
+        (
+            "Charities such as “Shelter” say that co-production works.",
+            "",
+            "Charities such as “Shelter”",
+        ),
+        ('"Listening Towns" argues that councils must consult earlier.', "", "Listening Towns"),
         # a name and a colon (transcripts, pull quotes), "X's verdict:", a signed quotation
         ("Megan Ashby: We were never asked what the new centre was for.", "", "Megan Ashby"),
         ('Megan Ashby: "A sham from start to finish."', "", "Megan Ashby"),

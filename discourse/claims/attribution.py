@@ -1397,7 +1397,23 @@ def name_of(tok: Token, lex: AttributionCues, joined: bool = True) -> str:
     Hay'."""
     span = _name_range(tok, lex)
     end = _joined_end(tok, span.stop, lex) if joined else span.stop
-    return tok.doc[span.start : end].text.strip(" '\"“”‘’")
+    return _unquoted(tok.doc[span.start : end].text)
+
+
+QUOTE_PAIRS = (("“", "”"), ("‘", "’"))
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without the quotation marks around it ('‘Listening Towns’' is 'Listening
+    Towns'), a mark opened inside it closed again ('Others, such as "Ann Lee"', not 'Others,
+    such as "Ann Lee')."""
+    text = text.strip(" '\"“”‘’")
+    if text.count('"') % 2:
+        return text + '"'
+    for opening, closing in QUOTE_PAIRS:
+        if text.count(opening) > text.count(closing):
+            return text + closing
+    return text
 
 
 def _joined_end(tok: Token, end: int, lex: AttributionCues) -> int:
