@@ -521,6 +521,16 @@ def _with_bundled_paths(cfg: Path) -> Path:
     return cfg
 
 
+def _print_interval(measure: str, iv: dict | None, key: str) -> None:
+    """One line: a page-bootstrap interval (``iv[key]``) and the margin over the peer."""
+    if iv:
+        (lo, hi), (mlo, mhi) = iv[key], iv["margin_95"]
+        print(
+            f"  {measure + ' 95% interval, pages resampled':44} {lo:.3f}-{hi:.3f}  "
+            f"(margin over the peer {mlo:+.3f} to {mhi:+.3f}; {iv['pages']} pages)"
+        )
+
+
 def print_report(res: dict) -> list[str]:
     o, p = res["ours"], res["peer"]
     print(
@@ -560,13 +570,7 @@ def print_report(res: dict) -> list[str]:
         )
         parts = ", ".join(f"{k} {v}" for k, v in ho["reachable_outcomes"].items())
         print(f"    of those {ho['named_in_record']}: {parts}")
-    hi_ = res.get("holder_intervals")
-    if hi_:
-        (lo, hi), (mlo, mhi) = hi_["accuracy_95"], hi_["margin_95"]
-        print(
-            f"  {'quoted-holder 95% interval, pages resampled':44} {lo:.3f}-{hi:.3f}  "
-            f"(margin over the peer {mlo:+.3f} to {mhi:+.3f}; {hi_['pages']} pages)"
-        )
+    _print_interval("quoted-holder", res.get("holder_intervals"), "accuracy_95")
     if "credited_to_a_source" in o:
         (c, n), (pc, _) = o["credited_to_a_source"], p["credited_to_a_source"]
         print(
@@ -586,13 +590,7 @@ def print_report(res: dict) -> list[str]:
     row("stance F_avg, alt labels counted right", s["f_avg_alt"], ps["f_avg_alt"])
     for t in s["per_target"]:
         row(f"  {t}", s["per_target"][t], ps["per_target"][t])
-    iv = res.get("stance_intervals")
-    if iv:
-        (lo, hi), (mlo, mhi) = iv["f_avg_95"], iv["margin_95"]
-        print(
-            f"  {'stance F_avg 95% interval, pages resampled':44} {lo:.3f}-{hi:.3f}  "
-            f"(margin over the peer {mlo:+.3f} to {mhi:+.3f}; {iv['pages']} pages)"
-        )
+    _print_interval("stance F_avg", res.get("stance_intervals"), "f_avg_95")
     print(
         f"  {'stance expected calibration error':44} {o['ece']:7.3f}  (target <= {TARGETS['stance_ece']})"
     )
