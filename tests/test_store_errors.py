@@ -294,3 +294,37 @@ def test_a_crawl_runs_where_an_event_loop_is_already_running(tmp_path):
     with Corpus(crawl_settings(tmp_path).db) as c:
         titles = sorted(r[0] for r in c.db.execute("SELECT title FROM documents"))
     assert titles == ["P0", "P1", "P2"]
+
+
+_WRITE_AND_CLOSE = (
+    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+    "c.execute('CREATE TABLE probe(x)'); c.execute('INSERT INTO probe VALUES (1)'); "
+    "c.commit(); c.close()"
+)
+_COUNT = (
+    "import sqlite3, sys; "
+    "print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM probe').fetchone()[0])"
+)
+
+
+def test_a_second_open_in_one_process_keeps_the_first_connections_locks(tmp_path):
+    """SQLite's locks are POSIX locks, which a process loses when it closes any descriptor of
+    the file. Opening the corpus read its header with a descriptor of its own, so a second open
+    in a process (a thread, a task, a test's probe) dropped the first connection's locks. A
+    process closing its connection then saw no one else, checkpointed and deleted the WAL
+    under the first, whose later writes went to the deleted file and were lost."""
+    from discourse.store import Corpus
+
+    path = tmp_path / "corpus.db"
+    Corpus(path).close()
+    with Corpus(path) as first:
+        assert first.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+        Corpus(path).close()  # a second connection in this process, opened and closed
+        subprocess.run([sys.executable, "-c", _WRITE_AND_CLOSE, str(path)], check=True)
+        assert Path(f"{path}-wal").exists()  # it knew this process still had the corpus open
+        with first.db.transaction() as conn:
+            conn.execute("INSERT INTO probe VALUES (2)")
+    out = subprocess.run(
+        [sys.executable, "-c", _COUNT, str(path)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "2"  # both writes stored, in a fresh process's view

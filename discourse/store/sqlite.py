@@ -17,7 +17,6 @@ from pathlib import Path
 
 from discourse.errors import CorpusError, CorpusLockedError
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 # Errors of the storage rather than of the statement: reported as CorpusError with the cause.
 _STORAGE = re.compile(
     r"database or disk is full|disk I/O error|locked|busy|readonly|disk image is malformed"
@@ -79,6 +78,9 @@ class Database:
                     check_same_thread=False,
                 )
             self.conn.row_factory = sqlite3.Row
+            # SQLite reads the header itself: a file that is not a database fails here, before
+            # anything is written to it or beside it
+            self.conn.execute("PRAGMA schema_version").fetchone()
             self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
@@ -87,6 +89,12 @@ class Database:
                     raise CorpusError(f"{self.path}: could not switch to WAL mode (got {mode}).")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                raise CorpusError(
+                    f"{self.path}: is not a discourse corpus (not an SQLite database). "
+                    "Point --db (or DISCOURSE_DB) at a corpus file or a new path; "
+                    "the file was left untouched."
+                ) from None
             raise self._translate(exc) from None
         self._identity = self._file_identity()
         if migrate:
@@ -100,14 +108,10 @@ class Database:
         if p.is_dir():
             raise CorpusError(f"{p}: is a folder, not a corpus file. Give a file path with --db.")
         if p.exists():
-            with open(p, "rb") as fh:
-                head = fh.read(16)
-            if head and head != SQLITE_HEADER:
-                raise CorpusError(
-                    f"{p}: is not a discourse corpus (not an SQLite database). "
-                    "Point --db (or DISCOURSE_DB) at a corpus file or a new path; "
-                    "the file was left untouched."
-                )
+            # Never open the file here to read its header: SQLite's locks are POSIX locks,
+            # which this process loses when it closes any descriptor of the file, and another
+            # process would then checkpoint and delete the WAL under a connection already open
+            # in this one. SQLite checks the header when it connects (__init__).
             if not self.readonly and not os.access(p, os.W_OK):
                 raise CorpusError(
                     f"{p}: is read-only. Make it writable (chmod u+w) or copy it somewhere "
