@@ -89,6 +89,8 @@ class Database:
                     raise CorpusError(f"{self.path}: could not switch to WAL mode (got {mode}).")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
             if "not a database" in str(exc):
                 raise CorpusError(
                     f"{self.path}: is not a discourse corpus (not an SQLite database). "
