@@ -207,19 +207,16 @@ def claim_prf(gold: list[bool], pred: list[bool]) -> dict:
     return {"precision": float(p), "recall": float(r), "f1": float(f)}
 
 
-def quoted_holder_accuracy(records: list[dict], holders: list) -> tuple[float, int]:
-    pairs = [
-        (h, r["holder"])
-        for r, h in zip(records, holders)
-        if r["is_claim"] and r["holder"] not in (None, "author")
-    ]
-    return (float(np.mean([same_holder(h, g) for h, g in pairs])) if pairs else 0.0), len(pairs)
-
-
 def _quoted(records: list[dict]) -> list[int]:
+    """Indices of the claims whose gold holder is a source, not the author."""
     return [
         k for k, r in enumerate(records) if r["is_claim"] and r["holder"] not in (None, "author")
     ]
+
+
+def quoted_holder_accuracy(records: list[dict], holders: list) -> tuple[float, int]:
+    right = [same_holder(holders[k], records[k]["holder"]) for k in _quoted(records)]
+    return (float(np.mean(right)) if right else 0.0), len(right)
 
 
 def _page_draws(groups: list[np.ndarray], draws: int, seed: int):
@@ -302,9 +299,8 @@ def holder_outcomes(records: list[dict], holders: list) -> dict:
     counts = dict.fromkeys(HOLDER_OUTCOMES, 0)
     reachable = dict.fromkeys(HOLDER_OUTCOMES, 0)  # the same, for claims named in the record
     named = 0
-    for r, h in zip(records, holders):
-        if not r["is_claim"] or r["holder"] in (None, "author"):
-            continue
+    for k in _quoted(records):
+        r, h = records[k], holders[k]
         gold = _NAME_WORD.findall(norm_name(r["holder"]))
         seen = " ".join((r["text"], r.get("context") or "", r.get("page_title") or ""))
         in_record = bool(gold) and gold[-1] in _NAME_WORD.findall(norm_name(seen))

@@ -645,11 +645,8 @@ def _backs_something(verb: Token, lemma: str, lex: AttributionCues) -> bool:
 def _names_people(tok: Token, lex: AttributionCues) -> bool:
     """Is ``tok`` a noun for people ("the chairman", "the visitors", "the children")?"""
     lemma = tok.lemma_.lower()
-    return (
-        lemma in lex.person_nouns | lex.stance_roles | lex.male_nouns | lex.female_nouns
-        or lemma in lex.people_nouns
-        or lemma.title() in lex.person_titles  # "the chancellor"
-    )
+    people = lex.person_nouns | lex.stance_roles | lex.male_nouns | lex.female_nouns
+    return lemma in people | lex.people_nouns or lemma.title() in lex.person_titles  # "chancellor"
 
 
 def _person_or_body(subj: Token, lex: AttributionCues) -> bool:
